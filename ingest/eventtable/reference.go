@@ -40,6 +40,15 @@ func applyReferenceDifferences() {
 	retype("PPME_SYSCALL_MMAP2_X", "res", PT_UINT64, PF_HEX, "-")
 	retype("PPME_SOCKET_SOCKET_E", "domain", PT_FLAGS32, PF_DEC, "socket_families")
 	retype("PPME_SOCKET_SOCKETPAIR_E", "domain", PT_FLAGS32, PF_DEC, "socket_families")
+	// The reference's mmap did not use its fd for state (no fd fields on mmap events).
+	for _, enum := range []string{"PPME_SYSCALL_MMAP_E", "PPME_SYSCALL_MMAP_X", "PPME_SYSCALL_MMAP2_E", "PPME_SYSCALL_MMAP2_X"} {
+		for i := range Events {
+			if Events[i].Enum == enum {
+				Events[i].Flags &^= EF_USES_FD
+				Events[i].FDParam = -1
+			}
+		}
+	}
 	for i := range Events {
 		for j := range Events[i].Params {
 			p := &Events[i].Params[j]

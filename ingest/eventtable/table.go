@@ -233,7 +233,12 @@ func ErrnoValue(name string) (int64, bool) { v, ok := errnoByName[name]; return 
 func SignalName(v uint32) string { return signalNames[v] }
 
 // SyscallName returns the lower-case name of ppm_sc code c, or "".
-func SyscallName(c uint16) string { return syscallNames[c] }
+func SyscallName(c uint16) string {
+	if n, ok := referenceSyscallNames[c]; ok {
+		return n
+	}
+	return syscallNames[c]
+}
 
 // SyscallCode returns the ppm_sc code of a syscall name.
 func SyscallCode(name string) (uint16, bool) { c, ok := syscallByName[name]; return c, ok }

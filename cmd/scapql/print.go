@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/ingest/fields"
+	"github.com/scapql/scapql/ingest/state"
+)
+
+type printFlags struct {
+	read       string
+	format     string
+	json       bool
+	debug      bool
+	verbose    bool
+	allTypes   bool
+	maxBlock   int
+	maxThreads int
+}
+
+func init() {
+	var pf printFlags
+	cmd := &cobra.Command{
+		Use:   "print -r FILE [-p FORMAT] [-j] [FILTER]",
+		Short: "Print a capture's events the way sysdig does",
+		Long: `Print the events of a capture, one line each, in sysdig's default format or the
+format given with -p (%field tokens; a leading * prints events even where a field has no
+value, as <NA>). -j prints one JSON object per event. Internal events (procinfo, container
+metadata) are numbered but hidden unless -D is given.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			filter := ""
+			if len(args) == 1 {
+				filter = args[0]
+			}
+			return runPrint(cmd.OutOrStdout(), cmd.ErrOrStderr(), pf, filter)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&pf.read, "read", "r", "", "capture file to read (- for standard input)")
+	f.StringVarP(&pf.format, "print", "p", "", "output format, with %field tokens")
+	f.BoolVarP(&pf.json, "json", "j", false, "print one JSON object per event")
+	f.BoolVarP(&pf.debug, "debug", "D", false, "also print internal events")
+	f.BoolVarP(&pf.verbose, "verbose", "v", false, "do not cut data buffers; report skipped blocks")
+	f.BoolVar(&pf.allTypes, "all-event-types", true, "number and show events newer than the reference's event table")
+	f.IntVar(&pf.maxBlock, "max-block", 0, "largest block to accept, in bytes (0 = default)")
+	f.IntVar(&pf.maxThreads, "max-threads", 0, "largest thread table to keep (0 = default)")
+	_ = cmd.MarkFlagRequired("read")
+	rootCmd.AddCommand(cmd)
+}
+
+func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
+	if filter != "" {
+		return errors.New("display filters in print are not supported yet")
+	}
+	formatText := pf.format
+	if formatText == "" {
+		formatText = fields.DefaultFormat
+	}
+	format, err := fields.ParseFormat(formatText)
+	if err != nil {
+		return err
+	}
+	defaultFormat := pf.format == ""
+	src, err := ingest.Open(pf.read, ingest.Options{})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	w := bufio.NewWriterSize(stdout, 1<<16)
+	defer w.Flush()
+	var sb strings.Builder
+	for {
+		ev, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			w.Flush()
+			return fmt.Errorf("%s: %w", pf.read, err)
+		}
+		if ev.Hidden && !pf.debug {
+			continue
+		}
+		sb.Reset()
+		switch {
+		case pf.json:
+			writeJSON(&sb, ev, format, defaultFormat)
+		default:
+			if !format.Render(&sb, ev) {
+				continue
+			}
+		}
+		sb.WriteByte('\n')
+		w.WriteString(sb.String())
+	}
+	if pf.verbose {
+		if md := src.Metadata(); md.UnknownBlocks > 0 {
+			fmt.Fprintf(stderr, "skipped %d blocks of unknown types\n", md.UnknownBlocks)
+		}
+	}
+	return nil
+}
+
+// writeJSON writes the event as sysdig's -j does: the format's fields as keys, sorted, with
+// numbers as numbers and evt.outputtime as integer nanoseconds.
+func writeJSON(sb *strings.Builder, ev *state.Event, format *fields.Format, defaultFormat bool) {
+	type kv struct {
+		k string
+		v string
+	}
+	var kvs []kv
+	if defaultFormat {
+		kvs = []kv{
+			{"evt.cpu", strconv.Itoa(int(ev.Raw.CPU))},
+			{"evt.dir", jsonString(dir(ev))},
+			{"evt.info", jsonString(fields.Args(ev, fields.RenderOptions{}))},
+			{"evt.num", strconv.FormatUint(ev.Num, 10)},
+			{"evt.outputtime", strconv.FormatUint(ev.Raw.TS, 10)},
+			{"evt.type", jsonString(fields.EventType(ev))},
+		}
+		name := fields.Value{}
+		tid := fields.Value{}
+		if f, a, err := fields.Lookup("proc.name"); err == nil {
+			name = f.Extract(ev, a)
+		}
+		if f, a, err := fields.Lookup("thread.tid"); err == nil {
+			tid = f.Extract(ev, a)
+		}
+		kvs = append(kvs, kv{"proc.name", jsonValue(name)}, kv{"thread.tid", jsonValue(tid)})
+	} else {
+		vals := format.Values(ev)
+		for i, name := range format.Fields {
+			kvs = append(kvs, kv{name, jsonValue(vals[i])})
+		}
+	}
+	sb.WriteByte('{')
+	for i, p := range kvs {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(jsonString(p.k))
+		sb.WriteByte(':')
+		sb.WriteString(p.v)
+	}
+	sb.WriteByte('}')
+}
+
+func dir(ev *state.Event) string {
+	if ev.Info.Enter {
+		return ">"
+	}
+	return "<"
+}
+
+func jsonValue(v fields.Value) string {
+	switch v.Kind {
+	case fields.KindInt, fields.KindUint:
+		return v.Text()
+	case fields.KindBool:
+		return v.Text()
+	case fields.KindNone:
+		return "null"
+	}
+	return jsonString(v.S)
+}
+
+func jsonString(s string) string {
+	var sb strings.Builder
+	sb.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			sb.WriteString(`\"`)
+		case '\\':
+			sb.WriteString(`\\`)
+		case '\n':
+			sb.WriteString(`\n`)
+		case '\t':
+			sb.WriteString(`\t`)
+		case '\r':
+			sb.WriteString(`\r`)
+		default:
+			if c < 0x20 {
+				fmt.Fprintf(&sb, `\u%04x`, c)
+			} else {
+				sb.WriteByte(c)
+			}
+		}
+	}
+	sb.WriteByte('"')
+	return sb.String()
+}

@@ -1,0 +1,844 @@
+package fields
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	et "github.com/scapql/scapql/ingest/eventtable"
+	"github.com/scapql/scapql/ingest/scap"
+	"github.com/scapql/scapql/ingest/state"
+)
+
+// Extractor computes a field for an event; arg is the field argument (proc.aname[2] → "2").
+type Extractor func(ev *state.Event, arg string) Value
+
+// Field is a field that can be extracted.
+type Field struct {
+	Name    string
+	Extract Extractor
+	// ArgRequired fields need an argument ([N] or .name).
+	ArgAllowed bool
+}
+
+var registry = map[string]*Field{}
+
+func reg(name string, f Extractor) { registry[name] = &Field{Name: name, Extract: f} }
+func regArg(name string, f Extractor) {
+	registry[name] = &Field{Name: name, Extract: f, ArgAllowed: true}
+}
+
+// Lookup resolves a field reference such as "proc.aname[2]", "evt.arg.fd" or "proc.name" to
+// its field and argument.
+func Lookup(ref string) (*Field, string, error) {
+	name, arg := ref, ""
+	if i := strings.IndexByte(ref, '['); i >= 0 && strings.HasSuffix(ref, "]") {
+		name, arg = ref[:i], ref[i+1:len(ref)-1]
+	}
+	if f, ok := registry[name]; ok {
+		if arg != "" && !f.ArgAllowed {
+			return nil, "", fmt.Errorf("field %s takes no argument", name)
+		}
+		return f, arg, nil
+	}
+	// evt.arg.NAME, evt.rawarg.NAME, evt.type.is.NAME style arguments.
+	for _, base := range []string{"evt.arg", "evt.rawarg", "evt.type.is", "proc.env"} {
+		if strings.HasPrefix(ref, base+".") {
+			return registry[base], ref[len(base)+1:], nil
+		}
+	}
+	return nil, "", fmt.Errorf("unknown field %q", ref)
+}
+
+// Names lists every extractable field.
+func Names() []string {
+	out := make([]string, 0, len(registry))
+	for n := range registry {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func localTime(ts uint64) time.Time { return time.Unix(0, int64(ts)) }
+
+// TimeText is evt.time: local time of day with nanoseconds.
+func TimeText(ts uint64) string {
+	t := localTime(ts)
+	return fmt.Sprintf("%02d:%02d:%02d.%09d", t.Hour(), t.Minute(), t.Second(), t.Nanosecond())
+}
+
+// DatetimeText is evt.datetime.
+func DatetimeText(ts uint64) string {
+	t := localTime(ts)
+	return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d.%09d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond())
+}
+
+func categoryName(ev *state.Event) string {
+	c := ev.Info.Category
+	if ev.Raw.Type <= 1 {
+		c = et.GenericCategory(EventType(ev))
+	}
+	switch c {
+	case et.EC_IO_READ, et.EC_IO_WRITE, et.EC_IO_OTHER:
+		f := ev.FD
+		if f == nil {
+			return "unknown"
+		}
+		switch f.Type {
+		case scap.FDFile, scap.FDFileV2, scap.FDDirectory:
+			return "file"
+		case scap.FDIPv4Sock, scap.FDIPv6Sock, scap.FDIPv4ServSock, scap.FDIPv6ServSock:
+			return "net"
+		case scap.FDFifo, scap.FDUnixSock, scap.FDEvent, scap.FDSignalfd, scap.FDInotify:
+			return "ipc"
+		}
+		return "unknown"
+	}
+	names := map[et.Category]string{et.EC_UNKNOWN: "unknown", et.EC_OTHER: "other", et.EC_FILE: "file",
+		et.EC_NET: "net", et.EC_IPC: "IPC", et.EC_MEMORY: "memory", et.EC_PROCESS: "process",
+		et.EC_SLEEP: "sleep", et.EC_SYSTEM: "system", et.EC_SIGNAL: "signal", et.EC_USER: "user",
+		et.EC_TIME: "time", et.EC_PROCESSING: "processing", et.EC_WAIT: "wait",
+		et.EC_SCHEDULER: "scheduler", et.EC_INTERNAL: "internal"}
+	if n, ok := names[c]; ok {
+		return n
+	}
+	return "unknown"
+}
+
+// EventType is evt.type: the table name, or the syscall name for generic events.
+func EventType(ev *state.Event) string {
+	if ev.Raw.Type == 0 || ev.Raw.Type == 1 {
+		if p, ok := ev.Param(0); ok && len(p) == 2 {
+			c := uint16(p[0]) | uint16(p[1])<<8
+			if c == 0 {
+				return "<unknown>"
+			}
+			if n := et.SyscallName(c); n != "" {
+				return n
+			}
+		}
+		return "<unknown>"
+	}
+	return ev.Info.Name
+}
+
+// rawres returns the return value of an exit event: parameter "res", or "fd" for exits of
+// fd-creating events.
+func rawres(ev *state.Event) (int64, bool) {
+	if ev.Info.Enter {
+		return 0, false
+	}
+	idx := ev.Info.ParamIndex("res")
+	if idx < 0 && ev.Info.Has(et.EF_CREATES_FD) {
+		idx = ev.Info.ParamIndex("fd")
+	}
+	if idx < 0 {
+		return 0, false
+	}
+	p, ok := ev.Param(idx)
+	if !ok {
+		return 0, false
+	}
+	return signed(p)
+}
+
+func thread(ev *state.Event) *state.Thread { return ev.Thread }
+
+func mainThread(ev *state.Event) *state.Thread {
+	if ev.Thread == nil {
+		return nil
+	}
+	return ev.Engine().Main(ev.Thread)
+}
+
+// ancestor walks n steps up from the event's process.
+func ancestor(ev *state.Event, n int) *state.Thread {
+	t := mainThread(ev)
+	if t == nil {
+		t = ev.Thread
+	}
+	eng := ev.Engine()
+	for i := 0; i < n && t != nil; i++ {
+		p := eng.Threads[t.Ptid]
+		if p == nil {
+			return nil
+		}
+		if m := eng.Main(p); m != nil {
+			p = m
+		}
+		t = p
+	}
+	return t
+}
+
+func cmdline(t *state.Thread) string {
+	if len(t.Args) == 0 {
+		return t.Comm
+	}
+	return t.Comm + " " + strings.Join(t.Args, " ")
+}
+
+// fdOf returns the fd the event's fd fields read, following the reference: only events that
+// create, use or destroy an fd have one.
+func fdOf(ev *state.Event) (*state.FD, bool) {
+	if ev.Info.Flags&(et.EF_CREATES_FD|et.EF_USES_FD|et.EF_DESTROYS_FD) == 0 || ev.Thread == nil {
+		return nil, false
+	}
+	if ev.FD != nil {
+		return ev.FD, true
+	}
+	if lf := ev.Thread.LastEventFD(); lf != -1 {
+		return ev.Engine().FDs(ev.Thread).Get(lf), true
+	}
+	return nil, true
+}
+
+// nullFDName is fd.name for an fd event whose fd is not in the table: open, connect and
+// accept exits carry the name themselves.
+func nullFDName(ev *state.Event) Value {
+	if ev.Info.Enter {
+		return None
+	}
+	switch ev.Info.Name {
+	case "open", "creat", "openat", "openat2":
+		idx := ev.Info.ParamIndex("name")
+		p, ok := ev.Param(idx)
+		if !ok {
+			return None
+		}
+		name := cstr(p)
+		if ev.Thread != nil && !strings.HasPrefix(name, "/") && (ev.Info.Name == "open" || ev.Info.Name == "creat") {
+			name = state.JoinPath(ev.Engine().CwdOf(ev.Thread), name)
+		}
+		return strV(name)
+	case "connect", "accept", "accept4":
+		idx := ev.Info.ParamIndex("tuple")
+		p, ok := ev.Param(idx)
+		if !ok || len(p) == 0 {
+			return None
+		}
+		tp, ok := state.ParseTuple(p)
+		if !ok {
+			return None
+		}
+		return strV(state.TupleText(tp))
+	}
+	return None
+}
+
+func fdTypeName(t uint8) string {
+	switch t {
+	case scap.FDFile, scap.FDFileV2:
+		return "file"
+	case scap.FDDirectory:
+		return "directory"
+	case scap.FDIPv4Sock, scap.FDIPv4ServSock:
+		return "ipv4"
+	case scap.FDIPv6Sock, scap.FDIPv6ServSock:
+		return "ipv6"
+	case scap.FDUnixSock:
+		return "unix"
+	case scap.FDFifo:
+		return "pipe"
+	case scap.FDEvent:
+		return "event"
+	case scap.FDSignalfd:
+		return "signalfd"
+	case scap.FDEventpoll:
+		return "eventpoll"
+	case scap.FDInotify:
+		return "inotify"
+	case scap.FDTimerfd:
+		return "timerfd"
+	case scap.FDNetlink:
+		return "netlink"
+	case scap.FDBPF:
+		return "bpf"
+	case scap.FDUserfaultfd:
+		return "userfaultfd"
+	case scap.FDIOUring:
+		return "io_uring"
+	case scap.FDMemfd:
+		return "memfd"
+	case scap.FDPidfd:
+		return "pidfd"
+	}
+	return "<NA>"
+}
+
+func l4Name(l uint8) Value {
+	switch l {
+	case state.L4TCP:
+		return strV("tcp")
+	case state.L4UDP:
+		return strV("udp")
+	case state.L4ICMP:
+		return strV("icmp")
+	case state.L4Raw:
+		return strV("raw")
+	}
+	return None
+}
+
+func isFileLike(f *state.FD) bool {
+	switch f.Type {
+	case scap.FDIPv4Sock, scap.FDIPv6Sock, scap.FDIPv4ServSock, scap.FDIPv6ServSock, scap.FDUnixSock,
+		scap.FDFifo, scap.FDEvent, scap.FDSignalfd, scap.FDEventpoll, scap.FDInotify, scap.FDTimerfd, scap.FDNetlink:
+		return false
+	}
+	return true
+}
+
+// ipEnds returns the client and server ends of an IP socket fd.
+func ipEnds(f *state.FD) (cip, sip []byte, cport, sport uint16, ok bool) {
+	w := 4
+	if f.V6 {
+		w = 16
+	}
+	switch f.Type {
+	case scap.FDIPv4Sock, scap.FDIPv6Sock:
+		return f.SIP[:w], f.DIP[:w], f.SPort, f.DPort, true
+	}
+	return nil, nil, 0, 0, false
+}
+
+func userOf(ev *state.Event) (*state.User, uint32, bool) {
+	t := ev.Thread
+	if t == nil {
+		return nil, 0, false
+	}
+	return ev.Engine().Users[t.UID], t.UID, true
+}
+
+func init() {
+	reg("evt.num", func(ev *state.Event, _ string) Value { return uintV(ev.Num) })
+	reg("evt.rawtime", func(ev *state.Event, _ string) Value { return uintV(ev.Raw.TS) })
+	reg("evt.rawtime.s", func(ev *state.Event, _ string) Value { return uintV(ev.Raw.TS / 1e9) })
+	reg("evt.rawtime.ns", func(ev *state.Event, _ string) Value { return uintV(ev.Raw.TS % 1e9) })
+	reg("evt.time", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)) })
+	reg("evt.time.s", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)[:8]) })
+	reg("evt.datetime", func(ev *state.Event, _ string) Value { return strV(DatetimeText(ev.Raw.TS)) })
+	reg("evt.datetime.s", func(ev *state.Event, _ string) Value { return strV(DatetimeText(ev.Raw.TS)[:19]) })
+	reg("evt.outputtime", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)) })
+	reg("evt.reltime", func(ev *state.Event, _ string) Value { return uintV(ev.Raw.TS - ev.Engine().FirstTS()) })
+	reg("evt.reltime.s", func(ev *state.Event, _ string) Value { return uintV((ev.Raw.TS - ev.Engine().FirstTS()) / 1e9) })
+	reg("evt.reltime.ns", func(ev *state.Event, _ string) Value { return uintV((ev.Raw.TS - ev.Engine().FirstTS()) % 1e9) })
+	reg("evt.cpu", func(ev *state.Event, _ string) Value { return intV(int64(int16(ev.Raw.CPU))) })
+	reg("evt.dir", func(ev *state.Event, _ string) Value {
+		if ev.Info.Enter {
+			return strV(">")
+		}
+		return strV("<")
+	})
+	reg("evt.type", func(ev *state.Event, _ string) Value { return strV(EventType(ev)) })
+	reg("syscall.type", func(ev *state.Event, _ string) Value {
+		if ev.Info.Class != et.EC_SYSCALL {
+			return None
+		}
+		return strV(EventType(ev))
+	})
+	regArg("evt.type.is", func(ev *state.Event, arg string) Value {
+		if EventType(ev) == arg {
+			return uintV(1)
+		}
+		return uintV(0)
+	})
+	reg("evt.category", func(ev *state.Event, _ string) Value { return strV(categoryName(ev)) })
+	args := func(ev *state.Event, _ string) Value {
+		return strV(Args(ev, RenderOptions{MaxBufLen: DefaultBufLen}))
+	}
+	reg("evt.args", args)
+	reg("evt.info", args)
+	regArg("evt.arg", func(ev *state.Event, arg string) Value {
+		idx := -1
+		if n, err := strconv.Atoi(arg); err == nil {
+			idx = n
+		} else {
+			idx = ev.Info.ParamIndex(arg)
+		}
+		p, ok := ev.Param(idx)
+		if !ok || idx >= len(ev.Info.Params) {
+			return None
+		}
+		v, res := ParamText(ev, idx, p, &ev.Info.Params[idx], RenderOptions{MaxBufLen: DefaultBufLen})
+		if res != "" {
+			return strV(res)
+		}
+		return strV(v)
+	})
+	regArg("evt.rawarg", func(ev *state.Event, arg string) Value {
+		idx := ev.Info.ParamIndex(arg)
+		p, ok := ev.Param(idx)
+		if !ok {
+			return None
+		}
+		pi := &ev.Info.Params[idx]
+		switch pi.Type {
+		case et.PT_CHARBUF, et.PT_FSPATH, et.PT_FSRELPATH:
+			return strV(cstr(p))
+		case et.PT_BYTEBUF:
+			return strV(string(p))
+		case et.PT_UINT8, et.PT_UINT16, et.PT_UINT32, et.PT_UINT64, et.PT_FLAGS8, et.PT_FLAGS16,
+			et.PT_FLAGS32, et.PT_UID, et.PT_GID, et.PT_MODE, et.PT_RELTIME, et.PT_ABSTIME, et.PT_PORT:
+			u, _ := le(p)
+			return uintV(u)
+		}
+		if s, ok := signed(p); ok {
+			return intV(s)
+		}
+		v, _ := ParamText(ev, idx, p, pi, RenderOptions{})
+		return strV(v)
+	})
+	reg("evt.res", func(ev *state.Event, _ string) Value {
+		r, ok := rawres(ev)
+		if !ok {
+			return None
+		}
+		if r >= 0 {
+			return strV("SUCCESS")
+		}
+		if n := et.ErrnoName(-r); n != "" {
+			return strV(n)
+		}
+		return strV(strconv.FormatInt(r, 10))
+	})
+	reg("evt.rawres", func(ev *state.Event, _ string) Value {
+		r, ok := rawres(ev)
+		if !ok {
+			return None
+		}
+		return intV(r)
+	})
+	reg("evt.failed", func(ev *state.Event, _ string) Value {
+		r, ok := rawres(ev)
+		return boolV(ok && r < 0)
+	})
+	reg("evt.latency", func(ev *state.Event, _ string) Value {
+		if ev.Info.Category == et.EC_INTERNAL || ev.Thread == nil {
+			return None
+		}
+		return uintV(ev.Thread.Latency())
+	})
+	reg("evt.latency.s", func(ev *state.Event, _ string) Value {
+		if ev.Info.Category == et.EC_INTERNAL || ev.Thread == nil {
+			return None
+		}
+		return uintV(ev.Latency / 1e9)
+	})
+	reg("evt.latency.ns", func(ev *state.Event, _ string) Value {
+		if ev.Info.Category == et.EC_INTERNAL || ev.Thread == nil {
+			return None
+		}
+		return uintV(ev.Latency % 1e9)
+	})
+	reg("evt.latency.human", func(ev *state.Event, _ string) Value {
+		if ev.Info.Category == et.EC_INTERNAL || ev.Thread == nil {
+			return None
+		}
+		return strV(humanDuration(ev.Latency))
+	})
+	reg("evt.is_io", func(ev *state.Event, _ string) Value {
+		return boolV(ev.Info.Flags&(et.EF_READS_FROM_FD|et.EF_WRITES_TO_FD) != 0)
+	})
+	reg("evt.is_io_read", func(ev *state.Event, _ string) Value { return boolV(ev.Info.Has(et.EF_READS_FROM_FD)) })
+	reg("evt.is_io_write", func(ev *state.Event, _ string) Value { return boolV(ev.Info.Has(et.EF_WRITES_TO_FD)) })
+	reg("evt.io_dir", func(ev *state.Event, _ string) Value {
+		switch {
+		case ev.Info.Has(et.EF_READS_FROM_FD):
+			return strV("read")
+		case ev.Info.Has(et.EF_WRITES_TO_FD):
+			return strV("write")
+		}
+		return None
+	})
+	reg("evt.is_wait", func(ev *state.Event, _ string) Value { return boolV(ev.Info.Has(et.EF_WAITS)) })
+	reg("evt.count", func(ev *state.Event, _ string) Value { return uintV(1) })
+	reg("evt.buflen", func(ev *state.Event, _ string) Value {
+		if ev.Info.Enter || ev.FD == nil {
+			return None
+		}
+		switch ev.Info.Category {
+		case et.EC_IO_READ, et.EC_IO_WRITE, et.EC_IO_OTHER:
+		default:
+			return None
+		}
+		r, ok := rawres(ev)
+		if !ok || r < 0 {
+			return None
+		}
+		return uintV(uint64(r))
+	})
+	reg("evt.buffer", func(ev *state.Event, _ string) Value {
+		p, ok := ev.Param(ev.Info.ParamIndex("data"))
+		if !ok {
+			return None
+		}
+		return strV(string(p))
+	})
+	reg("evt.abspath", func(ev *state.Event, _ string) Value { return None })
+	openFlag := func(mask uint32, exec bool) Extractor {
+		return func(ev *state.Event, _ string) Value {
+			if ev.Info.Enter {
+				return boolV(false)
+			}
+			switch ev.Info.Name {
+			case "open", "openat", "openat2", "creat":
+			default:
+				return boolV(false)
+			}
+			idx := ev.Info.ParamIndex("flags")
+			p, ok := ev.Param(idx)
+			if !ok {
+				return boolV(false)
+			}
+			v, _ := le(p)
+			return boolV(uint32(v)&mask != 0)
+		}
+	}
+	reg("evt.is_open_read", openFlag(1, false))
+	reg("evt.is_open_write", openFlag(2, false))
+	reg("evt.is_open_exec", openFlag(0, true))
+
+	// Threads and processes.
+	tf := func(f func(t *state.Thread, ev *state.Event) Value) Extractor {
+		return func(ev *state.Event, _ string) Value {
+			if ev.Thread == nil {
+				return None
+			}
+			return f(ev.Thread, ev)
+		}
+	}
+	reg("thread.tid", func(ev *state.Event, _ string) Value {
+		if ev.Thread == nil {
+			if ev.Info.Class == et.EC_METAEVENT && ev.Info.Category != et.EC_INTERNAL {
+				return None
+			}
+			return intV(ev.Raw.TID)
+		}
+		return intV(ev.Thread.Tid)
+	})
+	reg("thread.vtid", tf(func(t *state.Thread, _ *state.Event) Value {
+		if t.Vtid < 0 {
+			return None
+		}
+		return intV(t.Vtid)
+	}))
+	reg("thread.ismain", tf(func(t *state.Thread, _ *state.Event) Value { return boolV(t.IsMain()) }))
+	reg("thread.pfmajor", tf(func(t *state.Thread, _ *state.Event) Value { return uintV(t.PfMajor) }))
+	reg("thread.pfminor", tf(func(t *state.Thread, _ *state.Event) Value { return uintV(t.PfMinor) }))
+	reg("thread.cgroups", tf(func(t *state.Thread, _ *state.Event) Value {
+		if len(t.Cgroups) == 0 {
+			return None
+		}
+		return strV(strings.Join(t.Cgroups, " "))
+	}))
+	reg("proc.pid", tf(func(t *state.Thread, _ *state.Event) Value { return intV(t.Pid) }))
+	reg("proc.vpid", tf(func(t *state.Thread, _ *state.Event) Value {
+		if t.Vpid < 0 {
+			return None
+		}
+		return intV(t.Vpid)
+	}))
+	reg("proc.ppid", tf(func(t *state.Thread, ev *state.Event) Value {
+		m := mainThread(ev)
+		if m == nil {
+			m = t
+		}
+		return intV(m.Ptid)
+	}))
+	reg("proc.name", tf(func(t *state.Thread, _ *state.Event) Value { return strV(t.Comm) }))
+	reg("proc.exe", tf(func(t *state.Thread, _ *state.Event) Value { return strV(t.Exe) }))
+	reg("proc.exepath", tf(func(t *state.Thread, _ *state.Event) Value { return strV(t.Exepath) }))
+	reg("proc.args", tf(func(t *state.Thread, _ *state.Event) Value { return strV(strings.Join(t.Args, " ")) }))
+	reg("proc.cmdline", tf(func(t *state.Thread, _ *state.Event) Value { return strV(cmdline(t)) }))
+	reg("proc.exeline", tf(func(t *state.Thread, _ *state.Event) Value {
+		if len(t.Args) == 0 {
+			return strV(t.Exe)
+		}
+		return strV(t.Exe + " " + strings.Join(t.Args, " "))
+	}))
+	reg("proc.cwd", tf(func(t *state.Thread, ev *state.Event) Value { return strV(ev.Engine().CwdOf(t)) }))
+	regArg("proc.env", tf(func(t *state.Thread, ev *state.Event) Value {
+		return strV(strings.Join(ev.Engine().EnvOf(t), " "))
+	}))
+	reg("proc.fdlimit", tf(func(t *state.Thread, ev *state.Event) Value {
+		if m := mainThread(ev); m != nil {
+			return intV(m.FdLimit)
+		}
+		return intV(t.FdLimit)
+	}))
+	reg("proc.vmsize", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(t.VmSizeKB)) }))
+	reg("proc.vmrss", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(t.VmRSSKB)) }))
+	reg("proc.vmswap", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(t.VmSwapKB)) }))
+	reg("proc.fdopencount", tf(func(t *state.Thread, ev *state.Event) Value {
+		return uintV(uint64(ev.Engine().FDs(t).Len()))
+	}))
+	reg("proc.sid", tf(func(t *state.Thread, _ *state.Event) Value { return intV(t.Sid) }))
+	reg("proc.vpgid", tf(func(t *state.Thread, _ *state.Event) Value { return intV(t.Vpgid) }))
+	reg("proc.tty", tf(func(t *state.Thread, _ *state.Event) Value { return intV(int64(int32(t.Tty))) }))
+	reg("proc.is_exe_writable", tf(func(t *state.Thread, _ *state.Event) Value { return boolV(t.ExeWritable) }))
+	reg("proc.nchilds", tf(func(t *state.Thread, ev *state.Event) Value {
+		if m := mainThread(ev); m != nil {
+			return uintV(uint64(m.NChilds()))
+		}
+		return uintV(0)
+	}))
+	reg("proc.id", tf(func(t *state.Thread, _ *state.Event) Value { return uintV(t.UPID) }))
+	reg("proc.pname", func(ev *state.Event, _ string) Value {
+		if ev.Thread == nil {
+			return None
+		}
+		if p := ev.Engine().Threads[ev.Thread.Ptid]; p != nil {
+			return strV(p.Comm)
+		}
+		return None
+	})
+	reg("proc.pcmdline", func(ev *state.Event, _ string) Value {
+		if a := ancestor(ev, 1); a != nil {
+			return strV(cmdline(a))
+		}
+		return None
+	})
+	regArg("proc.aname", func(ev *state.Event, arg string) Value {
+		if arg == "" {
+			var names []string
+			for i := 1; i < 1024; i++ {
+				a := ancestor(ev, i)
+				if a == nil {
+					break
+				}
+				names = append(names, a.Comm)
+			}
+			if len(names) == 0 {
+				return None
+			}
+			return strV(strings.Join(names, " "))
+		}
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 0 {
+			return None
+		}
+		if a := ancestor(ev, n); a != nil {
+			return strV(a.Comm)
+		}
+		return None
+	})
+	regArg("proc.apid", func(ev *state.Event, arg string) Value {
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 0 {
+			return None
+		}
+		if a := ancestor(ev, n); a != nil {
+			return intV(a.Pid)
+		}
+		return None
+	})
+
+	// Users and groups.
+	reg("user.uid", func(ev *state.Event, _ string) Value {
+		if _, uid, ok := userOf(ev); ok {
+			return uintV(uint64(uid))
+		}
+		return None
+	})
+	reg("user.name", func(ev *state.Event, _ string) Value {
+		u, uid, ok := userOf(ev)
+		if !ok {
+			return None
+		}
+		if u != nil {
+			return strV(u.Name)
+		}
+		if uid == 0 {
+			return strV("root")
+		}
+		return None
+	})
+	reg("user.homedir", func(ev *state.Event, _ string) Value {
+		if u, _, _ := userOf(ev); u != nil {
+			return strV(u.Home)
+		}
+		return None
+	})
+	reg("user.shell", func(ev *state.Event, _ string) Value {
+		if u, _, _ := userOf(ev); u != nil {
+			return strV(u.Shell)
+		}
+		return None
+	})
+	reg("user.loginuid", tf(func(t *state.Thread, _ *state.Event) Value { return intV(int64(int32(t.LoginUID))) }))
+	reg("user.loginname", tf(func(t *state.Thread, ev *state.Event) Value {
+		if u := ev.Engine().Users[t.LoginUID]; u != nil {
+			return strV(u.Name)
+		}
+		return None
+	}))
+	reg("group.gid", tf(func(t *state.Thread, _ *state.Event) Value { return uintV(uint64(t.GID)) }))
+	reg("group.name", tf(func(t *state.Thread, ev *state.Event) Value {
+		if g := ev.Engine().Groups[t.GID]; g != nil {
+			return strV(g.Name)
+		}
+		if t.GID == 0 {
+			return strV("root")
+		}
+		return None
+	}))
+
+	// Containers.
+	reg("container.id", tf(func(t *state.Thread, _ *state.Event) Value {
+		if t.ContainerID == "" {
+			return strV("host")
+		}
+		return strV(t.ContainerID)
+	}))
+	ctr := func(f func(c *state.Container) Value) Extractor {
+		return tf(func(t *state.Thread, ev *state.Event) Value {
+			if t.ContainerID == "" || t.ContainerID == "host" {
+				if f(&state.Container{ID: "host", Name: "host"}).Valid() {
+					return f(&state.Container{ID: "host", Name: "host"})
+				}
+				return None
+			}
+			c := ev.Engine().Containers[t.ContainerID]
+			if c == nil {
+				return None
+			}
+			return f(c)
+		})
+	}
+	reg("container.name", ctr(func(c *state.Container) Value { return strV(c.Name) }))
+	reg("container.image", ctr(func(c *state.Container) Value {
+		if c.ID == "host" {
+			return None
+		}
+		return strV(c.Image)
+	}))
+	reg("container.type", ctr(func(c *state.Container) Value {
+		if c.ID == "host" {
+			return None
+		}
+		return strV(c.Type)
+	}))
+
+	// File descriptors.
+	ff := func(f func(fd *state.FD, ev *state.Event) Value, null bool) Extractor {
+		return func(ev *state.Event, _ string) Value {
+			fd, ok := fdOf(ev)
+			if !ok {
+				return None
+			}
+			if fd == nil {
+				if null {
+					return nullFDName(ev)
+				}
+				return None
+			}
+			return f(fd, ev)
+		}
+	}
+	reg("fd.num", func(ev *state.Event, _ string) Value {
+		if _, ok := fdOf(ev); !ok {
+			return None
+		}
+		return intV(ev.Thread.LastEventFD())
+	})
+	reg("fd.type", ff(func(fd *state.FD, _ *state.Event) Value { return strV(fdTypeName(fd.Type)) }, false))
+	reg("fd.typechar", ff(func(fd *state.FD, _ *state.Event) Value { return strV(string(Typechar(fd.Type))) }, false))
+	reg("fd.name", ff(func(fd *state.FD, _ *state.Event) Value { return strV(sanitize(fd.Name)) }, true))
+	reg("fd.directory", ff(func(fd *state.FD, _ *state.Event) Value {
+		if !isFileLike(fd) {
+			return None
+		}
+		if fd.Type == scap.FDDirectory {
+			return strV(fd.Name)
+		}
+		return strV(dirOf(fd.Name))
+	}, false))
+	reg("fd.filename", ff(func(fd *state.FD, _ *state.Event) Value {
+		if fd.Type != scap.FDFile && fd.Type != scap.FDFileV2 {
+			return None
+		}
+		return strV(path.Base(fd.Name))
+	}, false))
+	reg("fd.cip", ff(func(fd *state.FD, _ *state.Event) Value {
+		if c, _, _, _, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
+			return strV(state.IPString(c))
+		}
+		return None
+	}, false))
+	reg("fd.sip", ff(func(fd *state.FD, _ *state.Event) Value {
+		if _, s, _, _, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
+			return strV(state.IPString(s))
+		}
+		if fd.Type == scap.FDIPv4ServSock {
+			return strV(state.IPString(fd.SIP[:4]))
+		}
+		if fd.Type == scap.FDIPv6ServSock {
+			return strV(state.IPString(fd.SIP[:]))
+		}
+		return None
+	}, false))
+	reg("fd.cport", ff(func(fd *state.FD, _ *state.Event) Value {
+		if _, _, c, _, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
+			return uintV(uint64(c))
+		}
+		return None
+	}, false))
+	reg("fd.sport", ff(func(fd *state.FD, _ *state.Event) Value {
+		if _, _, _, s, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
+			return uintV(uint64(s))
+		}
+		if fd.Type == scap.FDIPv4ServSock || fd.Type == scap.FDIPv6ServSock {
+			return uintV(uint64(fd.SPort))
+		}
+		return None
+	}, false))
+	reg("fd.l4proto", ff(func(fd *state.FD, _ *state.Event) Value {
+		if !fd.IsIP() {
+			return None
+		}
+		return l4Name(L4(fd))
+	}, false))
+	reg("fd.sockfamily", ff(func(fd *state.FD, _ *state.Event) Value {
+		if fd.IsIP() {
+			return strV("ip")
+		}
+		if fd.Type == scap.FDUnixSock {
+			return strV("unix")
+		}
+		return None
+	}, false))
+	reg("fd.is_server", ff(func(fd *state.FD, _ *state.Event) Value {
+		return boolV(fd.Role == state.RoleServer)
+	}, false))
+	reg("fd.connected", ff(func(fd *state.FD, _ *state.Event) Value { return boolV(fd.Connected) }, false))
+	reg("fd.dev", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Dev)) }, false))
+	reg("fd.ino", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Ino)) }, false))
+}
+
+func dirOf(name string) string {
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
+		return "/"
+	}
+	if i == 0 {
+		return "/"
+	}
+	return name[:i]
+}
+
+func humanDuration(ns uint64) string {
+	switch {
+	case ns >= 1e9:
+		return fmt.Sprintf("%.2fs", float64(ns)/1e9)
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2fms", float64(ns)/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2fus", float64(ns)/1e3)
+	}
+	return fmt.Sprintf("%dns", ns)
+}

@@ -1,0 +1,111 @@
+package fields
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/scapql/scapql/ingest/state"
+)
+
+// DefaultFormat is the reference's default output line.
+const DefaultFormat = "%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info"
+
+// Format is a parsed -p output format: literal text and %field tokens.
+type Format struct {
+	// All prints events even where a field has no value (a leading "*").
+	All    bool
+	parts  []formatPart
+	Fields []string // the field references, in order
+}
+
+type formatPart struct {
+	lit   string
+	field *Field
+	arg   string
+	name  string
+}
+
+// ParseFormat parses a sysdig-style format string.
+func ParseFormat(s string) (*Format, error) {
+	f := &Format{}
+	if strings.HasPrefix(s, "*") {
+		f.All = true
+		s = s[1:]
+	}
+	var lit strings.Builder
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c != '%' {
+			lit.WriteByte(c)
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && isFieldChar(s[j]) {
+			j++
+		}
+		if j < len(s) && s[j] == '[' {
+			if k := strings.IndexByte(s[j:], ']'); k > 0 {
+				j += k + 1
+			}
+		}
+		ref := strings.TrimRight(s[i+1:j], ".")
+		j = i + 1 + len(ref)
+		if ref == "" {
+			lit.WriteByte('%')
+			i++
+			continue
+		}
+		fld, arg, err := Lookup(ref)
+		if err != nil {
+			return nil, fmt.Errorf("format at %d: %w", i, err)
+		}
+		if lit.Len() > 0 {
+			f.parts = append(f.parts, formatPart{lit: lit.String()})
+			lit.Reset()
+		}
+		f.parts = append(f.parts, formatPart{field: fld, arg: arg, name: ref})
+		f.Fields = append(f.Fields, ref)
+		i = j
+	}
+	if lit.Len() > 0 {
+		f.parts = append(f.parts, formatPart{lit: lit.String()})
+	}
+	return f, nil
+}
+
+func isFieldChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.'
+}
+
+// Render writes the event's line into sb; it reports false, writing nothing, when a field has
+// no value and the format does not start with "*".
+func (f *Format) Render(sb *strings.Builder, ev *state.Event) bool {
+	start := sb.Len()
+	for _, p := range f.parts {
+		if p.field == nil {
+			sb.WriteString(p.lit)
+			continue
+		}
+		v := p.field.Extract(ev, p.arg)
+		if !v.Valid() && !f.All {
+			s := sb.String()[:start]
+			sb.Reset()
+			sb.WriteString(s)
+			return false
+		}
+		sb.WriteString(v.Text())
+	}
+	return true
+}
+
+// Values extracts the format's field values, for JSON output.
+func (f *Format) Values(ev *state.Event) []Value {
+	out := make([]Value, 0, len(f.Fields))
+	for _, p := range f.parts {
+		if p.field != nil {
+			out = append(out, p.field.Extract(ev, p.arg))
+		}
+	}
+	return out
+}

@@ -1,0 +1,466 @@
+package fields
+
+import (
+	"encoding/binary"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	et "github.com/scapql/scapql/ingest/eventtable"
+	"github.com/scapql/scapql/ingest/scap"
+	"github.com/scapql/scapql/ingest/state"
+)
+
+// RenderOptions choose how parameter text is rendered.
+type RenderOptions struct {
+	// MaxBufLen cuts byte buffers to this many characters (with "..."), 0 = no cut.
+	MaxBufLen int
+}
+
+// DefaultBufLen is the reference's default cut of data buffers in text output.
+const DefaultBufLen = 80
+
+// Args renders the argument string of an event (evt.args): "name=value(resolved) " for each
+// parameter, with the reference's trailing space.
+func Args(ev *state.Event, opts RenderOptions) string {
+	var sb strings.Builder
+	AppendArgs(&sb, ev, opts)
+	return sb.String()
+}
+
+// AppendArgs appends the argument string to sb.
+func AppendArgs(sb *strings.Builder, ev *state.Event, opts RenderOptions) {
+	info := ev.Info
+	if ev.Raw.Type <= 1 { // generic events: no arguments shown
+		return
+	}
+	for i, p := range ev.Raw.Params {
+		if i >= len(info.Params) {
+			break
+		}
+		pi := &info.Params[i]
+		sb.WriteString(pi.Name)
+		sb.WriteByte('=')
+		val, res := ParamText(ev, i, p, pi, opts)
+		sb.WriteString(val)
+		if res != "" {
+			sb.WriteByte('(')
+			sb.WriteString(res)
+			sb.WriteByte(')')
+		}
+		sb.WriteByte(' ')
+	}
+}
+
+// ParamText renders one parameter: its value text and its resolved text ("" if none).
+func ParamText(ev *state.Event, i int, p []byte, pi *et.Param, opts RenderOptions) (string, string) {
+	return renderTyped(ev, p, pi.Type, pi.Fmt, pi, opts)
+}
+
+func le(p []byte) (uint64, bool) {
+	switch len(p) {
+	case 1:
+		return uint64(p[0]), true
+	case 2:
+		return uint64(binary.LittleEndian.Uint16(p)), true
+	case 4:
+		return uint64(binary.LittleEndian.Uint32(p)), true
+	case 8:
+		return binary.LittleEndian.Uint64(p), true
+	}
+	return 0, false
+}
+
+func signed(p []byte) (int64, bool) {
+	switch len(p) {
+	case 1:
+		return int64(int8(p[0])), true
+	case 2:
+		return int64(int16(binary.LittleEndian.Uint16(p))), true
+	case 4:
+		return int64(int32(binary.LittleEndian.Uint32(p))), true
+	case 8:
+		return int64(binary.LittleEndian.Uint64(p)), true
+	}
+	return 0, false
+}
+
+func numText(p []byte, t et.ParamType, f et.Format) string {
+	u, ok := le(p)
+	if !ok {
+		return ""
+	}
+	switch f {
+	case et.PF_HEX:
+		return strings.ToUpper(strconv.FormatUint(u, 16))
+	case et.PF_OCT:
+		if u == 0 {
+			return "0"
+		}
+		return "0" + strconv.FormatUint(u, 8)
+	case et.PF_10_PADDED_DEC:
+		s, _ := signed(p)
+		return padded(s)
+	}
+	switch t {
+	case et.PT_UINT8, et.PT_UINT16:
+		return strconv.FormatUint(u, 10)
+	}
+	s, _ := signed(p)
+	return strconv.FormatInt(s, 10)
+}
+
+func padded(v int64) string {
+	s := strconv.FormatInt(v, 10)
+	for len(s) < 9 {
+		s = "0" + s
+	}
+	return s
+}
+
+func renderTyped(ev *state.Event, p []byte, t et.ParamType, f et.Format, pi *et.Param, opts RenderOptions) (string, string) {
+	eng := ev.Engine()
+	switch t {
+	case et.PT_INT8, et.PT_INT16, et.PT_INT32, et.PT_INT64,
+		et.PT_UINT8, et.PT_UINT16, et.PT_UINT32, et.PT_UINT64:
+		return numText(p, t, f), ""
+	case et.PT_ERRNO:
+		v, _ := signed(p)
+		s := strconv.FormatInt(v, 10)
+		if v < 0 {
+			if n := et.ErrnoName(-v); n != "" {
+				return s, n
+			}
+		}
+		return s, ""
+	case et.PT_FD, et.PT_FD32:
+		v, _ := signed(p)
+		return strconv.FormatInt(v, 10), fdResolved(ev, v)
+	case et.PT_PID, et.PT_PID32:
+		v, _ := signed(p)
+		if th := eng.Threads[v]; th != nil {
+			return strconv.FormatInt(v, 10), th.Comm
+		}
+		return strconv.FormatInt(v, 10), ""
+	case et.PT_UID, et.PT_GID:
+		v, _ := le(p)
+		s := strconv.FormatInt(int64(int32(uint32(v))), 10)
+		if t == et.PT_UID {
+			if u := eng.Users[uint32(v)]; u != nil {
+				return strconv.FormatUint(v, 10), u.Name
+			}
+			return strconv.FormatUint(v, 10), ""
+		}
+		if g := eng.Groups[uint32(v)]; g != nil {
+			return strconv.FormatUint(v, 10), g.Name
+		}
+		_ = s
+		return strconv.FormatUint(v, 10), ""
+	case et.PT_CHARBUF, et.PT_FSPATH, et.PT_FSRELPATH:
+		s := cstr(p)
+		if len(p) == 0 || s == "(NULL)" {
+			return "<NA>", ""
+		}
+		if t == et.PT_FSPATH && s != "" && s[0] != '/' && s != "<NA>" && ev.Thread != nil {
+			return s, state.JoinPath(eng.CwdOf(ev.Thread), s)
+		}
+		if t == et.PT_FSRELPATH && s != "" && s[0] != '/' && s != "<NA>" && ev.Thread != nil {
+			base := ""
+			if pi != nil && pi.DirfdParam >= 0 {
+				if d, ok := ev.Param(pi.DirfdParam); ok {
+					dirfd, _ := signed(d)
+					if dirfd == -100 {
+						base = eng.CwdOf(ev.Thread)
+					} else if fd := eng.FDs(ev.Thread).Get(dirfd); fd != nil {
+						base = fd.Name + "/"
+					}
+				}
+			}
+			if base != "" {
+				return s, state.JoinPath(base, s)
+			}
+		}
+		return s, ""
+	case et.PT_BYTEBUF, et.PT_CHARBUFARRAY:
+		return bufText(p, opts.MaxBufLen), ""
+	case et.PT_SOCKADDR:
+		if len(p) == 0 {
+			return "NULL", ""
+		}
+		sa, ok := state.ParseSockaddr(p)
+		if !ok {
+			if len(p) > 0 {
+				return "family " + strconv.Itoa(int(p[0])), ""
+			}
+			return "NULL", ""
+		}
+		return state.SockaddrText(sa), ""
+	case et.PT_SOCKTUPLE:
+		if len(p) == 0 {
+			return "NULL", ""
+		}
+		tp, ok := state.ParseTuple(p)
+		if !ok {
+			return "family " + strconv.Itoa(int(p[0])), ""
+		}
+		return state.TupleText(tp), ""
+	case et.PT_FDLIST:
+		return fdlistText(ev, p), ""
+	case et.PT_SYSCALLID:
+		v, _ := le(p)
+		name := et.SyscallName(uint16(v))
+		if v == 0 {
+			name = "<unknown>"
+		}
+		return strconv.FormatUint(v, 10), name
+	case et.PT_SIGTYPE:
+		v, _ := le(p)
+		return strconv.FormatUint(v, 10), et.SignalName(uint32(v))
+	case et.PT_SIGSET:
+		v, _ := le(p)
+		var names []string
+		for b := 0; b < 32; b++ {
+			if v&(1<<b) != 0 {
+				if n := et.SignalName(uint32(b + 1)); n != "" {
+					names = append(names, n)
+				}
+			}
+		}
+		return strconv.FormatUint(v, 10), strings.Join(names, " ")
+	case et.PT_RELTIME:
+		v, _ := le(p)
+		if v == math.MaxUint64 {
+			return "none", ""
+		}
+		return strconv.FormatUint(v, 10), strconv.FormatFloat(float64(v)/1e9, 'g', 6, 64) + "s"
+	case et.PT_ABSTIME:
+		v, _ := le(p)
+		return time.Unix(0, int64(v)).Format("2006-01-02 15:04:05.000000000 -0700"), ""
+	case et.PT_FLAGS8, et.PT_FLAGS16, et.PT_FLAGS32, et.PT_ENUMFLAGS8, et.PT_ENUMFLAGS16, et.PT_ENUMFLAGS32:
+		v, _ := le(p)
+		return strconv.FormatUint(v, 10), flagNames(uint32(v), pi)
+	case et.PT_MODE:
+		v, _ := le(p)
+		return numText(p, et.PT_UINT32, f), flagNames(uint32(v), pi)
+	case et.PT_DYN:
+		if len(p) < 1 || pi == nil || int(p[0]) >= len(pi.Dyn) {
+			return bufText(p, opts.MaxBufLen), ""
+		}
+		d := pi.Dyn[p[0]]
+		return renderTyped(ev, p[1:], d.Type, d.Fmt, nil, opts)
+	case et.PT_L4PROTO, et.PT_SOCKFAMILY, et.PT_PORT, et.PT_BOOL:
+		v, _ := le(p)
+		return strconv.FormatUint(v, 10), ""
+	case et.PT_IPV4ADDR:
+		if len(p) == 4 {
+			return state.IPString(p), ""
+		}
+	case et.PT_IPV6ADDR:
+		if len(p) == 16 {
+			return state.IPString(p), ""
+		}
+	case et.PT_DOUBLE:
+		if len(p) == 8 {
+			return strconv.FormatFloat(math.Float64frombits(binary.LittleEndian.Uint64(p)), 'g', -1, 64), ""
+		}
+	}
+	return bufText(p, opts.MaxBufLen), ""
+}
+
+// flagNames walks a flag table in order as the reference does: an entry matches when all
+// its bits are still set (0 only matches 0), its bits are then removed, and the walk stops
+// at an entry equal to the whole value, which is named too.
+func flagNames(v uint32, pi *et.Param) string {
+	if pi == nil || len(pi.Flags) == 0 {
+		return ""
+	}
+	var sb strings.Builder
+	sep := ""
+	rem := v
+	for _, fl := range pi.Flags {
+		if fl.Value == v {
+			sb.WriteString(sep)
+			sb.WriteString(fl.Name)
+			break
+		}
+		if (fl.Value == 0 && v == 0) || (fl.Value != 0 && rem&fl.Value == fl.Value && rem != 0) {
+			sb.WriteString(sep)
+			sb.WriteString(fl.Name)
+			sep = "|"
+			rem &^= fl.Value
+		}
+	}
+	return sb.String()
+}
+
+func bufText(p []byte, max int) string {
+	n := len(p)
+	cut := false
+	if max > 0 && n > max {
+		n, cut = max-3, true
+	}
+	b := make([]byte, 0, n+3)
+	for _, c := range p[:n] {
+		if c < 0x20 || c > 0x7e {
+			c = '.'
+		}
+		b = append(b, c)
+	}
+	if cut {
+		b = append(b, "..."...)
+	}
+	return string(b)
+}
+
+func cstr(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
+
+// Typechar is fd.typechar for an fd type.
+func Typechar(t uint8) byte {
+	switch t {
+	case scap.FDFile, scap.FDFileV2:
+		return 'f'
+	case scap.FDDirectory:
+		return 'd'
+	case scap.FDIPv4Sock, scap.FDIPv4ServSock:
+		return '4'
+	case scap.FDIPv6Sock, scap.FDIPv6ServSock:
+		return '6'
+	case scap.FDFifo:
+		return 'p'
+	case scap.FDUnixSock:
+		return 'u'
+	case scap.FDEvent:
+		return 'e'
+	case scap.FDUnsupported:
+		return 'X'
+	case scap.FDSignalfd:
+		return 's'
+	case scap.FDEventpoll:
+		return 'l'
+	case scap.FDInotify:
+		return 'i'
+	case scap.FDTimerfd:
+		return 't'
+	case scap.FDNetlink:
+		return 'n'
+	case scap.FDBPF:
+		return 'b'
+	case scap.FDUserfaultfd:
+		return 'u'
+	case scap.FDIOUring:
+		return 'r'
+	case scap.FDMemfd:
+		return 'm'
+	case scap.FDPidfd:
+		return 'P'
+	}
+	return 'o'
+}
+
+// L4 returns the l4 protocol the reference reports for an fd: a non-server socket whose
+// role is still unknown reads "n/a", raw sockets always read raw.
+func L4(f *state.FD) uint8 {
+	switch f.Type {
+	case scap.FDIPv4Sock, scap.FDIPv6Sock:
+		if f.L4 == state.L4Raw {
+			return state.L4Raw
+		}
+		if f.Role == state.RoleNone {
+			return state.L4NA
+		}
+		return f.L4
+	case scap.FDIPv4ServSock, scap.FDIPv6ServSock:
+		return f.L4
+	}
+	return state.L4NA
+}
+
+func l4char(f *state.FD) byte {
+	if !f.IsIP() {
+		return 0
+	}
+	switch L4(f) {
+	case state.L4TCP:
+		return 't'
+	case state.L4UDP:
+		return 'u'
+	case state.L4ICMP:
+		return 'i'
+	case state.L4Raw:
+		return 'r'
+	}
+	return 0
+}
+
+func fdResolved(ev *state.Event, v int64) string {
+	if ev.Thread == nil {
+		return ""
+	}
+	if v >= 0 {
+		f := ev.Engine().FDs(ev.Thread).Get(v)
+		if f == nil {
+			return ""
+		}
+		b := []byte{'<', Typechar(f.Type)}
+		if c := l4char(f); c != 0 {
+			b = append(b, c)
+		}
+		b = append(b, '>')
+		return string(b) + sanitize(f.Name)
+	}
+	if v == -100 {
+		return "AT_FDCWD"
+	}
+	return et.ErrnoName(-v)
+}
+
+// sanitize drops non-printable characters from names, as the reference does.
+func sanitize(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			b := make([]byte, 0, len(s))
+			for j := 0; j < len(s); j++ {
+				if s[j] >= 0x20 && s[j] != 0x7f {
+					b = append(b, s[j])
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+func fdlistText(ev *state.Event, p []byte) string {
+	if len(p) < 2 {
+		return ""
+	}
+	n := int(binary.LittleEndian.Uint16(p))
+	var sb strings.Builder
+	for i := 0; i < n && 2+10*i+10 <= len(p); i++ {
+		off := 2 + 10*i
+		fd := int64(binary.LittleEndian.Uint64(p[off:]))
+		events := binary.LittleEndian.Uint16(p[off+8:])
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(strconv.FormatInt(fd, 10))
+		sb.WriteByte(':')
+		tc := byte('?')
+		if ev.Thread != nil {
+			if f := ev.Engine().FDs(ev.Thread).Get(fd); f != nil {
+				tc = Typechar(f.Type)
+			}
+		}
+		sb.WriteByte(tc)
+		sb.WriteString(strconv.FormatUint(uint64(events), 16))
+	}
+	return sb.String()
+}

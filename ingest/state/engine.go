@@ -1,0 +1,502 @@
+package state
+
+import (
+	"encoding/binary"
+	"strings"
+
+	"github.com/scapql/scapql/ingest/eventtable"
+	"github.com/scapql/scapql/ingest/scap"
+)
+
+// Options tune the engine.
+type Options struct {
+	// MaxThreads caps the thread table so hostile captures cannot grow it without bound
+	// (0 = DefaultMaxThreads). Past the cap, new unknown threads are not tracked.
+	MaxThreads int
+	// MaxFDsPerProcess caps each fd table likewise (0 = DefaultMaxFDs).
+	MaxFDsPerProcess int
+	// AllEventTypes numbers events the reference's older table does not know (ids it skips).
+	// Without it, such events are dropped unnumbered, as the reference does.
+	AllEventTypes bool
+}
+
+// Defaults for the state caps.
+const (
+	DefaultMaxThreads = 1 << 20
+	DefaultMaxFDs     = 1 << 16
+)
+
+// Engine holds the state of one capture.
+type Engine struct {
+	opts       Options
+	Threads    map[int64]*Thread
+	Users      map[uint32]*User
+	Groups     map[uint32]*Group
+	Containers map[string]*Container
+	Interfaces []scap.Interface
+	Machine    *scap.MachineInfo
+
+	num           uint64
+	section       int
+	started       bool // a non-metadata event has been seen in this section
+	nextUPID      uint64
+	pendingTid    int64 // thread to remove before the next event (procexit)
+	pendingFD     int64 // fd to remove before the next event (close)
+	pendingFDT    *Thread
+	firstTS       uint64
+	lastContainer *Container
+	ev            Event
+	// Dropped counts events skipped for an unknown type (not numbered).
+	Dropped uint64
+}
+
+// NewEngine builds the state from a section's metadata.
+func NewEngine(md *scap.Metadata, opts Options) *Engine {
+	if opts.MaxThreads <= 0 {
+		opts.MaxThreads = DefaultMaxThreads
+	}
+	if opts.MaxFDsPerProcess <= 0 {
+		opts.MaxFDsPerProcess = DefaultMaxFDs
+	}
+	e := &Engine{opts: opts}
+	e.load(md)
+	return e
+}
+
+func (e *Engine) load(md *scap.Metadata) {
+	e.Threads = make(map[int64]*Thread, len(md.Threads))
+	e.Users = make(map[uint32]*User)
+	e.Groups = make(map[uint32]*Group)
+	e.Containers = make(map[string]*Container)
+	e.Interfaces = md.Interfaces
+	e.Machine = md.Machine
+	e.pendingTid, e.pendingFD, e.pendingFDT = -1, -1, nil
+	e.started = false
+	for i := range md.Users {
+		u := md.Users[i]
+		e.Users[u.UID] = &User{UID: u.UID, GID: u.GID, Name: u.Name, Home: u.Home, Shell: u.Shell}
+	}
+	for i := range md.Groups {
+		g := md.Groups[i]
+		e.Groups[g.GID] = &Group{GID: g.GID, Name: g.Name}
+	}
+	for i := range md.Threads {
+		pt := &md.Threads[i]
+		t := &Thread{
+			Tid: pt.Tid, Pid: pt.Pid, Ptid: pt.Ptid, Sid: pt.Sid, Vpgid: pt.Vpgid, Pgid: pt.Pgid,
+			Vtid: pt.Vtid, Vpid: pt.Vpid, Comm: pt.Comm, Exe: pt.Exe,
+			Exepath: strings.TrimSuffix(pt.Exepath, " (deleted)"), Args: pt.Args, Env: pt.Env,
+			Root: pt.Root, FdLimit: pt.FdLimit, Flags: pt.Flags | clActive,
+			UID: pt.UID, GID: pt.GID, LoginUID: pt.LoginUID, Tty: pt.Tty,
+			VmSizeKB: pt.VmSizeKB, VmRSSKB: pt.VmRSSKB, VmSwapKB: pt.VmSwapKB,
+			PfMajor: pt.PfMajor, PfMinor: pt.PfMinor, ExeWritable: pt.ExeWritable,
+			lastEventType: -1, lastEventFD: -1,
+		}
+		t.Cwd = withSlash(pt.Cwd)
+		t.setCgroups(pt.Cgroups)
+		t.fds = newFDTable()
+		e.Threads[t.Tid] = t
+	}
+	// Unique process ids, parents first where known so ParentUPID resolves.
+	for _, t := range e.Threads {
+		if t.IsMain() {
+			e.nextUPID++
+			t.UPID = e.nextUPID
+		}
+	}
+	for _, t := range e.Threads {
+		if !t.IsMain() {
+			if m := e.Threads[t.Pid]; m != nil {
+				t.UPID = m.UPID
+			} else {
+				e.nextUPID++
+				t.UPID = e.nextUPID
+			}
+		}
+		if p := e.Threads[t.Ptid]; p != nil {
+			t.ParentUPID = p.UPID
+			if t.IsMain() {
+				p.nchilds++
+			}
+		}
+	}
+	servPorts := map[uint16]bool{}
+	for i := range md.FDs {
+		f := &md.FDs[i]
+		if f.Type == scap.FDIPv4ServSock || f.Type == scap.FDIPv6ServSock {
+			servPorts[f.SPort] = true
+		}
+	}
+	for i := range md.FDs {
+		f := &md.FDs[i]
+		t := e.Threads[f.Tid]
+		if t == nil {
+			continue
+		}
+		fd := fdFromList(f)
+		if fd.Type == scap.FDIPv4Sock {
+			// Sockets from the fd list do not say who connected: a source port that some
+			// server socket listens on means this end is the server.
+			if servPorts[fd.SPort] {
+				fd.SIP, fd.DIP = fd.DIP, fd.SIP
+				fd.SPort, fd.DPort = fd.DPort, fd.SPort
+				fd.Role = RoleServer
+			} else {
+				fd.Role = RoleClient
+			}
+			fd.Name = tupleName(fd)
+		}
+		t.fds.fds[fd.Num] = fd
+	}
+	for _, t := range e.Threads {
+		t.ContainerID = containerID(t.Cgroups)
+	}
+}
+
+func fdFromList(f *scap.FDInfo) *FD {
+	fd := &FD{Num: f.FD, Type: f.Type, Name: f.Name, Ino: f.Ino, Dev: f.Dev, OpenFlags: f.OpenFlags,
+		SIP: f.SIP, DIP: f.DIP, SPort: f.SPort, DPort: f.DPort, L4: f.L4Proto, Source: f.Source, Dest: f.Dest}
+	fd.NameRaw = fd.Name
+	switch f.Type {
+	case scap.FDIPv4Sock:
+		fd.Name = tupleName(fd)
+	case scap.FDIPv6Sock:
+		fd.V6 = true
+		if isV4Mapped(fd.SIP) && isV4Mapped(fd.DIP) {
+			fd.Type, fd.V6 = scap.FDIPv4Sock, false
+			copy(fd.SIP[:4], f.SIP[12:16])
+			copy(fd.DIP[:4], f.DIP[12:16])
+			fd.Name = tupleName(fd)
+		} else {
+			fd.Name = tupleName(fd)
+		}
+	case scap.FDIPv4ServSock:
+		fd.Role = RoleServer
+		fd.Name = addrPort(fd.SIP[:4], fd.SPort)
+	case scap.FDIPv6ServSock:
+		fd.Role, fd.V6 = RoleServer, true
+		fd.Name = addrPort(fd.SIP[:], fd.SPort)
+	case scap.FDUnixSock:
+		if fd.Name != "" {
+			fd.Role = RoleServer
+		} else {
+			fd.Role = RoleClient
+		}
+	case scap.FDFileV2:
+		fd.CloseOnExec = f.OpenFlags&oCloexec != 0
+	}
+	return fd
+}
+
+// setCgroups stores cgroups as "subsys=path", normalising subsystem names; an entry without
+// "=" makes the whole list invalid, and the old value stays.
+func (t *Thread) setCgroups(list []string) {
+	out := make([]string, 0, len(list))
+	for _, c := range list {
+		i := strings.IndexByte(c, '=')
+		if i < 0 {
+			return
+		}
+		out = append(out, c)
+	}
+	t.Cgroups = out
+}
+
+// Main returns the thread's main thread (itself if it is one), or nil.
+func (e *Engine) Main(t *Thread) *Thread {
+	if t == nil {
+		return nil
+	}
+	if t.IsMain() {
+		return t
+	}
+	return e.Threads[t.Pid]
+}
+
+// FDs returns the fd table the thread uses.
+func (e *Engine) FDs(t *Thread) *FDTable {
+	if t == nil {
+		return nil
+	}
+	if t.Flags&clCloneFiles == 0 && t.IsMain() {
+		return t.fds
+	}
+	if t.IsMain() {
+		return t.fds
+	}
+	if m := e.Threads[t.Pid]; m != nil {
+		return m.fds
+	}
+	return t.fds
+}
+
+// CwdOf returns the cwd the thread uses (its main thread's).
+func (e *Engine) CwdOf(t *Thread) string {
+	if m := e.Main(t); m != nil {
+		return m.Cwd
+	}
+	return t.Cwd
+}
+
+// EnvOf returns the environment the thread uses (its main thread's).
+func (e *Engine) EnvOf(t *Thread) []string {
+	if m := e.Main(t); m != nil && len(m.Env) > 0 {
+		return m.Env
+	}
+	return t.Env
+}
+
+// Parent returns the thread's parent process's main thread, or nil.
+func (e *Engine) Parent(t *Thread) *Thread {
+	m := e.Main(t)
+	if m == nil {
+		m = t
+	}
+	p := e.Threads[m.Ptid]
+	if p == nil {
+		return nil
+	}
+	return e.Main(p)
+}
+
+func (e *Engine) placeholder(tid int64) *Thread {
+	if len(e.Threads) >= e.opts.MaxThreads {
+		return nil
+	}
+	t := &Thread{Tid: tid, Pid: -1, Ptid: -1, Sid: -1, Vpgid: -1, Pgid: -1, Vtid: -1, Vpid: -1,
+		Comm: "<NA>", Exe: "<NA>", UID: 0xFFFFFFFF, GID: 0xFFFFFFFF, LoginUID: 0xFFFFFFFF,
+		FdLimit: -1, Flags: clNameChanged, lastEventType: -1}
+	t.fds = newFDTable()
+	e.nextUPID++
+	t.UPID = e.nextUPID
+	e.Threads[tid] = t
+	return t
+}
+
+// Process resolves one raw event. It returns nil for events that are not delivered (types
+// the reference does not know, unless AllEventTypes). The returned Event is reused by the
+// next call.
+func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
+	if raw.Section != e.section {
+		e.section = raw.Section
+		e.load(md)
+	}
+	if int(raw.Type) >= len(eventtable.Events) ||
+		(!e.opts.AllEventTypes && int(raw.Type) >= eventtable.ReferenceMaxEvent) {
+		e.Dropped++
+		return nil
+	}
+	info := &eventtable.Events[raw.Type]
+	if info.Placeholder {
+		e.Dropped++
+		return nil
+	}
+	// Removals asked for by the previous event happen now, so that event still saw them.
+	if e.pendingFD >= 0 && e.pendingFDT != nil {
+		if tbl := e.FDs(e.pendingFDT); tbl != nil {
+			delete(tbl.fds, e.pendingFD)
+		}
+		e.pendingFD, e.pendingFDT = -1, nil
+	}
+	if e.pendingTid >= 0 {
+		e.removeThread(e.pendingTid)
+		e.pendingTid = -1
+	}
+	e.num++
+	ev := &e.ev
+	*ev = Event{Raw: raw, Info: info, Num: e.num, FDNum: -1, engine: e}
+	ev.Hidden = info.Category == eventtable.EC_INTERNAL || raw.DumpFlags&scap.DumpFlagStateOnly != 0
+	isContainer := raw.Type == 228 || raw.Type == 272 || raw.Type == 324
+	if !e.started && isContainer {
+		// Leading container events describe the capture's containers; they are numbered but
+		// never shown.
+		ev.Hidden = true
+		e.parseContainer(ev)
+		return ev
+	}
+	if !isContainer {
+		e.started = true
+	}
+	if e.firstTS == 0 && raw.TS != 0 {
+		e.firstTS = raw.TS
+	}
+	e.reset(ev)
+	e.parse(ev)
+	if isContainer && ev.Thread == nil {
+		// A container event stands for its container: the reference shows it with a
+		// thread made up for the container, outside the thread table.
+		if c := e.lastContainer; c != nil {
+			ev.Thread = &Thread{Tid: -1, Pid: -1, Ptid: -1, Sid: -1, Vpgid: -1, Pgid: -1, Vtid: -1, Vpid: -1,
+				Comm: "container:" + c.ID, Exe: "container:" + c.ID, ContainerID: c.ID,
+				UID: 0xFFFFFFFF, GID: 0xFFFFFFFF, LoginUID: 0xFFFFFFFF, lastEventType: -1, lastEventFD: -1,
+				fds: newFDTable()}
+		}
+	}
+	return ev
+}
+
+// FirstTS returns the timestamp of the first event with one.
+func (e *Engine) FirstTS() uint64 { return e.firstTS }
+
+func (e *Engine) removeThread(tid int64) {
+	t := e.Threads[tid]
+	if t == nil {
+		return
+	}
+	delete(e.Threads, tid)
+	if t.IsMain() {
+		if p := e.Threads[t.Ptid]; p != nil && p.nchilds > 0 {
+			p.nchilds--
+		}
+	}
+}
+
+// reset is the per-event bookkeeping that runs before parsing: thread lookup, enter/exit
+// pairing, latency and the event's fd.
+func (e *Engine) reset(ev *Event) {
+	info, raw := ev.Info, ev.Raw
+	if info.Flags&eventtable.EF_SKIPPARSERESET != 0 {
+		if raw.Type == 234 { // procinfo: shown with its thread, which it never creates
+			ev.Thread = e.Threads[raw.TID]
+		}
+		return
+	}
+	switch raw.Type {
+	case 272, 324, 228: // container metadata: no thread
+		return
+	}
+	noCreate := isCloneExit(raw.Type) || raw.Type == 152 || raw.Type == 16 || raw.Type == 186
+	t := e.Threads[raw.TID]
+	if t == nil && !noCreate {
+		t = e.placeholder(raw.TID)
+	}
+	ev.Thread = t
+	if t == nil || raw.Type == 152 {
+		return
+	}
+	if info.Enter {
+		t.lastEventFD = -1
+		t.lastEventType = int(raw.Type)
+		if info.Flags&eventtable.EF_USES_FD != 0 {
+			loc := info.FDParam
+			if loc < 0 {
+				loc = 0
+			}
+			if v, ok := paramI64(raw, loc); ok {
+				t.lastEventFD = v
+			}
+			ev.FD = e.FDs(t).Get(t.lastEventFD)
+		}
+		t.latency = 0
+		t.lastLatencyEnter = raw.TS
+		ev.FDNum = t.lastEventFD
+		return
+	}
+	if t.lastLatencyEnter != 0 {
+		t.latency = raw.TS - t.lastLatencyEnter
+	}
+	ev.Latency = t.latency
+	if int(raw.Type) == t.lastEventType+1 || (isExecveExit(raw.Type) && t.lastEventType == 332) {
+		t.enter.valid = t.enter.valid && t.enter.typ == uint16(t.lastEventType)
+	} else {
+		t.enter.valid = false
+		ev.FDNum = t.lastEventFD
+		return
+	}
+	if info.Flags&eventtable.EF_USES_FD != 0 {
+		ev.FD = e.FDs(t).Get(t.lastEventFD)
+	}
+	ev.FDNum = t.lastEventFD
+}
+
+func isCloneExit(t uint16) bool {
+	switch t {
+	case 15, 157, 217, 223, 183, 219, 225, 185, 221, 227, 335:
+		return true
+	}
+	return false
+}
+
+func isExecveExit(t uint16) bool {
+	switch t {
+	case 13, 155, 173, 215, 231, 283, 289, 293:
+		return true
+	}
+	return false
+}
+
+// param helpers: absent or wrongly sized parameters read as not present.
+
+func paramI64(raw *scap.Event, i int) (int64, bool) {
+	if i < 0 || i >= len(raw.Params) {
+		return 0, false
+	}
+	p := raw.Params[i]
+	switch len(p) {
+	case 8:
+		return int64(binary.LittleEndian.Uint64(p)), true
+	case 4:
+		return int64(int32(binary.LittleEndian.Uint32(p))), true
+	case 2:
+		return int64(int16(binary.LittleEndian.Uint16(p))), true
+	case 1:
+		return int64(int8(p[0])), true
+	}
+	return 0, false
+}
+
+func paramU64(raw *scap.Event, i int) (uint64, bool) {
+	if i < 0 || i >= len(raw.Params) {
+		return 0, false
+	}
+	p := raw.Params[i]
+	switch len(p) {
+	case 8:
+		return binary.LittleEndian.Uint64(p), true
+	case 4:
+		return uint64(binary.LittleEndian.Uint32(p)), true
+	case 2:
+		return uint64(binary.LittleEndian.Uint16(p)), true
+	case 1:
+		return uint64(p[0]), true
+	}
+	return 0, false
+}
+
+func paramStr(raw *scap.Event, i int) (string, bool) {
+	if i < 0 || i >= len(raw.Params) {
+		return "", false
+	}
+	return cstr(raw.Params[i]), true
+}
+
+func storedI64(s *storedEvent, i int) (int64, bool) {
+	if !s.valid || i >= len(s.params) {
+		return 0, false
+	}
+	return paramI64(&scap.Event{Params: s.params}, i)
+}
+
+func storedStr(s *storedEvent, i int) (string, bool) {
+	if !s.valid || i >= len(s.params) {
+		return "", false
+	}
+	return cstr(s.params[i]), true
+}
+
+// cstr returns the bytes up to the first NUL.
+func cstr(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
+
+func withSlash(p string) string {
+	if p == "" || strings.HasSuffix(p, "/") {
+		return p
+	}
+	return p + "/"
+}

@@ -1,0 +1,960 @@
+package state
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/scapql/scapql/ingest/eventtable"
+	"github.com/scapql/scapql/ingest/scap"
+)
+
+// parse applies an event's effect on the state, after reset.
+func (e *Engine) parse(ev *Event) {
+	raw, info := ev.Raw, ev.Info
+	t := ev.Thread
+	if info.Enter && t != nil && info.Flags&eventtable.EF_SKIPPARSERESET == 0 && raw.Type != 152 {
+		t.enter.store(raw)
+	}
+	switch raw.Type {
+	case 30: // sendto enter: a socket we never saw created is guessed to be UDP
+		if ev.FD == nil && t != nil {
+			e.inferSendtoFD(ev)
+		}
+	case 3, 59, 307, 103: // open, creat, openat_2, openat exits
+		e.parseOpenExit(ev)
+	case 15, 157, 217, 223, 183, 219, 225, 185, 221, 227:
+		e.parseCloneExit(ev)
+	case 13, 155, 173, 215, 231, 283, 289, 293:
+		e.parseExecveExit(ev)
+	case 16, 186: // procexit: the thread goes away before the next event
+		if t != nil {
+			t.Flags |= clClosed
+			e.pendingTid = t.Tid
+		}
+	case 61: // pipe
+		e.parsePipeExit(ev)
+	case 19:
+		e.parseSocketExit(ev)
+	case 21:
+		e.parseBindExit(ev)
+	case 22:
+		e.parseConnectEnter(ev)
+	case 23:
+		e.parseConnectExit(ev)
+	case 27, 57, 247, 249:
+		e.parseAcceptExit(ev)
+	case 5:
+		e.parseCloseExit(ev)
+	case 151:
+		e.parseFcntlExit(ev)
+	case 63: // eventfd
+		e.singleFDExit(ev, scap.FDEvent)
+	case 127:
+		e.singleFDExit(ev, scap.FDSignalfd)
+	case 137:
+		e.singleFDExit(ev, scap.FDTimerfd)
+	case 139:
+		e.singleFDExit(ev, scap.FDInotify)
+	case 213: // epoll_create
+		e.singleFDExit(ev, scap.FDEventpoll)
+	case 95:
+		e.parseChdirExit(ev)
+	case 97:
+		e.parseFchdirExit(ev)
+	case 125, 203: // dup, dup2? handled by name below
+		e.parseDupExit(ev)
+	case 43:
+		e.parseSocketpairExit(ev)
+	case 193, 195, 199, 201:
+		e.parseSetIDExit(ev)
+	case 228, 272, 324:
+		e.parseContainer(ev)
+	default:
+		if !info.Enter && (info.Flags&(eventtable.EF_READS_FROM_FD|eventtable.EF_WRITES_TO_FD)) != 0 {
+			e.parseRWExit(ev)
+		} else if !info.Enter && (info.Name == "dup" || info.Name == "dup2" || info.Name == "dup3") {
+			e.parseDupExit(ev)
+		} else if !info.Enter && (info.Name == "epoll_create" || info.Name == "epoll_create1") {
+			e.singleFDExit(ev, scap.FDEventpoll)
+		} else if !info.Enter && (info.Name == "eventfd2") {
+			e.singleFDExit(ev, scap.FDEvent)
+		} else if !info.Enter && (info.Name == "signalfd4") {
+			e.singleFDExit(ev, scap.FDSignalfd)
+		} else if !info.Enter && (info.Name == "inotify_init1") {
+			e.singleFDExit(ev, scap.FDInotify)
+		} else if !info.Enter && info.Name == "pipe2" {
+			e.parsePipeExit(ev)
+		}
+	}
+}
+
+func (e *Engine) addFD(t *Thread, fd *FD) *FD {
+	tbl := e.FDs(t)
+	if tbl == nil {
+		return nil
+	}
+	if _, exists := tbl.fds[fd.Num]; !exists && len(tbl.fds) >= e.opts.MaxFDsPerProcess {
+		return nil
+	}
+	tbl.fds[fd.Num] = fd
+	return fd
+}
+
+func (e *Engine) parseOpenExit(ev *Event) {
+	t, raw := ev.Thread, ev.Raw
+	if t == nil {
+		return
+	}
+	typ := raw.Type
+	if typ != 307 && !t.enter.valid {
+		return
+	}
+	fd, _ := paramI64(raw, 0)
+	var name, dir string
+	var flags uint32
+	var dev uint32
+	switch typ {
+	case 3: // open: name, flags, mode, dev
+		name, _ = paramStr(raw, 1)
+		f, _ := paramU64(raw, 2)
+		flags = uint32(f)
+		if d, ok := paramU64(raw, 4); ok {
+			dev = uint32(d)
+		}
+		dir = e.CwdOf(t)
+	case 59: // creat
+		name, _ = paramStr(raw, 1)
+		if d, ok := paramU64(raw, 3); ok {
+			dev = uint32(d)
+		}
+		dir = e.CwdOf(t)
+	case 103: // openat: everything is in the enter event
+		name, _ = storedStr(&t.enter, 1)
+		f, _ := storedI64(&t.enter, 2)
+		flags = uint32(f)
+		dirfd, _ := storedI64(&t.enter, 0)
+		dir = e.openatDir(ev, name, dirfd)
+	case 307:
+		name, _ = paramStr(raw, 2)
+		f, _ := paramU64(raw, 3)
+		flags = uint32(f)
+		dirfd, _ := paramI64(raw, 1)
+		if d, ok := paramU64(raw, 5); ok {
+			dev = uint32(d)
+		}
+		dir = e.openatDir(ev, name, dirfd)
+	}
+	full := JoinPath(dir, name)
+	if fd < 0 {
+		return
+	}
+	f := &FD{Num: fd, Type: scap.FDFileV2, Name: full, NameRaw: name, OpenFlags: flags, Dev: dev,
+		CloseOnExec: flags&oCloexec != 0}
+	if flags&0x400 != 0 { // O_DIRECTORY
+		f.Type = scap.FDDirectory
+	}
+	ev.FD = e.addFD(t, f)
+	// The filter engine reads the fd through lastevent_fd.
+	t.lastEventFD = fd
+	ev.FDNum = fd
+}
+
+// openatDir is the directory a relative openat path starts from. Looking up the dirfd sets
+// the event's fd, which stays if the open fails (the reference does the same).
+func (e *Engine) openatDir(ev *Event, name string, dirfd int64) string {
+	if strings.HasPrefix(name, "/") {
+		return "."
+	}
+	if dirfd == -100 {
+		return e.CwdOf(ev.Thread)
+	}
+	ev.FD = e.FDs(ev.Thread).Get(dirfd)
+	if ev.FD == nil {
+		return "<UNKNOWN>"
+	}
+	if strings.HasSuffix(ev.FD.Name, "/") {
+		return ev.FD.Name
+	}
+	return ev.FD.Name + "/"
+}
+
+func (e *Engine) parseCloneExit(ev *Event) {
+	raw := ev.Raw
+	typ := raw.Type
+	tid := raw.TID
+	childtid, ok := paramI64(raw, 0)
+	if !ok || childtid < 0 {
+		return
+	}
+	flagsIdx := map[uint16]int{15: 8, 157: 13, 183: 13, 185: 13, 217: 14, 219: 14, 221: 14, 223: 15, 225: 15, 227: 15}[typ]
+	fl, _ := paramU64(raw, flagsIdx)
+	flags := uint32(fl)
+	v20 := typ == 223 || typ == 225 || typ == 227
+	vtid, vpid := tid, int64(-1)
+	if v20 {
+		vtid, _ = paramI64(raw, 18)
+		vpid, _ = paramI64(raw, 19)
+	}
+	inContainer := tid != vtid
+	isInverted := false
+	if childtid == 0 {
+		// clone() returns 0 in the child.
+		if ev.Thread != nil && ev.Thread.CloneTS != 0 && raw.TS-ev.Thread.CloneTS > 2_000_000_000 {
+			e.removeThread(tid)
+			ev.Thread = nil
+		}
+		var parenttid int64
+		if flags&clCloneThread != 0 {
+			parenttid, _ = paramI64(raw, 4)
+		} else {
+			parenttid, _ = paramI64(raw, 5)
+		}
+		if ev.Thread == nil {
+			isInverted = true
+			childtid = tid
+			tid = parenttid
+		} else {
+			if inContainer {
+				ev.Thread.Vtid, ev.Thread.Vpid = vtid, vpid
+			}
+			return
+		}
+	} else if inContainer {
+		return
+	}
+	ptinfo := e.Threads[tid]
+	if ptinfo == nil {
+		ptinfo = e.placeholder(tid)
+		if ptinfo == nil {
+			return
+		}
+	}
+	validParent := !(ptinfo.Comm == "<NA>" && ptinfo.UID == 0xFFFFFFFF)
+	if child := e.Threads[childtid]; child != nil {
+		if child.Flags&clCloneInverted != 0 {
+			return
+		}
+		e.removeThread(childtid)
+	}
+	exe, _ := paramStr(raw, 1)
+	var comm string
+	switch typ {
+	case 15, 157, 183, 185:
+		comm = exe
+	default:
+		comm, _ = paramStr(raw, 13)
+	}
+	args := splitArgs(raw, 2)
+	nt := &Thread{Tid: childtid, Ptid: tid, Sid: -1, Vpgid: -1, Pgid: -1, Vtid: -1, Vpid: -1,
+		LoginUID: 0xFFFFFFFF, FdLimit: -1, lastEventType: -1, lastEventFD: -1}
+	if validParent {
+		nt.Comm, nt.Exe, nt.Exepath, nt.Args = ptinfo.Comm, ptinfo.Exe, ptinfo.Exepath, ptinfo.Args
+		nt.Root, nt.Sid, nt.Vpgid, nt.Tty, nt.LoginUID = ptinfo.Root, ptinfo.Sid, ptinfo.Vpgid, ptinfo.Tty, ptinfo.LoginUID
+		if flags&clCloneThread == 0 {
+			nt.Env = e.EnvOf(ptinfo)
+		}
+	} else {
+		// An invalid parent learns its identity from its child's event.
+		ptinfo.Comm, ptinfo.Exe, ptinfo.Args = comm, exe, args
+		nt.Comm, nt.Exe, nt.Args = comm, exe, args
+	}
+	nt.Pid, _ = paramI64(raw, 4)
+	nt.Flags = flags
+	if flags&clCloneThread == 0 {
+		nt.Pid = childtid
+		if tbl := e.FDs(ptinfo); tbl != nil {
+			nt.fds = tbl.clone()
+		}
+		nt.Cwd = e.CwdOf(ptinfo)
+	}
+	if nt.fds == nil {
+		nt.fds = newFDTable()
+	}
+	if isInverted {
+		nt.Flags |= clCloneInverted
+	}
+	nt.Exe, nt.Comm, nt.Args = exe, comm, args
+	nt.FdLimit, _ = paramI64(raw, 7)
+	if typ != 15 {
+		nt.PfMajor, _ = paramU64(raw, 8)
+		nt.PfMinor, _ = paramU64(raw, 9)
+		v, _ := paramU64(raw, 10)
+		nt.VmSizeKB = uint32(v)
+		v, _ = paramU64(raw, 11)
+		nt.VmRSSKB = uint32(v)
+		v, _ = paramU64(raw, 12)
+		nt.VmSwapKB = uint32(v)
+	}
+	uidIdx := map[uint16]int{15: 9, 157: 14, 183: 14, 185: 14, 217: 15, 219: 15, 221: 15, 223: 16, 225: 16, 227: 16}[typ]
+	u, _ := paramU64(raw, uidIdx)
+	g, _ := paramU64(raw, uidIdx+1)
+	nt.UID, nt.GID = uint32(u), uint32(g)
+	if inContainer {
+		nt.Vtid, nt.Vpid = vtid, vpid
+	} else {
+		nt.Vtid, nt.Vpid = nt.Tid, nt.Pid
+	}
+	if v20 {
+		nt.setCgroups(splitArgs(raw, 14))
+	}
+	if nt.Cgroups == nil {
+		nt.Cgroups = ptinfo.Cgroups
+	}
+	nt.ContainerID = containerID(nt.Cgroups)
+	nt.CloneTS = raw.TS
+	if len(e.Threads) >= e.opts.MaxThreads {
+		return
+	}
+	if flags&clCloneThread == 0 {
+		e.nextUPID++
+		nt.UPID = e.nextUPID
+		nt.ParentUPID = e.Main(ptinfo).UPIDOr(ptinfo.UPID)
+		if pm := e.Main(ptinfo); pm != nil {
+			pm.nchilds++
+		}
+	} else if m := e.Threads[nt.Pid]; m != nil {
+		nt.UPID, nt.ParentUPID = m.UPID, m.ParentUPID
+	} else {
+		nt.UPID = ptinfo.UPID
+	}
+	e.Threads[childtid] = nt
+	if ev.Thread == nil || ev.Thread.Tid == childtid {
+		ev.Thread = e.Threads[raw.TID]
+	}
+}
+
+// UPIDOr returns t's UPID, or def when t is nil.
+func (t *Thread) UPIDOr(def uint64) uint64 {
+	if t == nil {
+		return def
+	}
+	return t.UPID
+}
+
+func splitArgs(raw *scap.Event, i int) []string {
+	if i >= len(raw.Params) {
+		return nil
+	}
+	b := raw.Params[i]
+	if len(b) > 0 && b[len(b)-1] == 0 {
+		b = b[:len(b)-1]
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	return strings.Split(string(b), "\x00")
+}
+
+func (e *Engine) parseExecveExit(ev *Event) {
+	t, raw := ev.Thread, ev.Raw
+	typ := raw.Type
+	res, _ := paramI64(raw, 0)
+	if res < 0 || t == nil {
+		return
+	}
+	t.Exe, _ = paramStr(raw, 1)
+	switch typ {
+	case 13, 155, 173:
+		t.Comm = t.Exe
+	default:
+		t.Comm, _ = paramStr(raw, 13)
+	}
+	t.Args = splitArgs(raw, 2)
+	t.Pid, _ = paramI64(raw, 4)
+	if t.Ptid == -1 {
+		t.Ptid, _ = paramI64(raw, 5)
+	}
+	t.FdLimit, _ = paramI64(raw, 7)
+	if typ != 13 {
+		t.PfMajor, _ = paramU64(raw, 8)
+		t.PfMinor, _ = paramU64(raw, 9)
+		v, _ := paramU64(raw, 10)
+		t.VmSizeKB = uint32(v)
+		v, _ = paramU64(raw, 11)
+		t.VmRSSKB = uint32(v)
+		v, _ = paramU64(raw, 12)
+		t.VmSwapKB = uint32(v)
+	}
+	switch typ {
+	case 173:
+		t.Env = splitArgs(raw, 13)
+	case 215:
+		t.Env = splitArgs(raw, 14)
+	case 231, 283, 289, 293:
+		t.Env = splitArgs(raw, 15)
+		t.setCgroups(splitArgs(raw, 14))
+		t.ContainerID = containerID(t.Cgroups)
+	}
+	switch typ {
+	case 283, 289, 293:
+		v, _ := paramU64(raw, 16)
+		t.Tty = uint32(v)
+	}
+	if (typ == 289 || typ == 293) && t.enter.valid {
+		if fn, ok := storedStr(&t.enter, 0); ok {
+			if strings.HasPrefix(fn, "<NA>") {
+				t.Exepath = "<NA>"
+			} else {
+				t.Exepath = JoinPath(e.CwdOf(t), fn)
+			}
+		}
+	}
+	if typ == 293 {
+		t.Vpgid, _ = paramI64(raw, 17)
+		if len(raw.Params) > 18 {
+			v, _ := paramU64(raw, 18)
+			t.LoginUID = uint32(v)
+		}
+	}
+	inverted := t.Flags & clCloneInverted
+	t.Flags = clActive | inverted | clNameChanged
+	t.LastExecTS = raw.TS
+}
+
+func (e *Engine) parsePipeExit(ev *Event) {
+	t, raw := ev.Thread, ev.Raw
+	res, _ := paramI64(raw, 0)
+	if res < 0 || t == nil {
+		return
+	}
+	fd1, _ := paramI64(raw, 1)
+	fd2, _ := paramI64(raw, 2)
+	ino, _ := paramU64(raw, 3)
+	e.addFD(t, &FD{Num: fd1, Type: scap.FDFifo, Ino: ino})
+	ev.FD = e.addFD(t, &FD{Num: fd2, Type: scap.FDFifo, Ino: ino})
+}
+
+func (e *Engine) parseSocketExit(ev *Event) {
+	t, raw := ev.Thread, ev.Raw
+	fd, _ := paramI64(raw, 0)
+	if fd < 0 || t == nil || !t.enter.valid {
+		return
+	}
+	domain, _ := storedI64(&t.enter, 0)
+	typ, _ := storedI64(&t.enter, 1)
+	proto, _ := storedI64(&t.enter, 2)
+	e.addSocket(ev, fd, uint32(domain), uint32(typ), uint32(proto))
+}
+
+func (e *Engine) addSocket(ev *Event, fd int64, domain, typ, proto uint32) {
+	const (
+		sockStream, sockDgram, sockRaw = 1, 2, 3
+		ipprotoIP, ipprotoICMP         = 0, 1
+		ipprotoTCP, ipprotoUDP         = 6, 17
+		ipprotoRaw                     = 255
+	)
+	f := &FD{Num: fd, Type: scap.FDUnknown, L4: L4Unknown}
+	switch domain {
+	case afUnix:
+		f.Type = scap.FDUnixSock
+	case afInet, afInet6:
+		f.Type = scap.FDIPv4Sock
+		if domain == afInet6 {
+			f.Type, f.V6 = scap.FDIPv6Sock, true
+		}
+		switch proto {
+		case ipprotoTCP:
+			f.L4 = L4TCP
+			if typ == sockRaw {
+				f.L4 = L4Raw
+			}
+		case ipprotoUDP:
+			f.L4 = L4UDP
+			if typ == sockRaw {
+				f.L4 = L4Raw
+			}
+		case ipprotoIP:
+			switch typ & 0xff {
+			case sockStream:
+				f.L4 = L4TCP
+			case sockDgram:
+				f.L4 = L4UDP
+			}
+		case ipprotoICMP:
+			f.L4 = L4ICMP
+			if typ == sockRaw {
+				f.L4 = L4Raw
+			}
+		case ipprotoRaw:
+			f.L4 = L4Raw
+		}
+	case 16:
+		f.Type = scap.FDNetlink
+	}
+	if f.Type == scap.FDUnknown {
+		return
+	}
+	ev.FD = e.addFD(ev.Thread, f)
+}
+
+func (e *Engine) inferSendtoFD(ev *Event) {
+	fd, _ := paramI64(ev.Raw, 0)
+	if fd < 0 || len(ev.Raw.Params) < 3 || len(ev.Raw.Params[2]) == 0 {
+		return
+	}
+	switch ev.Raw.Params[2][0] {
+	case afInet:
+		e.addSocket(ev, fd, afInet, 2, 17)
+	case afInet6:
+		e.addSocket(ev, fd, afInet6, 2, 17)
+	}
+}
+
+func (e *Engine) parseBindExit(ev *Event) {
+	f, raw := ev.FD, ev.Raw
+	if f == nil {
+		return
+	}
+	res, _ := paramI64(raw, 0)
+	if res < 0 || len(raw.Params) < 2 || len(raw.Params[1]) == 0 {
+		return
+	}
+	sa, ok := ParseSockaddr(raw.Params[1])
+	if ok {
+		switch sa.Family {
+		case afInet:
+			if sa.DPort > 0 {
+				f.Type, f.Role, f.V6 = scap.FDIPv4ServSock, RoleServer, false
+				f.SIP, f.SPort = sa.DIP, sa.DPort
+			}
+		case afInet6:
+			if sa.DPort > 0 {
+				if isV4Mapped(sa.DIP) {
+					f.Type, f.V6 = scap.FDIPv4ServSock, false
+					var ip [16]byte
+					copy(ip[:4], sa.DIP[12:16])
+					f.SIP = ip
+				} else {
+					f.Type, f.V6 = scap.FDIPv6ServSock, true
+					f.SIP = sa.DIP
+				}
+				f.SPort, f.Role = sa.DPort, RoleServer
+			}
+		}
+		f.Name = SockaddrText(sa)
+	}
+}
+
+func (e *Engine) parseConnectEnter(ev *Event) {
+	f, raw := ev.FD, ev.Raw
+	if f == nil || len(raw.Params) < 2 || len(raw.Params[1]) == 0 {
+		return
+	}
+	sa, ok := ParseSockaddr(raw.Params[1])
+	if !ok {
+		return
+	}
+	switch sa.Family {
+	case afInet:
+		if f.Type == scap.FDIPv4Sock {
+			f.DIP, f.DPort = sa.DIP, sa.DPort
+			f.Name = SockaddrText(sa)
+		}
+	case afInet6:
+		if f.Type == scap.FDIPv6Sock {
+			f.DIP, f.DPort = sa.DIP, sa.DPort
+			f.Name = SockaddrText(sa)
+		}
+	}
+}
+
+// setAddrs stores a tuple's ends on an IP socket; it reports whether anything changed.
+func setAddrs(f *FD, tp Tuple, v4mapped bool) bool {
+	sip, dip := tp.SIP, tp.DIP
+	if v4mapped {
+		sip, dip = [16]byte{}, [16]byte{}
+		copy(sip[:4], tp.SIP[12:16])
+		copy(dip[:4], tp.DIP[12:16])
+	}
+	if (f.Type == scap.FDIPv4Sock && !tp.V6 || v4mapped) || (f.Type == scap.FDIPv6Sock && tp.V6 && !v4mapped) {
+		if (sip == f.SIP && tp.SPort == f.SPort && dip == f.DIP && tp.DPort == f.DPort) ||
+			(dip == f.SIP && tp.DPort == f.SPort && sip == f.DIP && tp.SPort == f.DPort) {
+			return false
+		}
+	}
+	f.SIP, f.SPort, f.DIP, f.DPort = sip, tp.SPort, dip, tp.DPort
+	return true
+}
+
+func (e *Engine) parseConnectExit(ev *Event) {
+	f, raw := ev.FD, ev.Raw
+	if f == nil {
+		return
+	}
+	res, _ := paramI64(raw, 0)
+	if res < 0 && res != -115 {
+		return
+	}
+	f.Connected = true
+	if len(raw.Params) < 2 || len(raw.Params[1]) == 0 {
+		return
+	}
+	tp, ok := ParseTuple(raw.Params[1])
+	if !ok {
+		return
+	}
+	switch tp.Family {
+	case afInet, afInet6:
+		var changed bool
+		if tp.Family == afInet6 && !(isV4Mapped(tp.SIP) && isV4Mapped(tp.DIP)) {
+			f.Type, f.V6 = scap.FDIPv6Sock, true
+			changed = setAddrs(f, tp, false)
+		} else {
+			mapped := tp.Family == afInet6
+			f.Type, f.V6 = scap.FDIPv4Sock, false
+			changed = setAddrs(f, tp, mapped)
+		}
+		if changed && f.Role == RoleServer && f.L4 == L4UDP {
+			f.SIP, f.DIP = f.DIP, f.SIP
+			f.SPort, f.DPort = f.DPort, f.SPort
+		}
+		if f.Role == RoleServer && f.L4 == L4UDP {
+			f.Name = tupleName(f)
+		} else {
+			f.Name = TupleText(tp)
+		}
+	case afUnix:
+		f.Name = TupleText(tp)
+		f.Source, f.Dest = tp.Source, tp.Dest
+	}
+	if f.Role == RoleNone {
+		f.Role = RoleClient
+	}
+}
+
+func (e *Engine) parseAcceptExit(ev *Event) {
+	t, raw := ev.Thread, ev.Raw
+	if t == nil {
+		return
+	}
+	fd, _ := paramI64(raw, 0)
+	if fd < 0 {
+		return
+	}
+	t.lastEventFD = fd
+	ev.FDNum = fd
+	if len(raw.Params) < 2 || len(raw.Params[1]) == 0 {
+		return
+	}
+	tp, ok := ParseTuple(raw.Params[1])
+	if !ok {
+		return
+	}
+	f := &FD{Num: fd}
+	switch tp.Family {
+	case afInet:
+		f.Type, f.L4 = scap.FDIPv4Sock, L4TCP
+		setAddrs(f, tp, false)
+	case afInet6:
+		if isV4Mapped(tp.SIP) && isV4Mapped(tp.DIP) {
+			f.Type, f.L4 = scap.FDIPv4Sock, L4TCP
+			setAddrs(f, tp, true)
+		} else {
+			f.Type, f.L4, f.V6 = scap.FDIPv6Sock, L4TCP, true
+			setAddrs(f, tp, false)
+		}
+	case afUnix:
+		f.Type = scap.FDUnixSock
+		f.Source, f.Dest = tp.Source, tp.Dest
+	default:
+		return
+	}
+	f.Name = TupleText(tp)
+	f.Role = RoleServer
+	f.Connected = true
+	ev.FD = e.addFD(t, f)
+}
+
+func (e *Engine) parseCloseExit(ev *Event) {
+	res, _ := paramI64(ev.Raw, 0)
+	if res < 0 || ev.FD == nil || ev.Thread == nil {
+		return
+	}
+	e.pendingFD, e.pendingFDT = ev.Thread.lastEventFD, ev.Thread
+}
+
+func (e *Engine) parseFcntlExit(ev *Event) {
+	t := ev.Thread
+	if t == nil || ev.FD == nil || !t.enter.valid {
+		return
+	}
+	res, _ := paramI64(ev.Raw, 0)
+	cmd, _ := storedI64(&t.enter, 1)
+	if res < 0 || (cmd != 1 && cmd != 26) { // F_DUPFD, F_DUPFD_CLOEXEC
+		return
+	}
+	c := *ev.FD
+	c.Num = res
+	c.CloseOnExec = cmd == 26
+	ev.FD = e.addFD(t, &c)
+}
+
+func (e *Engine) singleFDExit(ev *Event, typ uint8) {
+	res, _ := paramI64(ev.Raw, 0)
+	if res < 0 || ev.Thread == nil {
+		return
+	}
+	ev.FD = e.addFD(ev.Thread, &FD{Num: res, Type: typ})
+}
+
+func (e *Engine) parseChdirExit(ev *Event) {
+	res, _ := paramI64(ev.Raw, 0)
+	if res < 0 || ev.Thread == nil {
+		return
+	}
+	p, ok := paramStr(ev.Raw, 1)
+	if !ok {
+		return
+	}
+	m := e.Main(ev.Thread)
+	if m == nil {
+		m = ev.Thread
+	}
+	m.Cwd = withSlash(JoinPath(m.Cwd, p))
+}
+
+func (e *Engine) parseFchdirExit(ev *Event) {
+	res, _ := paramI64(ev.Raw, 0)
+	if res < 0 || ev.Thread == nil || ev.FD == nil {
+		return
+	}
+	m := e.Main(ev.Thread)
+	if m == nil {
+		m = ev.Thread
+	}
+	m.Cwd = withSlash(ev.FD.Name)
+}
+
+func (e *Engine) parseDupExit(ev *Event) {
+	res, _ := paramI64(ev.Raw, 0)
+	if res < 0 || ev.Thread == nil || ev.FD == nil {
+		return
+	}
+	c := *ev.FD
+	c.Num = res
+	c.CloseOnExec = false
+	ev.FD = e.addFD(ev.Thread, &c)
+}
+
+func (e *Engine) parseSocketpairExit(ev *Event) {
+	raw, t := ev.Raw, ev.Thread
+	res, _ := paramI64(raw, 0)
+	if res < 0 || t == nil {
+		return
+	}
+	fd1, _ := paramI64(raw, 1)
+	fd2, _ := paramI64(raw, 2)
+	src, _ := paramU64(raw, 3)
+	peer, _ := paramU64(raw, 4)
+	ev.FD = e.addFD(t, &FD{Num: fd1, Type: scap.FDUnixSock, Source: src, Dest: peer})
+	e.addFD(t, &FD{Num: fd2, Type: scap.FDUnixSock, Source: src, Dest: peer})
+}
+
+func (e *Engine) parseSetIDExit(ev *Event) {
+	raw, t := ev.Raw, ev.Thread
+	res, _ := paramI64(raw, 0)
+	if res != 0 || t == nil || !t.enter.valid {
+		return
+	}
+	switch raw.Type {
+	case 199: // setuid
+		if v, ok := storedI64(&t.enter, 0); ok {
+			t.UID = uint32(v)
+		}
+	case 201:
+		if v, ok := storedI64(&t.enter, 0); ok {
+			t.GID = uint32(v)
+		}
+	case 193: // setresuid: the effective id
+		if v, ok := storedI64(&t.enter, 1); ok && uint32(v) != 0xFFFFFFFF {
+			t.UID = uint32(v)
+		}
+	case 195:
+		if v, ok := storedI64(&t.enter, 1); ok && uint32(v) != 0xFFFFFFFF {
+			t.GID = uint32(v)
+		}
+	}
+}
+
+// parseRWExit updates datagram sockets from the tuple that reads and writes carry.
+func (e *Engine) parseRWExit(ev *Event) {
+	f, raw, t := ev.FD, ev.Raw, ev.Thread
+	if f == nil || t == nil {
+		return
+	}
+	res, _ := paramI64(raw, 0)
+	if res < 0 {
+		return
+	}
+	var tuple []byte
+	switch raw.Type {
+	case 35: // recvfrom
+		if len(raw.Params) > 2 {
+			tuple = raw.Params[2]
+		}
+	case 53: // recvmsg
+		if len(raw.Params) > 3 {
+			tuple = raw.Params[3]
+		}
+	case 31, 49: // sendto, sendmsg: the tuple is in the enter event
+		if t.enter.valid && len(t.enter.params) > 2 {
+			tuple = t.enter.params[2]
+		}
+	default:
+		return
+	}
+	if len(tuple) == 0 {
+		return
+	}
+	if f.Name != "" && f.IsIP() && f.L4 == L4TCP && f.Type != scap.FDIPv4ServSock && f.Type != scap.FDIPv6ServSock {
+		return
+	}
+	tp, ok := ParseTuple(tuple)
+	if !ok {
+		return
+	}
+	switch tp.Family {
+	case afInet:
+		f.Type, f.V6 = scap.FDIPv4Sock, false
+		if !setAddrs(f, tp, false) {
+			return
+		}
+	case afInet6:
+		if isV4Mapped(tp.SIP) && isV4Mapped(tp.DIP) {
+			f.Type, f.V6 = scap.FDIPv4Sock, false
+			if !setAddrs(f, tp, true) {
+				return
+			}
+		} else {
+			f.Type, f.V6 = scap.FDIPv6Sock, true
+			if !setAddrs(f, tp, false) {
+				return
+			}
+		}
+	case afUnix:
+		f.Type = scap.FDUnixSock
+		f.Source, f.Dest = tp.Source, tp.Dest
+		f.Name = tp.Path
+		return
+	}
+	if f.L4 == L4Unknown {
+		f.L4 = L4UDP
+	}
+	f.Name = TupleText(tp)
+}
+
+func (e *Engine) parseContainer(ev *Event) {
+	raw := ev.Raw
+	switch raw.Type {
+	case 228:
+		id, _ := paramStr(raw, 0)
+		name, _ := paramStr(raw, 2)
+		image, _ := paramStr(raw, 3)
+		e.Containers[id] = &Container{ID: id, Name: name, Image: image}
+		e.lastContainer = e.Containers[id]
+	case 272, 324:
+		js, _ := paramStr(raw, 0)
+		var doc struct {
+			Container struct {
+				ID          string `json:"id"`
+				Name        string `json:"name"`
+				Image       string `json:"image"`
+				ImageID     string `json:"imageid"`
+				ImageRepo   string `json:"imagerepo"`
+				ImageTag    string `json:"imagetag"`
+				ImageDigest string `json:"imagedigest"`
+				Type        int    `json:"type"`
+				Privileged  *bool  `json:"privileged"`
+			} `json:"container"`
+		}
+		if err := json.Unmarshal([]byte(js), &doc); err != nil || doc.Container.ID == "" {
+			return
+		}
+		c := doc.Container
+		e.Containers[c.ID] = &Container{ID: c.ID, Name: c.Name, Image: c.Image, ImageID: c.ImageID,
+			ImageRepo: c.ImageRepo, ImageTag: c.ImageTag, ImageDigest: c.ImageDigest,
+			Type: containerType(c.Type), Privileged: c.Privileged, JSON: js}
+		e.lastContainer = e.Containers[c.ID]
+	}
+}
+
+func containerType(t int) string {
+	names := []string{"docker", "lxc", "libvirt-lxc", "mesos", "rkt", "cri", "containerd", "cri-o", "bpm"}
+	if t >= 0 && t < len(names) {
+		return names[t]
+	}
+	return ""
+}
+
+// containerID finds a docker-style container id in the cgroups, or "host".
+func containerID(cgroups []string) string {
+	for _, c := range cgroups {
+		path := c
+		if i := strings.IndexByte(c, '='); i >= 0 {
+			path = c[i+1:]
+		}
+		if i := strings.LastIndexByte(path, '/'); i >= 0 {
+			id := path[i+1:]
+			if len(id) == 64 && isHex(id) {
+				return id[:12]
+			}
+		}
+		if i := strings.Index(path, "docker-"); i >= 0 {
+			rest := path[i+len("docker-"):]
+			if j := strings.Index(rest, ".scope"); j == 64 && isHex(rest[:64]) {
+				return rest[:12]
+			}
+		}
+	}
+	return "host"
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// JoinPath joins a directory and a path as libsinsp does: an absolute second part wins;
+// "//", "/./" and "/x/../" collapse; a trailing "/" stays only for the root.
+func JoinPath(dir, p string) string {
+	if p == "" {
+		return dir
+	}
+	var full string
+	if strings.HasPrefix(p, "/") || dir == "" {
+		full = p
+	} else {
+		full = dir + "/" + p
+	}
+	return normalise(full)
+}
+
+func normalise(p string) string {
+	abs := strings.HasPrefix(p, "/")
+	parts := strings.Split(p, "/")
+	out := make([]string, 0, len(parts))
+	for _, s := range parts {
+		switch s {
+		case "", ".":
+			continue
+		case "..":
+			if len(out) > 0 && out[len(out)-1] != ".." {
+				out = out[:len(out)-1]
+			} else if !abs {
+				out = append(out, s)
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	r := strings.Join(out, "/")
+	if abs {
+		return "/" + r
+	}
+	return r
+}
