@@ -22,6 +22,8 @@ type Field struct {
 	Extract Extractor
 	// ArgRequired fields need an argument ([N] or .name).
 	ArgAllowed bool
+	// PrintText, when set, is what the reference prints, where that differs from the value.
+	PrintText Extractor
 }
 
 var registry = map[string]*Field{}
@@ -197,37 +199,54 @@ func fdOf(ev *state.Event) (*state.FD, bool) {
 	return nil, true
 }
 
-// nullFDName is fd.name for an fd event whose fd is not in the table: open, connect and
-// accept exits carry the name themselves.
-func nullFDName(ev *state.Event) Value {
+// creatorName is the fd name an event carries itself when its fd is not in the table: the
+// open, connect and accept exits name theirs; other exit events read "", enter events none.
+func creatorName(ev *state.Event) Value {
 	if ev.Info.Enter {
 		return None
 	}
 	switch ev.Info.Name {
-	case "open", "creat", "openat", "openat2":
+	case "open", "creat", "openat", "openat2", "accept", "accept4", "connect":
 		idx := ev.Info.ParamIndex("name")
+		if ev.Info.Name == "connect" || ev.Info.Name == "accept" || ev.Info.Name == "accept4" {
+			idx = ev.Info.ParamIndex("tuple")
+		}
+		if ev.Raw.Type == 103 { // old openat exit: the name is in the enter event
+			return strV("")
+		}
 		p, ok := ev.Param(idx)
-		if !ok {
-			return None
+		if !ok || idx >= len(ev.Info.Params) {
+			return strV("")
 		}
-		name := cstr(p)
-		if ev.Thread != nil && !strings.HasPrefix(name, "/") && (ev.Info.Name == "open" || ev.Info.Name == "creat") {
-			name = state.JoinPath(ev.Engine().CwdOf(ev.Thread), name)
+		v, res := ParamText(ev, idx, p, &ev.Info.Params[idx], RenderOptions{})
+		if res != "" {
+			return strV(res)
 		}
-		return strV(name)
-	case "connect", "accept", "accept4":
-		idx := ev.Info.ParamIndex("tuple")
-		p, ok := ev.Param(idx)
-		if !ok || len(p) == 0 {
-			return None
-		}
-		tp, ok := state.ParseTuple(p)
-		if !ok {
-			return None
-		}
-		return strV(state.TupleText(tp))
+		return strV(v)
 	}
-	return None
+	return strV("")
+}
+
+// nullTypechar is fd.typechar when the fd is unknown: guessed from the event type.
+func nullTypechar(ev *state.Event) Value {
+	name := ev.Info.Name
+	switch name {
+	case "open", "openat", "creat":
+		return strV("f")
+	case "socket", "accept", "accept4", "connect":
+		return strV("4")
+	case "pipe":
+		return strV("p")
+	case "eventfd":
+		return strV("e")
+	case "signalfd":
+		return strV("s")
+	case "timerfd_create":
+		return strV("t")
+	case "inotify_init":
+		return strV("i")
+	}
+	return strV("o")
 }
 
 func fdTypeName(t uint8) string {
@@ -418,8 +437,11 @@ func init() {
 		return boolV(ok && r < 0)
 	})
 	reg("evt.latency", func(ev *state.Event, _ string) Value {
-		if ev.Info.Category == et.EC_INTERNAL || ev.Thread == nil {
+		if ev.Info.Category == et.EC_INTERNAL {
 			return None
+		}
+		if ev.Thread == nil {
+			return uintV(0)
 		}
 		return uintV(ev.Thread.Latency())
 	})
@@ -538,7 +560,7 @@ func init() {
 	}))
 	reg("proc.pid", tf(func(t *state.Thread, _ *state.Event) Value { return intV(t.Pid) }))
 	reg("proc.vpid", tf(func(t *state.Thread, _ *state.Event) Value {
-		if t.Vpid < 0 {
+		if t.Vpid == -1 {
 			return None
 		}
 		return intV(t.Vpid)
@@ -678,6 +700,14 @@ func init() {
 		return None
 	}))
 	reg("group.gid", tf(func(t *state.Thread, _ *state.Event) Value { return uintV(uint64(t.GID)) }))
+	// The reference reads group.gid as 64 bits over a 32-bit id, so its text carries the
+	// thread count that follows the id in memory; print output reproduces that.
+	registry["group.gid"].PrintText = func(ev *state.Event, _ string) Value {
+		if ev.Thread == nil {
+			return None
+		}
+		return uintV(uint64(ev.Thread.GID) | uint64(ev.Thread.NThreads())<<32)
+	}
 	reg("group.name", tf(func(t *state.Thread, ev *state.Event) Value {
 		if g := ev.Engine().Groups[t.GID]; g != nil {
 			return strV(g.Name)
@@ -725,15 +755,15 @@ func init() {
 	}))
 
 	// File descriptors.
-	ff := func(f func(fd *state.FD, ev *state.Event) Value, null bool) Extractor {
+	ff := func(f func(fd *state.FD, ev *state.Event) Value, null func(ev *state.Event) Value) Extractor {
 		return func(ev *state.Event, _ string) Value {
 			fd, ok := fdOf(ev)
 			if !ok {
 				return None
 			}
 			if fd == nil {
-				if null {
-					return nullFDName(ev)
+				if null != nil {
+					return null(ev)
 				}
 				return None
 			}
@@ -746,9 +776,17 @@ func init() {
 		}
 		return intV(ev.Thread.LastEventFD())
 	})
-	reg("fd.type", ff(func(fd *state.FD, _ *state.Event) Value { return strV(fdTypeName(fd.Type)) }, false))
-	reg("fd.typechar", ff(func(fd *state.FD, _ *state.Event) Value { return strV(string(Typechar(fd.Type))) }, false))
-	reg("fd.name", ff(func(fd *state.FD, _ *state.Event) Value { return strV(sanitize(fd.Name)) }, true))
+	reg("fd.type", ff(func(fd *state.FD, _ *state.Event) Value { return strV(fdTypeName(fd.Type)) }, nil))
+	reg("fd.typechar", ff(func(fd *state.FD, _ *state.Event) Value { return strV(string(Typechar(fd.Type))) }, nullTypechar))
+	reg("fd.name", ff(func(fd *state.FD, ev *state.Event) Value {
+		// A failed connect is named after the address it tried.
+		if ev.Raw.Type == 23 {
+			if r, ok := rawres(ev); ok && r < 0 {
+				return creatorName(ev)
+			}
+		}
+		return strV(sanitize(fd.Name))
+	}, creatorName))
 	reg("fd.directory", ff(func(fd *state.FD, _ *state.Event) Value {
 		if !isFileLike(fd) {
 			return None
@@ -757,19 +795,25 @@ func init() {
 			return strV(fd.Name)
 		}
 		return strV(dirOf(fd.Name))
-	}, false))
+	}, func(ev *state.Event) Value {
+		v := creatorName(ev)
+		if !v.Valid() {
+			return v
+		}
+		return strV(dirOf(v.S))
+	}))
 	reg("fd.filename", ff(func(fd *state.FD, _ *state.Event) Value {
 		if fd.Type != scap.FDFile && fd.Type != scap.FDFileV2 {
 			return None
 		}
 		return strV(path.Base(fd.Name))
-	}, false))
+	}, nil))
 	reg("fd.cip", ff(func(fd *state.FD, _ *state.Event) Value {
 		if c, _, _, _, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
 			return strV(state.IPString(c))
 		}
 		return None
-	}, false))
+	}, nil))
 	reg("fd.sip", ff(func(fd *state.FD, _ *state.Event) Value {
 		if _, s, _, _, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
 			return strV(state.IPString(s))
@@ -781,13 +825,16 @@ func init() {
 			return strV(state.IPString(fd.SIP[:]))
 		}
 		return None
-	}, false))
+	}, nil))
 	reg("fd.cport", ff(func(fd *state.FD, _ *state.Event) Value {
 		if _, _, c, _, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
 			return uintV(uint64(c))
 		}
+		if fd.Role != state.RoleNone {
+			return uintV(0) // server and unix sockets: the reference reads 0 here
+		}
 		return None
-	}, false))
+	}, nil))
 	reg("fd.sport", ff(func(fd *state.FD, _ *state.Event) Value {
 		if _, _, _, s, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
 			return uintV(uint64(s))
@@ -796,13 +843,13 @@ func init() {
 			return uintV(uint64(fd.SPort))
 		}
 		return None
-	}, false))
+	}, nil))
 	reg("fd.l4proto", ff(func(fd *state.FD, _ *state.Event) Value {
 		if !fd.IsIP() {
 			return None
 		}
 		return l4Name(L4(fd))
-	}, false))
+	}, nil))
 	reg("fd.sockfamily", ff(func(fd *state.FD, _ *state.Event) Value {
 		if fd.IsIP() {
 			return strV("ip")
@@ -811,13 +858,13 @@ func init() {
 			return strV("unix")
 		}
 		return None
-	}, false))
+	}, nil))
 	reg("fd.is_server", ff(func(fd *state.FD, _ *state.Event) Value {
 		return boolV(fd.Role == state.RoleServer)
-	}, false))
-	reg("fd.connected", ff(func(fd *state.FD, _ *state.Event) Value { return boolV(fd.Connected) }, false))
-	reg("fd.dev", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Dev)) }, false))
-	reg("fd.ino", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Ino)) }, false))
+	}, nil))
+	reg("fd.connected", ff(func(fd *state.FD, _ *state.Event) Value { return boolV(fd.Connected) }, nil))
+	reg("fd.dev", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Dev)) }, nil))
+	reg("fd.ino", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Ino)) }, nil))
 }
 
 func dirOf(name string) string {

@@ -87,7 +87,12 @@ func (f *Format) Render(sb *strings.Builder, ev *state.Event) bool {
 			sb.WriteString(p.lit)
 			continue
 		}
-		v := p.field.Extract(ev, p.arg)
+		var v Value
+		if p.field.PrintText != nil {
+			v = p.field.PrintText(ev, p.arg)
+		} else {
+			v = p.field.Extract(ev, p.arg)
+		}
 		if !v.Valid() && !f.All {
 			s := sb.String()[:start]
 			sb.Reset()

@@ -90,7 +90,7 @@ func (e *Engine) load(md *scap.Metadata) {
 			UID: pt.UID, GID: pt.GID, LoginUID: pt.LoginUID, Tty: pt.Tty,
 			VmSizeKB: pt.VmSizeKB, VmRSSKB: pt.VmRSSKB, VmSwapKB: pt.VmSwapKB,
 			PfMajor: pt.PfMajor, PfMinor: pt.PfMinor, ExeWritable: pt.ExeWritable,
-			lastEventType: -1, lastEventFD: -1,
+			lastEventType: -1, lastEventFD: 0,
 		}
 		t.Cwd = withSlash(pt.Cwd)
 		t.setCgroups(pt.Cgroups)
@@ -117,6 +117,13 @@ func (e *Engine) load(md *scap.Metadata) {
 			t.ParentUPID = p.UPID
 			if t.IsMain() {
 				p.nchilds++
+			}
+		}
+	}
+	for _, t := range e.Threads {
+		if t.Flags&clCloneThread != 0 {
+			if m := e.Threads[t.Pid]; m != nil && m != t {
+				m.nthreads++
 			}
 		}
 	}
@@ -263,9 +270,9 @@ func (e *Engine) placeholder(tid int64) *Thread {
 	if len(e.Threads) >= e.opts.MaxThreads {
 		return nil
 	}
-	t := &Thread{Tid: tid, Pid: -1, Ptid: -1, Sid: -1, Vpgid: -1, Pgid: -1, Vtid: -1, Vpid: -1,
+	t := &Thread{Tid: tid, Pid: tid, Ptid: -1, Sid: -1, Vpgid: -1, Pgid: -1, Vtid: -1, Vpid: -1,
 		Comm: "<NA>", Exe: "<NA>", UID: 0xFFFFFFFF, GID: 0xFFFFFFFF, LoginUID: 0xFFFFFFFF,
-		FdLimit: -1, Flags: clNameChanged, lastEventType: -1}
+		FdLimit: -1, Flags: clNameChanged, lastEventType: -1, lastEventFD: 0}
 	t.fds = newFDTable()
 	e.nextUPID++
 	t.UPID = e.nextUPID
@@ -326,10 +333,9 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 		// A container event stands for its container: the reference shows it with a
 		// thread made up for the container, outside the thread table.
 		if c := e.lastContainer; c != nil {
-			ev.Thread = &Thread{Tid: -1, Pid: -1, Ptid: -1, Sid: -1, Vpgid: -1, Pgid: -1, Vtid: -1, Vpid: -1,
-				Comm: "container:" + c.ID, Exe: "container:" + c.ID, ContainerID: c.ID,
-				UID: 0xFFFFFFFF, GID: 0xFFFFFFFF, LoginUID: 0xFFFFFFFF, lastEventType: -1, lastEventFD: -1,
-				fds: newFDTable()}
+			ev.Thread = &Thread{Tid: -1, Pid: -1, Ptid: 0, Sid: -1, Vpgid: -1, Pgid: -1, Vtid: -2, Vpid: -2,
+				Comm: "container:" + c.ID, ContainerID: c.ID,
+				LoginUID: 0xFFFFFFFF, lastEventType: -1, fds: newFDTable()}
 		}
 	}
 	return ev
@@ -344,6 +350,11 @@ func (e *Engine) removeThread(tid int64) {
 		return
 	}
 	delete(e.Threads, tid)
+	if t.Flags&clCloneThread != 0 {
+		if m := e.Threads[t.Pid]; m != nil && m.nthreads > 0 {
+			m.nthreads--
+		}
+	}
 	if t.IsMain() {
 		if p := e.Threads[t.Ptid]; p != nil && p.nchilds > 0 {
 			p.nchilds--

@@ -97,6 +97,8 @@ func (e *Engine) addFD(t *Thread, fd *FD) *FD {
 		return nil
 	}
 	tbl.fds[fd.Num] = fd
+	// The filter engine reads the new fd through lastevent_fd.
+	t.lastEventFD = fd.Num
 	return fd
 }
 
@@ -246,7 +248,7 @@ func (e *Engine) parseCloneExit(ev *Event) {
 	}
 	args := splitArgs(raw, 2)
 	nt := &Thread{Tid: childtid, Ptid: tid, Sid: -1, Vpgid: -1, Pgid: -1, Vtid: -1, Vpid: -1,
-		LoginUID: 0xFFFFFFFF, FdLimit: -1, lastEventType: -1, lastEventFD: -1}
+		LoginUID: 0xFFFFFFFF, FdLimit: -1, lastEventType: -1}
 	if validParent {
 		nt.Comm, nt.Exe, nt.Exepath, nt.Args = ptinfo.Comm, ptinfo.Exe, ptinfo.Exepath, ptinfo.Args
 		nt.Root, nt.Sid, nt.Vpgid, nt.Tty, nt.LoginUID = ptinfo.Root, ptinfo.Sid, ptinfo.Vpgid, ptinfo.Tty, ptinfo.LoginUID
@@ -318,6 +320,11 @@ func (e *Engine) parseCloneExit(ev *Event) {
 		nt.UPID = ptinfo.UPID
 	}
 	e.Threads[childtid] = nt
+	if flags&clCloneThread != 0 {
+		if m := e.Threads[nt.Pid]; m != nil && m != nt {
+			m.nthreads++
+		}
+	}
 	if ev.Thread == nil || ev.Thread.Tid == childtid {
 		ev.Thread = e.Threads[raw.TID]
 	}
@@ -585,6 +592,11 @@ func (e *Engine) parseConnectExit(ev *Event) {
 	if res < 0 && res != -115 {
 		return
 	}
+	// A UDP socket that is already connected keeps its ends: the reference does not
+	// follow a second connect.
+	if f.Connected && f.L4 == L4UDP && f.Name != "" {
+		return
+	}
 	f.Connected = true
 	if len(raw.Params) < 2 || len(raw.Params[1]) == 0 {
 		return
@@ -840,7 +852,65 @@ func (e *Engine) parseRWExit(ev *Event) {
 	if f.L4 == L4Unknown {
 		f.L4 = L4UDP
 	}
-	f.Name = TupleText(tp)
+	e.inferLocalAddr(f)
+	if f.Role == RoleNone {
+		// Data sent makes this end the client, data received the server.
+		if ev.Info.Has(eventtable.EF_WRITES_TO_FD) {
+			f.Role = RoleClient
+		} else {
+			f.Role = RoleServer
+		}
+	}
+	f.Name = tupleName(f)
+}
+
+// inferLocalAddr fills an unspecified source address with the interface the destination
+// is reachable through (same subnet), else the first non-loopback interface.
+func (e *Engine) inferLocalAddr(f *FD) {
+	var zero [16]byte
+	if f.SIP != zero {
+		return
+	}
+	w := 4
+	if f.V6 {
+		w = 16
+	}
+	var fallback []byte
+	for i := range e.Interfaces {
+		it := &e.Interfaces[i]
+		if it.IPv6 != f.V6 {
+			continue
+		}
+		same := true
+		for j := 0; j < w; j++ {
+			if it.Addr[j]&it.Netmask[j] != f.DIP[j]&it.Netmask[j] {
+				same = false
+				break
+			}
+		}
+		if same {
+			copy(f.SIP[:w], it.Addr[:w])
+			return
+		}
+		if fallback == nil && !isLoopback(it.Addr[:w]) {
+			fallback = it.Addr[:w]
+		}
+	}
+	if fallback != nil {
+		copy(f.SIP[:w], fallback)
+	}
+}
+
+func isLoopback(ip []byte) bool {
+	if len(ip) == 4 {
+		return ip[0] == 127
+	}
+	for i := 0; i < 15; i++ {
+		if ip[i] != 0 {
+			return false
+		}
+	}
+	return ip[15] == 1
 }
 
 func (e *Engine) parseContainer(ev *Event) {

@@ -143,6 +143,7 @@ type Thread struct {
 	latency          uint64
 	enter            storedEvent
 	nchilds          int
+	nthreads         int // threads (CLONE_THREAD) of this main thread
 }
 
 // storedEvent keeps a copy of a thread's last enter event for its exit's parser.
@@ -182,6 +183,9 @@ func (t *Thread) LastEventFD() int64 { return t.lastEventFD }
 
 // NChilds is the number of known child processes.
 func (t *Thread) NChilds() int { return t.nchilds }
+
+// NThreads is the number of other threads a main thread has (the reference's m_nchilds).
+func (t *Thread) NThreads() int { return t.nthreads }
 
 // User is one user-table entry.
 type User struct {
