@@ -70,6 +70,8 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 		return err
 	}
 	defaultFormat := pf.format == ""
+	// The default line always prints, with <NA> where a field has no value.
+	format.All = format.All || defaultFormat
 	src, err := ingest.Open(pf.read, ingest.Options{})
 	if err != nil {
 		return err
@@ -87,7 +89,7 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 			w.Flush()
 			return fmt.Errorf("%s: %w", pf.read, err)
 		}
-		if ev.Hidden && !pf.debug {
+		if ev.Initial || (ev.Hidden && !pf.debug) {
 			continue
 		}
 		sb.Reset()

@@ -317,7 +317,7 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 	if !e.started && isContainer {
 		// Leading container events describe the capture's containers; they are numbered but
 		// never shown.
-		ev.Hidden = true
+		ev.Hidden, ev.Initial = true, true
 		e.parseContainer(ev)
 		return ev
 	}
