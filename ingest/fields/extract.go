@@ -177,6 +177,7 @@ func ancestor(ev *state.Event, n int) *state.Thread {
 	return t
 }
 
+// cmdline is proc.cmdline: the name, then each argument after a space.
 func cmdline(t *state.Thread) string {
 	if len(t.Args) == 0 {
 		return t.Comm
@@ -338,14 +339,19 @@ func init() {
 	reg("evt.rawtime", func(ev *state.Event, _ string) Value { return uintV(ev.Raw.TS) })
 	reg("evt.rawtime.s", func(ev *state.Event, _ string) Value { return uintV(ev.Raw.TS / 1e9) })
 	reg("evt.rawtime.ns", func(ev *state.Event, _ string) Value { return uintV(ev.Raw.TS % 1e9) })
+	registry["evt.rawtime.ns"].PrintText = func(ev *state.Event, _ string) Value { return strV(padded(int64(ev.Raw.TS % 1e9))) }
 	reg("evt.time", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)) })
 	reg("evt.time.s", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)[:8]) })
 	reg("evt.datetime", func(ev *state.Event, _ string) Value { return strV(DatetimeText(ev.Raw.TS)) })
 	reg("evt.datetime.s", func(ev *state.Event, _ string) Value { return strV(DatetimeText(ev.Raw.TS)[:19]) })
 	reg("evt.outputtime", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)) })
 	reg("evt.reltime", func(ev *state.Event, _ string) Value { return uintV(ev.Raw.TS - ev.Engine().FirstTS()) })
+	registry["evt.reltime"].PrintText = func(ev *state.Event, _ string) Value { return strV(padded(int64(ev.Raw.TS - ev.Engine().FirstTS()))) }
 	reg("evt.reltime.s", func(ev *state.Event, _ string) Value { return uintV((ev.Raw.TS - ev.Engine().FirstTS()) / 1e9) })
 	reg("evt.reltime.ns", func(ev *state.Event, _ string) Value { return uintV((ev.Raw.TS - ev.Engine().FirstTS()) % 1e9) })
+	registry["evt.reltime.ns"].PrintText = func(ev *state.Event, _ string) Value {
+		return strV(padded(int64((ev.Raw.TS - ev.Engine().FirstTS()) % 1e9)))
+	}
 	reg("evt.cpu", func(ev *state.Event, _ string) Value { return intV(int64(int16(ev.Raw.CPU))) })
 	reg("evt.dir", func(ev *state.Event, _ string) Value {
 		if ev.Info.Enter {
@@ -445,24 +451,22 @@ func init() {
 		}
 		return uintV(ev.Thread.Latency())
 	})
-	reg("evt.latency.s", func(ev *state.Event, _ string) Value {
-		if ev.Info.Category == et.EC_INTERNAL || ev.Thread == nil {
-			return None
+	lat := func(f func(ns uint64) Value) Extractor {
+		return func(ev *state.Event, _ string) Value {
+			if ev.Info.Category == et.EC_INTERNAL {
+				return None
+			}
+			var ns uint64
+			if ev.Thread != nil {
+				ns = ev.Thread.Latency()
+			}
+			return f(ns)
 		}
-		return uintV(ev.Latency / 1e9)
-	})
-	reg("evt.latency.ns", func(ev *state.Event, _ string) Value {
-		if ev.Info.Category == et.EC_INTERNAL || ev.Thread == nil {
-			return None
-		}
-		return uintV(ev.Latency % 1e9)
-	})
-	reg("evt.latency.human", func(ev *state.Event, _ string) Value {
-		if ev.Info.Category == et.EC_INTERNAL || ev.Thread == nil {
-			return None
-		}
-		return strV(humanDuration(ev.Latency))
-	})
+	}
+	reg("evt.latency.s", lat(func(ns uint64) Value { return uintV(ns / 1e9) }))
+	reg("evt.latency.ns", lat(func(ns uint64) Value { return uintV(ns % 1e9) }))
+	registry["evt.latency.ns"].PrintText = lat(func(ns uint64) Value { return strV(padded(int64(ns % 1e9))) })
+	reg("evt.latency.human", lat(func(ns uint64) Value { return strV(humanDuration(ns)) }))
 	reg("evt.is_io", func(ev *state.Event, _ string) Value {
 		return boolV(ev.Info.Flags&(et.EF_READS_FROM_FD|et.EF_WRITES_TO_FD) != 0)
 	})
@@ -479,6 +483,24 @@ func init() {
 	})
 	reg("evt.is_wait", func(ev *state.Event, _ string) Value { return boolV(ev.Info.Has(et.EF_WAITS)) })
 	reg("evt.count", func(ev *state.Event, _ string) Value { return uintV(1) })
+	reg("evt.count.exit", func(ev *state.Event, _ string) Value {
+		if ev.Info.Enter {
+			return None
+		}
+		return uintV(1)
+	})
+	reg("evt.count.error", func(ev *state.Event, _ string) Value {
+		if r, ok := rawres(ev); ok && r < 0 {
+			return uintV(1)
+		}
+		return None
+	})
+	reg("evt.is_syslog", func(ev *state.Event, _ string) Value {
+		if f, ok := fdOf(ev); ok && f != nil && ev.Info.Has(et.EF_WRITES_TO_FD) && strings.Contains(f.Name, "/dev/log") {
+			return boolV(true)
+		}
+		return boolV(false)
+	})
 	reg("evt.buflen", func(ev *state.Event, _ string) Value {
 		if ev.Info.Enter || ev.FD == nil {
 			return None
@@ -501,6 +523,13 @@ func init() {
 		}
 		return strV(string(p))
 	})
+	registry["evt.buffer"].PrintText = func(ev *state.Event, _ string) Value {
+		p, ok := ev.Param(ev.Info.ParamIndex("data"))
+		if !ok {
+			return None
+		}
+		return strV(bufText(p, 0))
+	}
 	reg("evt.abspath", func(ev *state.Event, _ string) Value { return None })
 	openFlag := func(mask uint32, exec bool) Extractor {
 		return func(ev *state.Event, _ string) Value {
@@ -526,6 +555,14 @@ func init() {
 	reg("evt.is_open_exec", openFlag(0, true))
 
 	// Threads and processes.
+	tfa := func(f func(t *state.Thread, ev *state.Event, arg string) Value) Extractor {
+		return func(ev *state.Event, arg string) Value {
+			if ev.Thread == nil {
+				return None
+			}
+			return f(ev.Thread, ev, arg)
+		}
+	}
 	tf := func(f func(t *state.Thread, ev *state.Event) Value) Extractor {
 		return func(ev *state.Event, _ string) Value {
 			if ev.Thread == nil {
@@ -578,14 +615,20 @@ func init() {
 	reg("proc.args", tf(func(t *state.Thread, _ *state.Event) Value { return strV(strings.Join(t.Args, " ")) }))
 	reg("proc.cmdline", tf(func(t *state.Thread, _ *state.Event) Value { return strV(cmdline(t)) }))
 	reg("proc.exeline", tf(func(t *state.Thread, _ *state.Event) Value {
-		if len(t.Args) == 0 {
-			return strV(t.Exe)
-		}
 		return strV(t.Exe + " " + strings.Join(t.Args, " "))
 	}))
 	reg("proc.cwd", tf(func(t *state.Thread, ev *state.Event) Value { return strV(ev.Engine().CwdOf(t)) }))
-	regArg("proc.env", tf(func(t *state.Thread, ev *state.Event) Value {
-		return strV(strings.Join(ev.Engine().EnvOf(t), " "))
+	regArg("proc.env", tfa(func(t *state.Thread, ev *state.Event, arg string) Value {
+		env := ev.Engine().EnvOf(t)
+		if arg != "" {
+			for _, kv := range env {
+				if k, v, ok := strings.Cut(kv, "="); ok && k == arg {
+					return strV(v)
+				}
+			}
+			return None
+		}
+		return strV(strings.Join(env, " "))
 	}))
 	reg("proc.fdlimit", tf(func(t *state.Thread, ev *state.Event) Value {
 		if m := mainThread(ev); m != nil {
@@ -593,9 +636,17 @@ func init() {
 		}
 		return intV(t.FdLimit)
 	}))
-	reg("proc.vmsize", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(t.VmSizeKB)) }))
-	reg("proc.vmrss", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(t.VmRSSKB)) }))
-	reg("proc.vmswap", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(t.VmSwapKB)) }))
+	proc := func(t *state.Thread, ev *state.Event) *state.Thread {
+		if m := mainThread(ev); m != nil {
+			return m
+		}
+		return t
+	}
+	reg("proc.vmsize", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(proc(t, ev).VmSizeKB)) }))
+	reg("proc.vmrss", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(proc(t, ev).VmRSSKB)) }))
+	reg("proc.vmswap", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(proc(t, ev).VmSwapKB)) }))
+	reg("thread.vmsize", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(t.VmSizeKB)) }))
+	reg("thread.vmrss", tf(func(t *state.Thread, ev *state.Event) Value { return uintV(uint64(t.VmRSSKB)) }))
 	reg("proc.fdopencount", tf(func(t *state.Thread, ev *state.Event) Value {
 		return uintV(uint64(ev.Engine().FDs(t).Len()))
 	}))
@@ -604,10 +655,47 @@ func init() {
 	reg("proc.tty", tf(func(t *state.Thread, _ *state.Event) Value { return intV(int64(int32(t.Tty))) }))
 	reg("proc.is_exe_writable", tf(func(t *state.Thread, _ *state.Event) Value { return boolV(t.ExeWritable) }))
 	reg("proc.nchilds", tf(func(t *state.Thread, ev *state.Event) Value {
+		// The reference counts the threads of the event's thread here.
+		return uintV(uint64(t.NThreads()))
+	}))
+	reg("proc.nthreads", tf(func(t *state.Thread, ev *state.Event) Value {
 		if m := mainThread(ev); m != nil {
-			return uintV(uint64(m.NChilds()))
+			return uintV(uint64(m.NThreads() + 1))
 		}
 		return uintV(0)
+	}))
+	reg("proc.duration", tf(func(t *state.Thread, ev *state.Event) Value {
+		if t.CloneTS == 0 {
+			return None
+		}
+		return uintV(ev.Raw.TS - t.CloneTS)
+	}))
+	reg("proc.loginshellid", tf(func(t *state.Thread, ev *state.Event) Value {
+		var found *state.Thread
+		cur := t
+		for i := 0; cur != nil && i < 1024; i++ {
+			if isShell(cur.Comm) {
+				found = cur
+			}
+			cur = ev.Engine().Threads[cur.Ptid]
+		}
+		if found == nil {
+			return None
+		}
+		return intV(found.Pid)
+	}))
+	reg("proc.sname", tf(func(t *state.Thread, ev *state.Event) Value {
+		m := mainThread(ev)
+		if m == nil {
+			m = t
+		}
+		name := m.Comm
+		cur := ev.Engine().Threads[m.Ptid]
+		for i := 0; cur != nil && i < 1024 && cur.Sid == m.Sid; i++ {
+			name = cur.Comm
+			cur = ev.Engine().Threads[cur.Ptid]
+		}
+		return strV(name)
 	}))
 	reg("proc.id", tf(func(t *state.Thread, _ *state.Event) Value { return uintV(t.UPID) }))
 	reg("proc.pname", func(ev *state.Event, _ string) Value {
@@ -620,8 +708,11 @@ func init() {
 		return None
 	})
 	reg("proc.pcmdline", func(ev *state.Event, _ string) Value {
-		if a := ancestor(ev, 1); a != nil {
-			return strV(cmdline(a))
+		if ev.Thread == nil {
+			return None
+		}
+		if p := ev.Engine().Threads[ev.Thread.Ptid]; p != nil {
+			return strV(cmdline(p))
 		}
 		return None
 	})
@@ -749,9 +840,15 @@ func init() {
 	}))
 	reg("container.type", ctr(func(c *state.Container) Value {
 		if c.ID == "host" {
-			return None
+			return strV("host")
 		}
 		return strV(c.Type)
+	}))
+	reg("container.privileged", ctr(func(c *state.Container) Value {
+		if c.Privileged == nil {
+			return None
+		}
+		return boolV(*c.Privileged)
 	}))
 
 	// File descriptors.
@@ -859,11 +956,49 @@ func init() {
 		}
 		return None
 	}, nil))
-	reg("fd.is_server", ff(func(fd *state.FD, _ *state.Event) Value {
-		return boolV(fd.Role == state.RoleServer)
+	reg("fd.is_server", ff(func(fd *state.FD, ev *state.Event) Value {
+		switch fd.Type {
+		case scap.FDIPv4ServSock, scap.FDIPv6ServSock:
+			return boolV(true)
+		case scap.FDIPv4Sock, scap.FDIPv6Sock:
+			_, s, _, _, _ := ipEnds(fd)
+			return boolV(ev.Engine().IsLocalAddr(s, fd.V6))
+		}
+		return boolV(false)
 	}, nil))
+	local := func(wantLocal bool, port bool) Extractor {
+		return ff(func(fd *state.FD, ev *state.Event) Value {
+			c, s, cp, sp, ok := ipEnds(fd)
+			if !ok || fd.Role == state.RoleNone {
+				return None
+			}
+			clientLocal := ev.Engine().IsLocalAddr(c, fd.V6)
+			pick := clientLocal == wantLocal
+			if port {
+				if pick {
+					return uintV(uint64(cp))
+				}
+				return uintV(uint64(sp))
+			}
+			if pick {
+				return strV(state.IPString(c))
+			}
+			return strV(state.IPString(s))
+		}, nil)
+	}
+	reg("fd.lip", local(true, false))
+	reg("fd.rip", local(false, false))
+	reg("fd.lport", local(true, true))
+	reg("fd.rport", local(false, true))
+	reg("fd.lproto", local(true, true))
+	reg("fd.rproto", local(false, true))
+	reg("fd.cproto", func(ev *state.Event, a string) Value { return registry["fd.cport"].Extract(ev, a) })
+	reg("fd.sproto", func(ev *state.Event, a string) Value { return registry["fd.sport"].Extract(ev, a) })
 	reg("fd.connected", ff(func(fd *state.FD, _ *state.Event) Value { return boolV(fd.Connected) }, nil))
 	reg("fd.dev", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Dev)) }, nil))
+	registry["fd.dev"].PrintText = ff(func(fd *state.FD, _ *state.Event) Value {
+		return strV(strings.ToUpper(strconv.FormatUint(uint64(fd.Dev), 16)))
+	}, nil)
 	reg("fd.ino", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Ino)) }, nil))
 }
 
@@ -878,14 +1013,29 @@ func dirOf(name string) string {
 	return name[:i]
 }
 
+// humanDuration renders a duration with two decimals, cut rather than rounded, as the
+// reference does.
 func humanDuration(ns uint64) string {
+	unit, div := "ns", uint64(1)
 	switch {
 	case ns >= 1e9:
-		return fmt.Sprintf("%.2fs", float64(ns)/1e9)
+		unit, div = "s", 1e9
 	case ns >= 1e6:
-		return fmt.Sprintf("%.2fms", float64(ns)/1e6)
+		unit, div = "ms", 1e6
 	case ns >= 1e3:
-		return fmt.Sprintf("%.2fus", float64(ns)/1e3)
+		unit, div = "us", 1e3
 	}
-	return fmt.Sprintf("%dns", ns)
+	whole := ns / div
+	if div == 1 || whole >= 10 {
+		return fmt.Sprintf("%d%s", whole, unit)
+	}
+	return fmt.Sprintf("%d.%02d%s", whole, ns%div*100/div, unit)
+}
+
+func isShell(comm string) bool {
+	switch comm {
+	case "bash", "sh", "zsh", "ksh", "csh", "tcsh", "fish", "dash", "ash", "mksh":
+		return true
+	}
+	return false
 }

@@ -168,13 +168,13 @@ func (c *cursor) i64() int64 { return int64(c.u64()) }
 // str reads a u16-length-prefixed string.
 func (c *cursor) str() string { return string(c.take(int(c.u16()))) }
 
-// splitNul splits a NUL-separated list, dropping one trailing NUL.
+// splitNul splits a NUL-separated list, dropping one trailing NUL: "" has no entries,
+// "\x00" one empty entry.
 func splitNul(s string) []string {
-	s = strings.TrimSuffix(s, "\x00")
 	if s == "" {
 		return nil
 	}
-	return strings.Split(s, "\x00")
+	return strings.Split(strings.TrimSuffix(s, "\x00"), "\x00")
 }
 
 func parseMachineInfo(body []byte) (*MachineInfo, error) {

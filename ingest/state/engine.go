@@ -141,6 +141,9 @@ func (e *Engine) load(md *scap.Metadata) {
 			continue
 		}
 		fd := fdFromList(f)
+		if fd.Type == scap.FDIPv4Sock || fd.Type == scap.FDIPv6Sock {
+			fd.Connected = true
+		}
 		if fd.Type == scap.FDIPv4Sock {
 			// Sockets from the fd list do not say who connected: a source port that some
 			// server socket listens on means this end is the server.
@@ -204,7 +207,16 @@ func (t *Thread) setCgroups(list []string) {
 		if i < 0 {
 			return
 		}
-		out = append(out, c)
+		sub := strings.TrimSuffix(c[:i], "_cgroup")
+		switch sub {
+		case "perf":
+			sub = "perf_event"
+		case "mem":
+			sub = "memory"
+		case "io":
+			sub = "blkio"
+		}
+		out = append(out, sub+c[i:])
 	}
 	t.Cgroups = out
 }
@@ -339,6 +351,35 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 		}
 	}
 	return ev
+}
+
+// IsLocalAddr reports whether an address belongs to one of the capture's interfaces. The
+// unspecified IPv6 address counts as local, as the reference treats it.
+func (e *Engine) IsLocalAddr(ip []byte, v6 bool) bool {
+	zero := true
+	for _, b := range ip {
+		if b != 0 {
+			zero = false
+			break
+		}
+	}
+	if zero {
+		return v6
+	}
+	for i := range e.Interfaces {
+		it := &e.Interfaces[i]
+		if it.IPv6 != v6 {
+			continue
+		}
+		w := 4
+		if v6 {
+			w = 16
+		}
+		if string(it.Addr[:w]) == string(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // FirstTS returns the timestamp of the first event with one.

@@ -69,6 +69,16 @@ func (e *Engine) parse(ev *Event) {
 		e.parseSetIDExit(ev)
 	case 228, 272, 324:
 		e.parseContainer(ev)
+	case 159, 161, 163, 165: // brk, mmap, mmap2, munmap exits carry memory counters
+		if t != nil && len(raw.Params) >= 4 {
+			e.setMemory(t, raw, 1)
+		}
+	case 152: // switch: the thread leaving the CPU reports its counters
+		if t != nil && len(raw.Params) >= 6 {
+			t.PfMajor, _ = paramU64(raw, 1)
+			t.PfMinor, _ = paramU64(raw, 2)
+			e.setMemory(t, raw, 3)
+		}
 	default:
 		if !info.Enter && (info.Flags&(eventtable.EF_READS_FROM_FD|eventtable.EF_WRITES_TO_FD)) != 0 {
 			e.parseRWExit(ev)
@@ -86,6 +96,20 @@ func (e *Engine) parse(ev *Event) {
 			e.parsePipeExit(ev)
 		}
 	}
+}
+
+// setMemory stores the memory counters at params i..i+2 on the thread's process.
+func (e *Engine) setMemory(t *Thread, raw *scap.Event, i int) {
+	m := e.Main(t)
+	if m == nil {
+		m = t
+	}
+	v, _ := paramU64(raw, i)
+	m.VmSizeKB = uint32(v)
+	v, _ = paramU64(raw, i+1)
+	m.VmRSSKB = uint32(v)
+	v, _ = paramU64(raw, i+2)
+	m.VmSwapKB = uint32(v)
 }
 
 func (e *Engine) addFD(t *Thread, fd *FD) *FD {
