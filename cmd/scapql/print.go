@@ -12,6 +12,7 @@ import (
 
 	"github.com/scapql/scapql/ingest"
 	"github.com/scapql/scapql/ingest/fields"
+	"github.com/scapql/scapql/ingest/scap"
 	"github.com/scapql/scapql/ingest/state"
 )
 
@@ -21,7 +22,7 @@ type printFlags struct {
 	json       bool
 	debug      bool
 	verbose    bool
-	allTypes   bool
+	refTable   bool
 	maxBlock   int
 	maxThreads int
 }
@@ -50,11 +51,18 @@ metadata) are numbered but hidden unless -D is given.`,
 	f.BoolVarP(&pf.json, "json", "j", false, "print one JSON object per event")
 	f.BoolVarP(&pf.debug, "debug", "D", false, "also print internal events")
 	f.BoolVarP(&pf.verbose, "verbose", "v", false, "do not cut data buffers; report skipped blocks")
-	f.BoolVar(&pf.allTypes, "all-event-types", true, "number and show events newer than the reference's event table")
+	f.BoolVar(&pf.refTable, "reference-numbering", false, "drop events newer than sysdig 0.29.3's event table, unnumbered, as it does")
 	f.IntVar(&pf.maxBlock, "max-block", 0, "largest block to accept, in bytes (0 = default)")
 	f.IntVar(&pf.maxThreads, "max-threads", 0, "largest thread table to keep (0 = default)")
 	_ = cmd.MarkFlagRequired("read")
 	rootCmd.AddCommand(cmd)
+}
+
+func (pf printFlags) ingestOptions() ingest.Options {
+	return ingest.Options{
+		Reader: scap.Options{MaxBlock: pf.maxBlock},
+		State:  state.Options{MaxThreads: pf.maxThreads, ReferenceTableOnly: pf.refTable},
+	}
 }
 
 func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
@@ -72,7 +80,7 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	defaultFormat := pf.format == ""
 	// The default line always prints, with <NA> where a field has no value.
 	format.All = format.All || defaultFormat
-	src, err := ingest.Open(pf.read, ingest.Options{})
+	src, err := ingest.Open(pf.read, pf.ingestOptions())
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package scapwrite
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"net/netip"
@@ -335,6 +334,3 @@ func (w *Writer) WriteRecord(o EventOptions, cpu uint16, record []byte) error {
 	w.nEvents++
 	return w.write(b)
 }
-
-// putU32 is a small helper for tests and samples that patch records.
-func putU32(b []byte, off int, v uint32) { binary.LittleEndian.PutUint32(b[off:], v) }

@@ -1,6 +1,7 @@
 package scapwrite
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"net/netip"
@@ -413,8 +414,7 @@ func boolByte(v bool) byte {
 	return 0
 }
 
-func putU64(b []byte, off int, v uint64) {
-	for i := 0; i < 8; i++ {
-		b[off+i] = byte(v >> (8 * i))
-	}
-}
+// putU32 and putU64 patch little-endian values in place (entry lengths,
+// fixed-layout bodies).
+func putU32(b []byte, off int, v uint32) { binary.LittleEndian.PutUint32(b[off:], v) }
+func putU64(b []byte, off int, v uint64) { binary.LittleEndian.PutUint64(b[off:], v) }

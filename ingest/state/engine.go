@@ -15,9 +15,10 @@ type Options struct {
 	MaxThreads int
 	// MaxFDsPerProcess caps each fd table likewise (0 = DefaultMaxFDs).
 	MaxFDsPerProcess int
-	// AllEventTypes numbers events the reference's older table does not know (ids it skips).
-	// Without it, such events are dropped unnumbered, as the reference does.
-	AllEventTypes bool
+	// ReferenceTableOnly drops, unnumbered, events the reference's older table does not know
+	// (ids it skips), for numbering identical to the reference's. By default every event
+	// the current table knows is delivered and numbered.
+	ReferenceTableOnly bool
 }
 
 // Defaults for the state caps.
@@ -301,7 +302,7 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 		e.load(md)
 	}
 	if int(raw.Type) >= len(eventtable.Events) ||
-		(!e.opts.AllEventTypes && int(raw.Type) >= eventtable.ReferenceMaxEvent) {
+		(e.opts.ReferenceTableOnly && int(raw.Type) >= eventtable.ReferenceMaxEvent) {
 		e.Dropped++
 		return nil
 	}
