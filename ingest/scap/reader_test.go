@@ -183,9 +183,9 @@ func TestConcatenatedCapturesAreSections(t *testing.T) {
 
 func TestMetadataBlocks(t *testing.T) {
 	cases := []struct {
-		name                                        string
+		name                                       string
 		threads, fds, users, groups, ifaces, minor int
-		hasMachine                                  bool
+		hasMachine                                 bool
 	}{
 		{"curl_google.scap", 54, 316, 31, 55, 5, 0, true},
 		{"falco_ping_sendto.scap", 136, 674, 42, 72, 10, 2, true},
