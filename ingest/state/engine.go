@@ -325,7 +325,10 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 	e.num++
 	ev := &e.ev
 	*ev = Event{Raw: raw, Info: info, Num: e.num, FDNum: -1, engine: e}
-	ev.Hidden = info.Category == eventtable.EC_INTERNAL || raw.DumpFlags&scap.DumpFlagStateOnly != 0
+	ev.Hidden = info.Category == eventtable.EC_INTERNAL
+	// State-only events are applied and numbered but never shown.
+	ev.Initial = raw.DumpFlags&scap.DumpFlagStateOnly != 0
+	ev.Hidden = ev.Hidden || ev.Initial
 	isContainer := raw.Type == 228 || raw.Type == 272 || raw.Type == 324
 	if !e.started && isContainer {
 		// Leading container events describe the capture's containers; they are numbered but
@@ -453,6 +456,17 @@ func (e *Engine) reset(ev *Event) {
 		t.enter.valid = t.enter.valid && t.enter.typ == uint16(t.lastEventType)
 	} else {
 		t.enter.valid = false
+		// Current drivers send exit events only, carrying the fd themselves; an fd-creating
+		// exit starts from no fd, as its enter event would have.
+		if info.Has(eventtable.EF_CREATES_FD) {
+			t.lastEventFD = -1
+		}
+		if info.FDParam >= 0 {
+			if v, ok := paramI64(raw, info.FDParam); ok && len(raw.Params[info.FDParam]) == 8 {
+				t.lastEventFD = v
+				ev.FD = e.FDs(t).Get(v)
+			}
+		}
 		ev.FDNum = t.lastEventFD
 		return
 	}

@@ -132,7 +132,8 @@ func (e *Engine) parseOpenExit(ev *Event) {
 		return
 	}
 	typ := raw.Type
-	if typ != 307 && !t.enter.valid {
+	// The reference needs the enter event, except for exits that carry everything.
+	if typ != 307 && !t.enter.valid && len(raw.Params) < len(ev.Info.Params) {
 		return
 	}
 	fd, _ := paramI64(raw, 0)
@@ -430,6 +431,19 @@ func (e *Engine) parseExecveExit(ev *Event) {
 			}
 		}
 	}
+	if typ == 293 && len(raw.Params) > 27 {
+		if p, ok := paramStr(raw, 27); ok && p != "" {
+			t.Exepath = p
+		}
+		if v, ok := paramU64(raw, 26); ok && len(raw.Params[26]) == 4 {
+			t.UID = uint32(v)
+		}
+		if len(raw.Params) > 29 {
+			if v, ok := paramU64(raw, 29); ok && len(raw.Params[29]) == 4 {
+				t.GID = uint32(v)
+			}
+		}
+	}
 	if typ == 293 {
 		t.Vpgid, _ = paramI64(raw, 17)
 		if len(raw.Params) > 18 {
@@ -458,12 +472,22 @@ func (e *Engine) parsePipeExit(ev *Event) {
 func (e *Engine) parseSocketExit(ev *Event) {
 	t, raw := ev.Thread, ev.Raw
 	fd, _ := paramI64(raw, 0)
-	if fd < 0 || t == nil || !t.enter.valid {
+	if fd < 0 || t == nil {
 		return
 	}
-	domain, _ := storedI64(&t.enter, 0)
-	typ, _ := storedI64(&t.enter, 1)
-	proto, _ := storedI64(&t.enter, 2)
+	var domain, typ, proto int64
+	switch {
+	case t.enter.valid:
+		domain, _ = storedI64(&t.enter, 0)
+		typ, _ = storedI64(&t.enter, 1)
+		proto, _ = storedI64(&t.enter, 2)
+	case len(raw.Params) >= 4: // exit-only layout: fd, domain, type, proto
+		domain, _ = paramI64(raw, 1)
+		typ, _ = paramI64(raw, 2)
+		proto, _ = paramI64(raw, 3)
+	default:
+		return
+	}
 	e.addSocket(ev, fd, uint32(domain), uint32(typ), uint32(proto))
 }
 
@@ -566,27 +590,20 @@ func (e *Engine) parseBindExit(ev *Event) {
 	}
 }
 
+// parseConnectEnter: connecting an IPv6 socket to an IPv4-mapped address makes it an IPv4
+// socket already. The reference switches the type of a union, so the l4 protocol it then
+// reads is byte 12 of the old IPv6 source address.
 func (e *Engine) parseConnectEnter(ev *Event) {
 	f, raw := ev.FD, ev.Raw
 	if f == nil || len(raw.Params) < 2 || len(raw.Params[1]) == 0 {
 		return
 	}
 	sa, ok := ParseSockaddr(raw.Params[1])
-	if !ok {
+	if !ok || sa.Family != afInet6 || !isV4Mapped(sa.DIP) || f.Type != scap.FDIPv6Sock {
 		return
 	}
-	switch sa.Family {
-	case afInet:
-		if f.Type == scap.FDIPv4Sock {
-			f.DIP, f.DPort = sa.DIP, sa.DPort
-			f.Name = SockaddrText(sa)
-		}
-	case afInet6:
-		if f.Type == scap.FDIPv6Sock {
-			f.DIP, f.DPort = sa.DIP, sa.DPort
-			f.Name = SockaddrText(sa)
-		}
-	}
+	f.Type, f.V6 = scap.FDIPv4Sock, false
+	f.L4 = f.SIP[12]
 }
 
 // setAddrs stores a tuple's ends on an IP socket; it reports whether anything changed.
@@ -637,6 +654,9 @@ func (e *Engine) parseConnectExit(ev *Event) {
 			changed = setAddrs(f, tp, false)
 		} else {
 			mapped := tp.Family == afInet6
+			if f.Type == scap.FDIPv6Sock {
+				f.L4 = f.SIP[12] // the union quirk of parseConnectEnter
+			}
 			f.Type, f.V6 = scap.FDIPv4Sock, false
 			changed = setAddrs(f, tp, mapped)
 		}
@@ -711,11 +731,18 @@ func (e *Engine) parseCloseExit(ev *Event) {
 
 func (e *Engine) parseFcntlExit(ev *Event) {
 	t := ev.Thread
-	if t == nil || ev.FD == nil || !t.enter.valid {
+	if t == nil || ev.FD == nil {
 		return
 	}
 	res, _ := paramI64(ev.Raw, 0)
-	cmd, _ := storedI64(&t.enter, 1)
+	var cmd int64
+	if t.enter.valid {
+		cmd, _ = storedI64(&t.enter, 1)
+	} else if v, ok := paramI64(ev.Raw, 2); ok { // exit-only: res, fd, cmd, arg
+		cmd = v
+	} else {
+		return
+	}
 	if res < 0 || (cmd != 1 && cmd != 26) { // F_DUPFD, F_DUPFD_CLOEXEC
 		return
 	}
@@ -789,7 +816,29 @@ func (e *Engine) parseSocketpairExit(ev *Event) {
 func (e *Engine) parseSetIDExit(ev *Event) {
 	raw, t := ev.Raw, ev.Thread
 	res, _ := paramI64(raw, 0)
-	if res != 0 || t == nil || !t.enter.valid {
+	if res != 0 || t == nil {
+		return
+	}
+	if !t.enter.valid {
+		// Exit-only layout: res, then the ids.
+		switch raw.Type {
+		case 199:
+			if v, ok := paramU64(raw, 1); ok {
+				t.UID = uint32(v)
+			}
+		case 201:
+			if v, ok := paramU64(raw, 1); ok {
+				t.GID = uint32(v)
+			}
+		case 193:
+			if v, ok := paramU64(raw, 2); ok && uint32(v) != 0xFFFFFFFF {
+				t.UID = uint32(v)
+			}
+		case 195:
+			if v, ok := paramU64(raw, 2); ok && uint32(v) != 0xFFFFFFFF {
+				t.GID = uint32(v)
+			}
+		}
 		return
 	}
 	switch raw.Type {
@@ -832,9 +881,11 @@ func (e *Engine) parseRWExit(ev *Event) {
 		if len(raw.Params) > 3 {
 			tuple = raw.Params[3]
 		}
-	case 31, 49: // sendto, sendmsg: the tuple is in the enter event
+	case 31, 49: // sendto, sendmsg: the tuple is in the enter event (exit-only: param 4)
 		if t.enter.valid && len(t.enter.params) > 2 {
 			tuple = t.enter.params[2]
+		} else if len(raw.Params) > 4 {
+			tuple = raw.Params[4]
 		}
 	default:
 		return
@@ -870,7 +921,7 @@ func (e *Engine) parseRWExit(ev *Event) {
 	case afUnix:
 		f.Type = scap.FDUnixSock
 		f.Source, f.Dest = tp.Source, tp.Dest
-		f.Name = tp.Path
+		f.Name = TupleText(tp)
 		return
 	}
 	if f.L4 == L4Unknown {

@@ -218,7 +218,8 @@ type Event struct {
 	FDNum int64
 	// Hidden events are numbered but not shown by default (internal, state-only).
 	Hidden bool
-	// Initial marks the capture's leading container events: numbered, never shown.
+	// Initial marks events that are numbered but never shown, even with -D: the capture's
+	// leading container events and events flagged state-only.
 	Initial bool
 	// Latency is the exit's time since its enter (0 for enter events).
 	Latency uint64
