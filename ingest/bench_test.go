@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"io"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/scapql/scapql/ingest/fields"
@@ -84,7 +83,7 @@ func BenchmarkFormat(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	events := 0
-	var sb strings.Builder
+	var line []byte
 	for i := 0; i < b.N; i++ {
 		src, _ := NewSource(bytes.NewReader(raw), "bench", Options{})
 		for {
@@ -92,8 +91,7 @@ func BenchmarkFormat(b *testing.B) {
 			if err != nil {
 				break
 			}
-			sb.Reset()
-			format.Render(&sb, ev)
+			line, _ = format.Append(line[:0], ev)
 			events++
 		}
 	}

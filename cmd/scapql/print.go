@@ -88,6 +88,7 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	w := bufio.NewWriterSize(stdout, 1<<16)
 	defer w.Flush()
 	var sb strings.Builder
+	var line []byte
 	for {
 		ev, err := src.Next()
 		if err == io.EOF {
@@ -100,17 +101,19 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 		if ev.Initial || (ev.Hidden && !pf.debug) {
 			continue
 		}
-		sb.Reset()
-		switch {
-		case pf.json:
+		if pf.json {
+			sb.Reset()
 			writeJSON(&sb, ev, format, defaultFormat)
-		default:
-			if !format.Render(&sb, ev) {
-				continue
-			}
+			sb.WriteByte('\n')
+			w.WriteString(sb.String())
+			continue
 		}
-		sb.WriteByte('\n')
-		w.WriteString(sb.String())
+		var ok bool
+		if line, ok = format.Append(line[:0], ev); !ok {
+			continue
+		}
+		line = append(line, '\n')
+		w.Write(line)
 	}
 	if pf.verbose {
 		if md := src.Metadata(); md.UnknownBlocks > 0 {

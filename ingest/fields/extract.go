@@ -24,6 +24,9 @@ type Field struct {
 	ArgAllowed bool
 	// PrintText, when set, is what the reference prints, where that differs from the value.
 	PrintText Extractor
+	// Append, when set, appends the printed text without allocating; it reports false when
+	// the field has no value.
+	Append func(dst []byte, ev *state.Event, arg string) ([]byte, bool)
 }
 
 var registry = map[string]*Field{}
@@ -68,10 +71,27 @@ func Names() []string {
 func localTime(ts uint64) time.Time { return time.Unix(0, int64(ts)) }
 
 // TimeText is evt.time: local time of day with nanoseconds.
-func TimeText(ts uint64) string {
-	t := localTime(ts)
-	return fmt.Sprintf("%02d:%02d:%02d.%09d", t.Hour(), t.Minute(), t.Second(), t.Nanosecond())
+func TimeText(ts uint64) string { return string(AppendTime(nil, ts)) }
+
+// AppendTime appends evt.time.
+func AppendTime(dst []byte, ts uint64) []byte {
+	h, m, s := localTime(ts).Clock()
+	dst = append2(dst, h)
+	dst = append(dst, ':')
+	dst = append2(dst, m)
+	dst = append(dst, ':')
+	dst = append2(dst, s)
+	dst = append(dst, '.')
+	ns := ts % 1e9
+	var buf [9]byte
+	for i := 8; i >= 0; i-- {
+		buf[i] = byte('0' + ns%10)
+		ns /= 10
+	}
+	return append(dst, buf[:]...)
 }
+
+func append2(dst []byte, v int) []byte { return append(dst, byte('0'+v/10), byte('0'+v%10)) }
 
 // DatetimeText is evt.datetime.
 func DatetimeText(ts uint64) string {
@@ -376,8 +396,16 @@ func init() {
 	args := func(ev *state.Event, _ string) Value {
 		return strV(Args(ev, RenderOptions{MaxBufLen: DefaultBufLen}))
 	}
+	appendArgs := func(dst []byte, ev *state.Event, _ string) ([]byte, bool) {
+		return AppendArgs(dst, ev, RenderOptions{MaxBufLen: DefaultBufLen}), true
+	}
 	reg("evt.args", args)
 	reg("evt.info", args)
+	registry["evt.args"].Append = appendArgs
+	registry["evt.info"].Append = appendArgs
+	appendTime := func(dst []byte, ev *state.Event, _ string) ([]byte, bool) { return AppendTime(dst, ev.Raw.TS), true }
+	registry["evt.time"].Append = appendTime
+	registry["evt.outputtime"].Append = appendTime
 	regArg("evt.arg", func(ev *state.Event, arg string) Value {
 		idx := -1
 		if n, err := strconv.Atoi(arg); err == nil {

@@ -81,10 +81,32 @@ func isFieldChar(c byte) bool {
 // Render writes the event's line into sb; it reports false, writing nothing, when a field has
 // no value and the format does not start with "*".
 func (f *Format) Render(sb *strings.Builder, ev *state.Event) bool {
-	start := sb.Len()
-	for _, p := range f.parts {
+	b, ok := f.Append(nil, ev)
+	if ok {
+		sb.Write(b)
+	}
+	return ok
+}
+
+// Append appends the event's line to dst; it reports false, leaving dst as it was, when a
+// field has no value and the format does not start with "*".
+func (f *Format) Append(dst []byte, ev *state.Event) ([]byte, bool) {
+	start := len(dst)
+	for i := range f.parts {
+		p := &f.parts[i]
 		if p.field == nil {
-			sb.WriteString(p.lit)
+			dst = append(dst, p.lit...)
+			continue
+		}
+		if p.field.Append != nil {
+			var ok bool
+			if dst, ok = p.field.Append(dst, ev, p.arg); ok {
+				continue
+			}
+			if !f.All {
+				return dst[:start], false
+			}
+			dst = append(dst, "<NA>"...)
 			continue
 		}
 		var v Value
@@ -94,14 +116,11 @@ func (f *Format) Render(sb *strings.Builder, ev *state.Event) bool {
 			v = p.field.Extract(ev, p.arg)
 		}
 		if !v.Valid() && !f.All {
-			s := sb.String()[:start]
-			sb.Reset()
-			sb.WriteString(s)
-			return false
+			return dst[:start], false
 		}
-		sb.WriteString(v.Text())
+		dst = v.AppendText(dst)
 	}
-	return true
+	return dst, true
 }
 
 // Values extracts the format's field values, for JSON output.

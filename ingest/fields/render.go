@@ -1,6 +1,7 @@
 package fields
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"strconv"
@@ -24,33 +25,128 @@ const DefaultBufLen = 80
 // Args renders the argument string of an event (evt.args): "name=value(resolved) " for each
 // parameter, with the reference's trailing space.
 func Args(ev *state.Event, opts RenderOptions) string {
-	var sb strings.Builder
-	AppendArgs(&sb, ev, opts)
-	return sb.String()
+	return string(AppendArgs(nil, ev, opts))
 }
 
-// AppendArgs appends the argument string to sb.
-func AppendArgs(sb *strings.Builder, ev *state.Event, opts RenderOptions) {
+// AppendArgs appends the argument string to dst.
+func AppendArgs(dst []byte, ev *state.Event, opts RenderOptions) []byte {
 	info := ev.Info
 	if ev.Raw.Type <= 1 { // generic events: no arguments shown
-		return
+		return dst
 	}
 	for i, p := range ev.Raw.Params {
 		if i >= len(info.Params) {
 			break
 		}
 		pi := &info.Params[i]
-		sb.WriteString(pi.Name)
-		sb.WriteByte('=')
-		val, res := ParamText(ev, i, p, pi, opts)
-		sb.WriteString(val)
-		if res != "" {
-			sb.WriteByte('(')
-			sb.WriteString(res)
-			sb.WriteByte(')')
-		}
-		sb.WriteByte(' ')
+		dst = append(dst, pi.Name...)
+		dst = append(dst, '=')
+		dst = appendParam(dst, ev, p, pi, opts)
+		dst = append(dst, ' ')
 	}
+	return dst
+}
+
+// appendParam appends "value" or "value(resolved)"; the common types take a path that
+// allocates nothing.
+func appendParam(dst []byte, ev *state.Event, p []byte, pi *et.Param, opts RenderOptions) []byte {
+	switch pi.Type {
+	case et.PT_INT8, et.PT_INT16, et.PT_INT32, et.PT_INT64, et.PT_UINT8, et.PT_UINT16, et.PT_UINT32, et.PT_UINT64:
+		if pi.Fmt == et.PF_DEC || pi.Fmt == et.PF_NA || pi.Fmt == et.PF_ID {
+			if pi.Type == et.PT_UINT8 || pi.Type == et.PT_UINT16 {
+				u, _ := le(p)
+				return strconv.AppendUint(dst, u, 10)
+			}
+			v, _ := signed(p)
+			return strconv.AppendInt(dst, v, 10)
+		}
+	case et.PT_ERRNO:
+		v, _ := signed(p)
+		dst = strconv.AppendInt(dst, v, 10)
+		if v < 0 {
+			if n := et.ErrnoName(-v); n != "" {
+				dst = append(dst, '(')
+				dst = append(dst, n...)
+				dst = append(dst, ')')
+			}
+		}
+		return dst
+	case et.PT_FD:
+		v, _ := signed(p)
+		dst = strconv.AppendInt(dst, v, 10)
+		if ev.Thread != nil && v >= 0 {
+			f := ev.Engine().FDs(ev.Thread).Get(v)
+			if f == nil {
+				return dst
+			}
+			dst = append(dst, '(', '<', Typechar(f.Type))
+			if c := l4char(f); c != 0 {
+				dst = append(dst, c)
+			}
+			dst = append(dst, '>')
+			dst = appendSanitized(dst, f.Name)
+			return append(dst, ')')
+		}
+		if ev.Thread != nil && v < 0 {
+			res := "AT_FDCWD"
+			if v != -100 {
+				res = et.ErrnoName(-v)
+			}
+			if res != "" {
+				dst = append(dst, '(')
+				dst = append(dst, res...)
+				dst = append(dst, ')')
+			}
+		}
+		return dst
+	case et.PT_CHARBUF, et.PT_FSPATH, et.PT_FSRELPATH:
+		if pi.Type == et.PT_CHARBUF && len(p) > 0 {
+			s := p
+			if i := bytes.IndexByte(s, 0); i >= 0 {
+				s = s[:i]
+			}
+			if string(s) != "(NULL)" {
+				return append(dst, s...)
+			}
+		}
+	case et.PT_BYTEBUF:
+		return appendBuf(dst, p, opts.MaxBufLen)
+	}
+	val, res := renderTyped(ev, p, pi.Type, pi.Fmt, pi, opts)
+	dst = append(dst, val...)
+	if res != "" {
+		dst = append(dst, '(')
+		dst = append(dst, res...)
+		dst = append(dst, ')')
+	}
+	return dst
+}
+
+func appendSanitized(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x20 && s[i] != 0x7f {
+			dst = append(dst, s[i])
+		}
+	}
+	return dst
+}
+
+func appendBuf(dst []byte, p []byte, max int) []byte {
+	n := len(p)
+	cut := false
+	if max > 0 && n > max {
+		n, cut = max-3, true
+	}
+	for _, c := range p[:n] {
+		if c < 0x20 || c > 0x7e {
+			c = '.'
+		}
+		dst = append(dst, c)
+	}
+	if cut {
+		dst = append(dst, "..."...)
+	}
+	return dst
 }
 
 // ParamText renders one parameter: its value text and its resolved text ("" if none).
@@ -294,24 +390,7 @@ func flagNames(v uint32, pi *et.Param) string {
 	return sb.String()
 }
 
-func bufText(p []byte, max int) string {
-	n := len(p)
-	cut := false
-	if max > 0 && n > max {
-		n, cut = max-3, true
-	}
-	b := make([]byte, 0, n+3)
-	for _, c := range p[:n] {
-		if c < 0x20 || c > 0x7e {
-			c = '.'
-		}
-		b = append(b, c)
-	}
-	if cut {
-		b = append(b, "..."...)
-	}
-	return string(b)
-}
+func bufText(p []byte, max int) string { return string(appendBuf(nil, p, max)) }
 
 func cstr(b []byte) string {
 	for i, c := range b {

@@ -42,6 +42,24 @@ func boolV(b bool) Value {
 // Valid reports whether the value is present.
 func (v Value) Valid() bool { return v.Kind != KindNone }
 
+// AppendText appends the value as the reference prints it.
+func (v Value) AppendText(dst []byte) []byte {
+	switch v.Kind {
+	case KindInt:
+		return strconv.AppendInt(dst, v.I, 10)
+	case KindUint:
+		return strconv.AppendUint(dst, uint64(v.I), 10)
+	case KindString:
+		return append(dst, v.S...)
+	case KindBool:
+		if v.I != 0 {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
+	}
+	return append(dst, "<NA>"...)
+}
+
 // Text renders the value as the reference prints it; absent values print "<NA>".
 func (v Value) Text() string {
 	switch v.Kind {
