@@ -11,7 +11,10 @@ import (
 	"github.com/scapql/scapql/ingest/scap"
 )
 
-func loadRaw(b *testing.B, name string) []byte {
+func loadRaw(b *testing.B, name string) []byte { return rawCapture(b, name) }
+
+// rawCapture returns the decompressed bytes of a bundled capture.
+func rawCapture(b testing.TB, name string) []byte {
 	b.Helper()
 	f, err := os.Open("../testdata/captures/" + name)
 	if err != nil {
