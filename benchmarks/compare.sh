@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# compare.sh: scapql against sysdig 0.29.3 on the same capture, in one run.
+#
+#   benchmarks/compare.sh [CAPTURE]
+#
+# Without CAPTURE it generates a 4M-event capture (seed 1) into benchmarks/out/.
+# For each step it prints wall time, peak RSS (GNU time) and output lines for
+# both tools, and the speed ratio (sysdig time / scapql time, > 1 = scapql
+# faster). A scapql command that fails is reported and its step skipped.
+#
+# Steps:
+#   1. print:   scapql print -r F -p FMT FILTER   vs  sysdig -r F -p FMT FILTER
+#   2. json:    scapql print -r F -j              vs  sysdig -r F -j
+#   3. filters: ingest once (scapql convert F -o F.duckdb), then ten
+#               `scapql query --db F.duckdb --filter X` vs `sysdig -r F X`
+#   4. convert: scapql convert F -o F.parquet: time, RSS, size, events/s
+#
+# Environment:
+#   SCAPQL        scapql binary (default ./scapql, built from ./cmd/scapql if missing)
+#   SYSDIG        sysdig binary (default sysdig)
+#   EVENTS        events of the generated capture (default 4000000)
+#   OUT           work directory (default benchmarks/out)
+#   PRINT_FMT     -p format of step 1
+#   PRINT_FILTER  filter of step 1
+#   STEPS         steps to run, e.g. "1 2" (default "1 2 3 4")
+#   SCAPQL_INGEST ingest command words with {in} {out} (default "convert {in} -o {out}")
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-$ROOT/benchmarks/out}
+SYSDIG=${SYSDIG:-sysdig}
+EVENTS=${EVENTS:-4000000}
+STEPS=${STEPS:-1 2 3 4}
+PRINT_FMT=${PRINT_FMT:-%evt.num %evt.time %proc.name %thread.tid %evt.dir %evt.type %fd.name}
+PRINT_FILTER=${PRINT_FILTER:-evt.type in (open,openat,connect,accept) and evt.dir=<}
+SCAPQL_INGEST=${SCAPQL_INGEST:-'convert {in} -o {out}'}
+FILTERS=(
+	'evt.type=open'
+	'evt.type in (open,openat) and evt.failed=true'
+	'fd.name contains /etc/'
+	'proc.name=nginx and evt.type=writev'
+	'evt.res=ENOENT'
+	'fd.sport=5432'
+	'fd.type=ipv6'
+	'user.name=alice'
+	'evt.type=execve and evt.dir=<'
+	'proc.pname=bash'
+)
+
+mkdir -p "$OUT" || exit 1
+TMP=$(mktemp -d "$OUT/.compare.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+
+TIME=/usr/bin/time
+if ! "$TIME" -f %e true 2>/dev/null; then
+	echo "compare: GNU time is missing; install it with: apt-get install -y time" >&2
+	exit 1
+fi
+if ! command -v "$SYSDIG" >/dev/null; then
+	echo "compare: $SYSDIG not found" >&2
+	exit 1
+fi
+
+# --- the capture --------------------------------------------------------------
+if [ $# -ge 1 ]; then
+	F=$1
+else
+	F=$OUT/bench-$((EVENTS / 1000000))m.scap
+	if [ ! -s "$F" ]; then
+		echo "generating $F ($EVENTS events, seed 1)..."
+		(cd "$ROOT" && go run ./benchmarks/gen -seed 1 -events "$EVENTS" -o "$F" -manifest "$F.json") || exit 1
+	fi
+fi
+[ -r "$F" ] || { echo "compare: cannot read $F" >&2; exit 1; }
+
+# --- scapql --------------------------------------------------------------------
+HAVE_SCAPQL=1
+if [ -z "${SCAPQL:-}" ]; then
+	SCAPQL=$ROOT/scapql
+	if [ ! -x "$SCAPQL" ]; then
+		echo "building $SCAPQL..."
+		(cd "$ROOT" && go build -o scapql ./cmd/scapql) || HAVE_SCAPQL=0
+	fi
+fi
+if [ "$HAVE_SCAPQL" = 1 ] && [ ! -x "$SCAPQL" ] && ! command -v "$SCAPQL" >/dev/null; then
+	HAVE_SCAPQL=0
+fi
+[ "$HAVE_SCAPQL" = 1 ] || echo "compare: no scapql binary; scapql steps will be skipped" >&2
+
+# --- helpers -------------------------------------------------------------------
+# measure NAME CMD...: runs CMD with stdout counted by wc -l; sets WALL (s),
+# RSS (MB), LINES and RC, and keeps stderr in $TMP/NAME.err.
+measure() {
+	local name=$1
+	shift
+	"$TIME" -f '%e %M' -o "$TMP/$name.time" bash -c '"$@" | wc -l > "$0"; exit ${PIPESTATUS[0]}' \
+		"$TMP/$name.lines" "$@" 2>"$TMP/$name.err"
+	RC=$?
+	read -r WALL RSSKB < <(tail -n 1 "$TMP/$name.time")
+	RSS=$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')
+	LINES=$(cat "$TMP/$name.lines" 2>/dev/null || echo 0)
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "-" }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN{ if (s > 0) printf "%.0f", n/s; else print "-" }'; }
+
+row() { printf '%-50s %-7s %9s %9s %11s %s\n' "$@"; }
+header() {
+	echo
+	echo "== $1"
+	row "case" "tool" "wall s" "RSS MB" "lines" "notes"
+}
+
+# scapql_fail NAME: prints why a scapql step failed.
+scapql_fail() {
+	echo "   scapql failed (exit $RC): $(head -c 300 "$TMP/$1.err" | tr '\n' ' ')"
+}
+
+# Total events, for events/s: from the generator manifest, else ask sysdig.
+if [ -s "$F.json" ]; then
+	NEV=$(awk -F: '/"events"/{gsub(/[ ,]/,"",$2); print $2; exit}' "$F.json")
+else
+	NEV=$("$SYSDIG" -r "$F" -D -p '%evt.num' 2>/dev/null | tail -n 1)
+fi
+
+echo "capture: $F ($(du -h "$F" | cut -f1), $NEV events)"
+echo "scapql:  $SCAPQL"
+echo "sysdig:  $("$SYSDIG" --version 2>/dev/null)"
+echo "host:    $(nproc) CPUs, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
+
+step() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# --- 1. print with a format and a filter -----------------------------------------
+if step 1; then
+	header "1. print -p FMT FILTER   (FMT='$PRINT_FMT', FILTER='$PRINT_FILTER')"
+	measure s1 "$SYSDIG" -r "$F" -p "$PRINT_FMT" "$PRINT_FILTER"
+	SW=$WALL SL=$LINES
+	row "print -p + filter" sysdig "$WALL" "$RSS" "$LINES" "$(rate "$NEV" "$WALL") events/s read"
+	if [ "$HAVE_SCAPQL" = 1 ]; then
+		measure q1 "$SCAPQL" print -r "$F" -p "$PRINT_FMT" "$PRINT_FILTER"
+		if [ "$RC" = 0 ]; then
+			agree=$([ "$LINES" = "$SL" ] && echo "lines agree" || echo "LINES DIFFER")
+			row "print -p + filter" scapql "$WALL" "$RSS" "$LINES" "$(rate "$NEV" "$WALL") events/s; speed $(ratio "$SW" "$WALL"); $agree"
+		else
+			scapql_fail q1
+		fi
+	fi
+fi
+
+# --- 2. JSON output ------------------------------------------------------------
+if step 2; then
+	header "2. print -j"
+	measure s2 "$SYSDIG" -r "$F" -j
+	SW=$WALL SL=$LINES
+	row "print -j" sysdig "$WALL" "$RSS" "$LINES" "$(rate "$NEV" "$WALL") events/s"
+	if [ "$HAVE_SCAPQL" = 1 ]; then
+		measure q2 "$SCAPQL" print -r "$F" -j
+		if [ "$RC" = 0 ]; then
+			agree=$([ "$LINES" = "$SL" ] && echo "lines agree" || echo "LINES DIFFER")
+			row "print -j" scapql "$WALL" "$RSS" "$LINES" "$(rate "$NEV" "$WALL") events/s; speed $(ratio "$SW" "$WALL"); $agree"
+		else
+			scapql_fail q2
+		fi
+	fi
+fi
+
+# --- 3. ten filters: ingest once vs re-reading ---------------------------------------
+if step 3; then
+	header "3. ten filters: scapql query on an ingested DB vs sysdig re-reading"
+	DB=$OUT/$(basename "$F").duckdb
+	QOK=0
+	if [ "$HAVE_SCAPQL" = 1 ]; then
+		rm -f "$DB" "$DB.wal"
+		read -r -a ingest_args <<<"${SCAPQL_INGEST//\{in\}/$F}"
+		ingest_args=("${ingest_args[@]//\{out\}/$DB}")
+		measure qi "$SCAPQL" "${ingest_args[@]}"
+		if [ "$RC" = 0 ]; then
+			QOK=1
+			QTOTAL=$WALL
+			row "ingest ($SCAPQL_INGEST)" scapql "$WALL" "$RSS" "-" "$(rate "$NEV" "$WALL") events/s; db $(du -h "$DB" 2>/dev/null | cut -f1)"
+		else
+			scapql_fail qi
+		fi
+	fi
+	STOTAL=0
+	i=0
+	for flt in "${FILTERS[@]}"; do
+		i=$((i + 1))
+		measure "s3_$i" "$SYSDIG" -r "$F" "$flt"
+		STOTAL=$(awk -v a="$STOTAL" -v b="$WALL" 'BEGIN{print a+b}')
+		SW=$WALL SL=$LINES
+		row "$i: $flt" sysdig "$WALL" "$RSS" "$LINES" ""
+		if [ "$QOK" = 1 ]; then
+			measure "q3_$i" "$SCAPQL" query --db "$DB" --filter "$flt"
+			if [ "$RC" = 0 ]; then
+				QTOTAL=$(awk -v a="$QTOTAL" -v b="$WALL" 'BEGIN{print a+b}')
+				agree=$([ "$LINES" = "$SL" ] && echo "lines agree" || echo "LINES DIFFER")
+				row "" scapql "$WALL" "$RSS" "$LINES" "speed $(ratio "$SW" "$WALL"); $agree"
+			else
+				scapql_fail "q3_$i"
+				QOK=0
+			fi
+		fi
+	done
+	row "total (10 filters)" sysdig "$STOTAL" "" "" ""
+	if [ "$QOK" = 1 ]; then
+		row "total (ingest + 10 queries)" scapql "$QTOTAL" "" "" "speed $(ratio "$STOTAL" "$QTOTAL")"
+	fi
+fi
+
+# --- 4. conversion to Parquet ----------------------------------------------------
+if step 4; then
+	header "4. convert to Parquet"
+	if [ "$HAVE_SCAPQL" = 1 ]; then
+		PQ=$OUT/$(basename "$F").parquet
+		rm -f "$PQ"
+		measure q4 "$SCAPQL" convert "$F" -o "$PQ"
+		if [ "$RC" = 0 ]; then
+			insize=$(stat -c %s "$F")
+			outsize=$(stat -c %s "$PQ" 2>/dev/null || echo 0)
+			mbs=$(awk -v b="$insize" -v s="$WALL" 'BEGIN{ if (s > 0) printf "%.0f", b/s/1e6; else print "-" }')
+			row "convert -o x.parquet" scapql "$WALL" "$RSS" "-" "$(rate "$NEV" "$WALL") events/s, $mbs MB/s in; parquet $(awk -v b="$outsize" 'BEGIN{printf "%.1f MB", b/1e6}') ($(ratio "$outsize" "$insize") of input)"
+		else
+			scapql_fail q4
+		fi
+	else
+		echo "   skipped: no scapql"
+	fi
+fi
