@@ -96,14 +96,27 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 		if err != nil {
 			return nil, &Error{Offset: 0, Err: fmt.Errorf("gzip header: %w", err)}
 		}
-		rd.closer = zr
-		br = bufio.NewReaderSize(zr, 1<<18)
+		ra := newReadAhead(zr)
+		rd.closer = multiCloser{ra, zr}
+		br = bufio.NewReaderSize(ra, 1<<18)
 	}
 	rd.br = br
 	if err := rd.readSection(); err != nil {
 		return nil, err
 	}
 	return rd, nil
+}
+
+type multiCloser []io.Closer
+
+func (m multiCloser) Close() error {
+	var first error
+	for _, c := range m {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // Metadata returns the current section's metadata.
@@ -186,6 +199,8 @@ func (r *Reader) readBody(typ uint32, total int, off int64, minBody int) ([]byte
 func (r *Reader) bodyErr(typ uint32, off int64, need, got int, err error) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		err = fmt.Errorf("%w: expected %d bytes after the block header, read %d", ErrTruncated, need, got)
+	} else {
+		err = fmt.Errorf("reading %d bytes after the block header: %w", need, err)
 	}
 	return &Error{off, typ, err}
 }
