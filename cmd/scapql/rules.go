@@ -1,0 +1,98 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scapql/scapql/translate"
+	"github.com/scapql/scapql/translate/rules"
+)
+
+// exitError is an error with the exit status main should use.
+type exitError struct {
+	err  error
+	code int
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) ExitCode() int { return e.code }
+
+func init() {
+	var verbose, showSQL bool
+	rulesCmd := &cobra.Command{
+		Use:   "rules",
+		Short: "Work with Falco rules files",
+	}
+	check := &cobra.Command{
+		Use:   "check FILE...",
+		Short: "Report, per rule, whether its condition translates to SQL",
+		Long: `Load Falco rules files (later files may append to or override earlier ones), expand
+macros, lists and exceptions, and translate every rule's condition. Each rule is reported as
+ok, FAIL (with the unsupported field or operator) or SKIP (a non-syscall source). The exit
+status is 1 if any rule fails.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rs, err := rules.Load(args...)
+			if err != nil {
+				return &exitError{err, 2}
+			}
+			out := cmd.OutOrStdout()
+			for _, w := range rs.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+			}
+			ok, failed, skipped := 0, 0, 0
+			for _, r := range rs.Check() {
+				state := ""
+				if !r.Rule.Enabled {
+					state = " (disabled)"
+				}
+				switch {
+				case r.Err == nil:
+					ok++
+					fmt.Fprintf(out, "ok    %s%s\n", r.Rule.Name, state)
+					if showSQL {
+						fmt.Fprintf(out, "      %s\n", r.SQL)
+					}
+				case r.Rule.Source != "syscall":
+					skipped++
+					fmt.Fprintf(out, "SKIP  %s%s: source %s\n", r.Rule.Name, state, r.Rule.Source)
+				default:
+					failed++
+					fmt.Fprintf(out, "FAIL  %s%s (%s): %s\n", r.Rule.Name, state, r.Rule.Pos, reason(r.Err))
+					if verbose {
+						fmt.Fprintln(out, indent(r.Err.Error(), "      "))
+					}
+				}
+			}
+			fmt.Fprintf(out, "%d of %d rules translate (%d fail, %d skipped)\n", ok, ok+failed+skipped, failed, skipped)
+			if failed > 0 {
+				return &exitError{fmt.Errorf("%d rules do not translate", failed), 1}
+			}
+			return nil
+		},
+	}
+	check.Flags().BoolVarP(&verbose, "verbose", "v", false, "show each failure with the condition and a caret")
+	check.Flags().BoolVar(&showSQL, "sql", false, "print the SQL of the rules that translate")
+	rulesCmd.AddCommand(check)
+	rootCmd.AddCommand(rulesCmd)
+}
+
+// reason is the one-line message of a translation error.
+func reason(err error) string {
+	var e *translate.Error
+	if errors.As(err, &e) {
+		msg := e.Msg
+		if len(e.Context) > 0 {
+			msg += " (" + strings.Join(e.Context, ", ") + ")"
+		}
+		return msg
+	}
+	return err.Error()
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
