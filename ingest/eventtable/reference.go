@@ -41,7 +41,9 @@ func applyReferenceDifferences() {
 	retype("PPME_SOCKET_SOCKET_E", "domain", PT_FLAGS32, PF_DEC, "socket_families")
 	retype("PPME_SOCKET_SOCKETPAIR_E", "domain", PT_FLAGS32, PF_DEC, "socket_families")
 	// The reference's mmap did not use its fd for state (no fd fields on mmap events).
-	for _, enum := range []string{"PPME_SYSCALL_MMAP_E", "PPME_SYSCALL_MMAP_X", "PPME_SYSCALL_MMAP2_E", "PPME_SYSCALL_MMAP2_X"} {
+	// Nor did its *at calls use their directory fd (no fd fields on them).
+	for _, enum := range []string{"PPME_SYSCALL_MMAP_E", "PPME_SYSCALL_MMAP_X", "PPME_SYSCALL_MMAP2_E", "PPME_SYSCALL_MMAP2_X",
+		"PPME_SYSCALL_SYMLINKAT_X", "PPME_SYSCALL_UNLINKAT_2_X", "PPME_SYSCALL_MKDIRAT_X", "PPME_SYSCALL_FCHMODAT_X"} {
 		for i := range Events {
 			if Events[i].Enum == enum {
 				Events[i].Flags &^= EF_USES_FD

@@ -6,6 +6,7 @@ var genericCategory = map[string]Category{}
 
 func init() {
 	groups := map[Category]string{
+		EC_OTHER: "<unknown> ptrace vhangup rt_tgsigqueueinfo perf_event_open clock_adjtime bdflush",
 		EC_SYSTEM: "restart_syscall sethostname reboot syslog uname swapoff sysinfo setdomainname adjtimex " +
 			"init_module delete_module quotactl sysfs kexec_load add_key request_key keyctl olduname",
 		EC_PROCESS: "exit getpid acct setpgid umask getppid getpgrp setsid setrlimit getrusage uselib swapon " +
@@ -48,12 +49,13 @@ func init() {
 	}
 }
 
-// GenericCategory returns the category the reference gives a generic event for a syscall.
+// GenericCategory returns the category the reference gives a generic event for a syscall;
+// syscalls its table does not describe are "unknown".
 func GenericCategory(name string) Category {
 	if c, ok := genericCategory[name]; ok {
 		return c
 	}
-	return EC_OTHER
+	return EC_UNKNOWN
 }
 
 // referenceSyscallNames holds the few ppm_sc codes the reference names differently.
