@@ -590,6 +590,22 @@ func (e *Engine) parseBindExit(ev *Event) {
 	}
 }
 
+// sockinfoName names an IP socket from its ends as the reference does after a connect:
+// only TCP and UDP sockets get ports; a socket whose protocol is unknown is "<unknown>".
+func sockinfoName(f *FD) string {
+	switch f.L4 {
+	case L4TCP, L4UDP:
+		return tupleName(f)
+	case L4ICMP, L4Raw:
+		w := 4
+		if f.V6 {
+			w = 16
+		}
+		return IPString(f.SIP[:w]) + "->" + IPString(f.DIP[:w])
+	}
+	return "<unknown>"
+}
+
 // parseConnectEnter: connecting an IPv6 socket to an IPv4-mapped address makes it an IPv4
 // socket already. The reference switches the type of a union, so the l4 protocol it then
 // reads is byte 12 of the old IPv6 source address.
@@ -664,11 +680,7 @@ func (e *Engine) parseConnectExit(ev *Event) {
 			f.SIP, f.DIP = f.DIP, f.SIP
 			f.SPort, f.DPort = f.DPort, f.SPort
 		}
-		if f.Role == RoleServer && f.L4 == L4UDP {
-			f.Name = tupleName(f)
-		} else {
-			f.Name = TupleText(tp)
-		}
+		f.Name = sockinfoName(f)
 	case afUnix:
 		f.Name = TupleText(tp)
 		f.Source, f.Dest = tp.Source, tp.Dest
