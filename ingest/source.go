@@ -79,6 +79,9 @@ func (s *Source) Next() (*state.Event, error) {
 	}
 }
 
+// Damaged lists the regions skipped with Options.Reader.KeepGoing.
+func (s *Source) Damaged() []scap.Damage { return s.reader.Damaged() }
+
 // Close closes the capture.
 func (s *Source) Close() error {
 	s.reader.Close()

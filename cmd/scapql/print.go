@@ -25,6 +25,7 @@ type printFlags struct {
 	refTable   bool
 	maxBlock   int
 	maxThreads int
+	keepGoing  bool
 }
 
 func init() {
@@ -54,13 +55,14 @@ metadata) are numbered but hidden unless -D is given.`,
 	f.BoolVar(&pf.refTable, "reference-numbering", false, "drop events newer than sysdig 0.29.3's event table, unnumbered, as it does")
 	f.IntVar(&pf.maxBlock, "max-block", 0, "largest block to accept, in bytes (0 = default)")
 	f.IntVar(&pf.maxThreads, "max-threads", 0, "largest thread table to keep (0 = default)")
+	f.BoolVar(&pf.keepGoing, "keep-going", false, "skip damaged blocks and resynchronise on the next valid one")
 	_ = cmd.MarkFlagRequired("read")
 	rootCmd.AddCommand(cmd)
 }
 
 func (pf printFlags) ingestOptions() ingest.Options {
 	return ingest.Options{
-		Reader: scap.Options{MaxBlock: pf.maxBlock},
+		Reader: scap.Options{MaxBlock: pf.maxBlock, KeepGoing: pf.keepGoing},
 		State:  state.Options{MaxThreads: pf.maxThreads, ReferenceTableOnly: pf.refTable},
 	}
 }
@@ -114,6 +116,14 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 		}
 		line = append(line, '\n')
 		w.Write(line)
+	}
+	if d := src.Damaged(); len(d) > 0 {
+		w.Flush()
+		var skipped int64
+		for _, r := range d {
+			skipped += r.Bytes
+		}
+		return fmt.Errorf("%s: skipped %d damaged region(s), %d bytes, the first at offset %d", pf.read, len(d), skipped, d[0].Offset)
 	}
 	if pf.verbose {
 		if md := src.Metadata(); md.UnknownBlocks > 0 {

@@ -128,3 +128,34 @@ func TestPrintTruncatedCapture(t *testing.T) {
 		t.Errorf("salvaged %d events, want 700", lines)
 	}
 }
+
+// TestKeepGoing: with --keep-going a damaged block in the middle is skipped, every other event
+// is printed, and the command still fails, naming the damage.
+func TestKeepGoing(t *testing.T) {
+	raw := decompress(t, filepath.Join(capturesDir, "curl_google.scap"))
+	bad := append([]byte(nil), raw...)
+	// Corrupt the length of the event block at offset 99992 (event 700).
+	bad[99992+4] ^= 0x40
+	path := filepath.Join(t.TempDir(), "bad.scap")
+	if err := os.WriteFile(path, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, keep := range []bool{false, true} {
+		var out, errOut bytes.Buffer
+		err := runPrint(&out, &errOut, printFlags{read: path, debug: true, keepGoing: keep}, "")
+		if err == nil {
+			t.Fatalf("keep-going=%v: no error for a damaged capture", keep)
+		}
+		lines := strings.Count(out.String(), "\n")
+		want := 700
+		if keep {
+			want = 1535 // every event but the damaged one
+			if !strings.Contains(err.Error(), "offset 99992") {
+				t.Errorf("error %q does not name the damaged offset", err)
+			}
+		}
+		if lines != want {
+			t.Errorf("keep-going=%v: printed %d events, want %d", keep, lines, want)
+		}
+	}
+}

@@ -26,6 +26,15 @@ const DefaultMaxBlock = 256 << 20
 type Options struct {
 	// MaxBlock caps a block's declared length (0 = DefaultMaxBlock).
 	MaxBlock int
+	// KeepGoing skips a damaged event block and resynchronises on the next valid block
+	// header instead of stopping; Damaged reports what was skipped.
+	KeepGoing bool
+}
+
+// Damage is a region of the stream skipped by KeepGoing.
+type Damage struct {
+	Offset int64 // where the damaged block started
+	Bytes  int64 // how many bytes were skipped
 }
 
 // Error is a decoding error at a place in the (decompressed) stream.
@@ -78,10 +87,11 @@ type Reader struct {
 	pending  bool // a block header is in hdr, not yet consumed
 	pendOff  int64
 	ev       Event
-	// Sections is called with the metadata of every section after the first, before its
-	// first event is returned.
-	onSection func(*Metadata)
+	damaged []Damage
 }
+
+// Damaged lists the regions KeepGoing skipped.
+func (r *Reader) Damaged() []Damage { return r.damaged }
 
 // NewReader starts reading a savefile, raw or gzip (detected by content), and reads the
 // first section's metadata.
@@ -291,6 +301,69 @@ func parseMetaBlock(typ uint32, body []byte, md *Metadata) error {
 // Next returns the next event record, or io.EOF at the clean end of the capture. A new
 // section (concatenated captures) shows as a higher Event.Section, with Metadata updated.
 func (r *Reader) Next() (*Event, error) {
+	if r.opts.KeepGoing && !r.pending {
+		return r.nextResync()
+	}
+	return r.next()
+}
+
+// nextResync reads the next event block, checking each block whole (header, length,
+// trailer, record) before consuming it; on damage it moves forward a byte at a time until a
+// valid event block starts.
+func (r *Reader) nextResync() (*Event, error) {
+	var skipStart int64 = -1
+	for {
+		hdr, err := r.br.Peek(8)
+		if err != nil {
+			if len(hdr) == 0 && err == io.EOF {
+				return nil, r.endDamage(skipStart, io.EOF)
+			}
+			return nil, r.endDamage(skipStart, &Error{Offset: r.off, Err: fmt.Errorf("%w: %d of 8 block header bytes", ErrTruncated, len(hdr))})
+		}
+		typ := binary.LittleEndian.Uint32(hdr)
+		total := int(binary.LittleEndian.Uint32(hdr[4:]))
+		if !isEventBlock(typ) && skipStart < 0 {
+			// Metadata or a new section: the ordinary path knows them.
+			return r.next()
+		}
+		if isEventBlock(typ) && total >= 12+24 && total <= r.br.Size() {
+			b, err := r.br.Peek(total)
+			if err == nil && int(binary.LittleEndian.Uint32(b[total-4:])) == total {
+				off := r.off
+				r.buf = append(r.buf[:0], b[8:total-4]...)
+				r.br.Discard(total)
+				r.off += int64(total)
+				if derr := r.decodeEvent(typ, off, r.buf); derr == nil {
+					r.endDamage(skipStart, nil)
+					return &r.ev, nil
+				}
+				if skipStart < 0 {
+					skipStart = off
+				}
+				continue
+			}
+			if err != nil && skipStart < 0 {
+				// Not enough bytes left for the block: the capture ends here.
+				return nil, &Error{r.off, typ, fmt.Errorf("%w: expected %d bytes after the block header, read %d", ErrTruncated, total-8, len(b)-8)}
+			}
+		}
+		if skipStart < 0 {
+			skipStart = r.off
+		}
+		r.br.Discard(1)
+		r.off++
+	}
+}
+
+// endDamage records a skipped region ending here, and passes err through.
+func (r *Reader) endDamage(start int64, err error) error {
+	if start >= 0 {
+		r.damaged = append(r.damaged, Damage{Offset: start, Bytes: r.off - start})
+	}
+	return err
+}
+
+func (r *Reader) next() (*Event, error) {
 	for {
 		typ, total, off, err := r.readHeader()
 		if err != nil {
