@@ -87,7 +87,7 @@ type Reader struct {
 	pending  bool // a block header is in hdr, not yet consumed
 	pendOff  int64
 	ev       Event
-	damaged []Damage
+	damaged  []Damage
 }
 
 // Damaged lists the regions KeepGoing skipped.
