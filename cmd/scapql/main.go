@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -19,10 +20,27 @@ var rootCmd = &cobra.Command{
 }
 
 func main() {
+	rootCmd.SetArgs(protectFilterArgs(os.Args[1:]))
 	if err := rootCmd.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "scapql:", err)
 		os.Exit(exitCode(err))
 	}
+}
+
+// protectFilterArgs keeps a filter that starts with '-' (a Wireshark negation such as
+// "-evt.rawres == 11") from being read as flags: a single-dash argument holding a space or a
+// dot, which no flag does, starts the positional arguments.
+func protectFilterArgs(args []string) []string {
+	for i, a := range args {
+		if a == "--" {
+			return args
+		}
+		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.ContainsAny(a, " \t.") {
+			out := append(append(append([]string(nil), args[:i]...), "--"), args[i:]...)
+			return out
+		}
+	}
+	return args
 }
 
 // exitCode lets a command choose its exit status by returning an error that carries one.

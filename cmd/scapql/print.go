@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,6 +13,8 @@ import (
 	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/scap"
 	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/translate"
+	"github.com/scapql/scapql/translate/rules"
 )
 
 type printFlags struct {
@@ -26,6 +27,8 @@ type printFlags struct {
 	maxBlock   int
 	maxThreads int
 	keepGoing  bool
+	dialect    string
+	rules      []string
 }
 
 func init() {
@@ -56,6 +59,8 @@ metadata) are numbered but hidden unless -D is given.`,
 	f.IntVar(&pf.maxBlock, "max-block", 0, "largest block to accept, in bytes (0 = default)")
 	f.IntVar(&pf.maxThreads, "max-threads", 0, "largest thread table to keep (0 = default)")
 	f.BoolVar(&pf.keepGoing, "keep-going", false, "skip damaged blocks and resynchronise on the next valid one")
+	f.StringVar(&pf.dialect, "dialect", "auto", "filter dialect: auto, falco or wireshark")
+	f.StringArrayVar(&pf.rules, "rules", nil, "Falco rules file whose macros and lists filters may use (repeatable)")
 	_ = cmd.MarkFlagRequired("read")
 	rootCmd.AddCommand(cmd)
 }
@@ -67,9 +72,34 @@ func (pf printFlags) ingestOptions() ingest.Options {
 	}
 }
 
+// compileFilter turns a display filter into a matcher over resolved events; "" matches all.
+func compileFilter(filter, dialect string, rulesFiles []string) (func(*state.Event) bool, error) {
+	if filter == "" {
+		return nil, nil
+	}
+	d, err := translate.ParseDialect(dialect)
+	if err != nil {
+		return nil, err
+	}
+	opts := translate.Options{Dialect: d}
+	if len(rulesFiles) > 0 {
+		rs, err := rules.Load(rulesFiles...)
+		if err != nil {
+			return nil, err
+		}
+		opts.Resolver = rs
+	}
+	match, _, err := translate.Matcher(filter, opts)
+	if err != nil {
+		return nil, err
+	}
+	return match, nil
+}
+
 func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
-	if filter != "" {
-		return errors.New("display filters in print are not supported yet")
+	match, err := compileFilter(filter, pf.dialect, pf.rules)
+	if err != nil {
+		return err
 	}
 	formatText := pf.format
 	if formatText == "" {
@@ -101,6 +131,10 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 			return fmt.Errorf("%s: %w", pf.read, err)
 		}
 		if ev.Initial || (ev.Hidden && !pf.debug) {
+			continue
+		}
+		// The reference filters only the events it shows.
+		if match != nil && (ev.Hidden || !match(ev)) {
 			continue
 		}
 		if pf.json {

@@ -245,7 +245,10 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 	if bracket {
 		r.name = f.Name + "[" + arg + "]"
 	}
-	col := func(sql string) { r.cols = []ir.Value{&ir.Column{SQL: sql, K: r.kind}} }
+	// col binds the field to one column; the column records the field and its argument.
+	col := func(sql, arg string, index bool) {
+		r.cols = []ir.Value{&ir.Column{SQL: sql, K: r.kind, Field: f.Name, Arg: arg, Index: index}}
+	}
 	switch f.Name {
 	case "evt.arg":
 		if bracket {
@@ -253,13 +256,13 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 			if err != nil {
 				return nil, &fieldError{msg: fmt.Sprintf("evt.arg[%s]: the index must be a number (evt.arg[0]); write evt.arg.NAME for a name", arg), arg: true}
 			}
-			col(fmt.Sprintf("evt.arglist[%d]", n+1))
+			col(fmt.Sprintf("evt.arglist[%d]", n+1), strconv.FormatUint(n, 10), true)
 			return r, nil
 		}
 		if _, ok := catalog.ParamType(arg); !ok {
 			return nil, unknownParam(arg)
 		}
-		col("evt.arg[" + sqlgen.Quote(arg) + "]")
+		col("evt.arg["+sqlgen.Quote(arg)+"]", arg, false)
 		return r, nil
 	case "evt.rawarg":
 		pt, ok := catalog.ParamType(arg)
@@ -277,20 +280,21 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		case ir.Double:
 			sql = "TRY_CAST(" + sql + " AS DOUBLE)"
 		}
-		col(sql)
+		col(sql, arg, false)
 		return r, nil
 	case "evt.type.is":
 		if !catalog.IsEventType(arg) {
 			return nil, unknownEventType(arg, true)
 		}
-		r.cols = []ir.Value{&ir.Column{SQL: "CAST(evt.type = " + sqlgen.Quote(arg) + " AS INTEGER)", K: ir.Int, NeverNull: true}}
+		r.cols = []ir.Value{&ir.Column{SQL: "CAST(evt.type = " + sqlgen.Quote(arg) + " AS INTEGER)", K: ir.Int, NeverNull: true,
+			Field: f.Name, Arg: arg}}
 		return r, nil
 	case "thread.cgroup":
 		if !cgroupName.MatchString(arg) {
 			return nil, &fieldError{msg: fmt.Sprintf("thread.cgroup.%s: a cgroup subsystem name is letters and '_'", arg), arg: true}
 		}
 		re := sqlgen.Quote("(?:^| )" + arg + "=([^ ]*)")
-		col("CASE WHEN regexp_matches(thread.cgroups, " + re + ") THEN regexp_extract(thread.cgroups, " + re + ", 1) END")
+		col("CASE WHEN regexp_matches(thread.cgroups, "+re+") THEN regexp_extract(thread.cgroups, "+re+", 1) END", arg, false)
 		return r, nil
 	case "proc.aname", "proc.apid":
 		list, scalar := "proc.anames", "proc.name"
@@ -300,7 +304,7 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		if !hasArg {
 			// Without an index the check matches on any ancestor, parent first.
 			r.list = true
-			r.cols = []ir.Value{&ir.Column{SQL: list, K: r.kind, List: true}}
+			r.cols = []ir.Value{&ir.Column{SQL: list, K: r.kind, List: true, Field: f.Name}}
 			return r, nil
 		}
 		n, err := strconv.ParseUint(arg, 10, 31)
@@ -308,14 +312,14 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 			return nil, &fieldError{msg: fmt.Sprintf("%s[%s]: the ancestor index must be a number >= 0", f.Name, arg), arg: true}
 		}
 		if n == 0 {
-			col(scalar)
+			col(scalar, "0", true)
 		} else {
-			col(fmt.Sprintf("%s[%d]", list, n))
+			col(fmt.Sprintf("%s[%d]", list, n), strconv.FormatUint(n, 10), true)
 		}
 		return r, nil
 	case "proc.env":
 		if hasArg {
-			col("proc.envmap[" + sqlgen.Quote(arg) + "]")
+			col("proc.envmap["+sqlgen.Quote(arg)+"]", arg, false)
 			return r, nil
 		}
 	case "evt.abspath":
@@ -327,14 +331,14 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		r.either, r.net = true, f.Type == catalog.IPNET
 		for _, p := range pair {
 			pf, _ := catalog.Lookup(p)
-			r.cols = append(r.cols, &ir.Column{SQL: column(p), K: kindOf(pf.Type)})
+			r.cols = append(r.cols, &ir.Column{SQL: column(p), K: kindOf(pf.Type), Field: p})
 		}
 		r.kind = r.cols[0].Type()
 		return r, nil
 	}
 	if ip, ok := netOf[f.Name]; ok {
 		r.net = true
-		col(column(ip))
+		r.cols = []ir.Value{&ir.Column{SQL: column(ip), K: r.kind, Field: ip}}
 		return r, nil
 	}
 	sql := column(f.Name)
@@ -345,7 +349,7 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		}
 		return nil, &fieldError{msg: fmt.Sprintf("field %s is not supported: %s", written, why)}
 	}
-	r.cols = []ir.Value{&ir.Column{SQL: sql, K: r.kind, NeverNull: neverNull[f.Name] || sql == "1"}}
+	r.cols = []ir.Value{&ir.Column{SQL: sql, K: r.kind, NeverNull: neverNull[f.Name] || sql == "1", Field: f.Name}}
 	return r, nil
 }
 

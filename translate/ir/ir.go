@@ -95,11 +95,23 @@ const (
 type (
 	// Column is a column expression of the events table; SQL is built only from catalogue and
 	// schema names and from literals passed through the emitter's quoting function.
+	//
+	// Field, Arg and Index name the filter field the column holds, for evaluators that read
+	// events directly (translate/eval) rather than the events table: Field is the catalogue
+	// name ("evt.type", "proc.aname", "evt.arg", "evt.rawarg", "evt.type.is", "thread.cgroup",
+	// "fd.sip", "evt.rawres"; the client and server columns of a pair field name fd.cip and
+	// fd.sip, ...), Arg its argument ("fd" for evt.arg.fd, "2" for proc.aname[2], "HOME" for
+	// proc.env[HOME], "" for none), and Index is set when Arg is a position (evt.arg[0],
+	// proc.aname[2]) rather than a name. proc.aname[0] keeps Field "proc.aname" and Arg "0"
+	// although its SQL is proc.name: libsinsp reads the process's (main thread's) name there.
 	Column struct {
 		SQL       string
 		K         Kind
 		List      bool // a LIST column (proc.anames, proc.apids)
 		NeverNull bool // always present (evt.num, evt.type, ...): no null guard needed
+		Field     string
+		Arg       string
+		Index     bool
 	}
 	// Elem is the current list element inside AnyElem.
 	Elem struct{ K Kind }
