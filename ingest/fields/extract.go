@@ -569,13 +569,23 @@ func init() {
 			default:
 				return boolV(false)
 			}
-			idx := ev.Info.ParamIndex("flags")
-			p, ok := ev.Param(idx)
-			if !ok {
-				return boolV(false)
+			var flags uint32
+			if p, ok := ev.Param(ev.Info.ParamIndex("flags")); ok {
+				v, _ := le(p)
+				flags = uint32(v)
 			}
-			v, _ := le(p)
-			return boolV(uint32(v)&mask != 0)
+			if ev.Info.Name == "creat" {
+				flags |= 0x4 | 0x2 // O_CREAT|O_WRONLY
+			}
+			if !exec {
+				return boolV(flags&mask != 0)
+			}
+			// Executable: created (O_CREAT or O_TMPFILE) with an exec bit in the mode.
+			var mode uint64
+			if p, ok := ev.Param(ev.Info.ParamIndex("mode")); ok {
+				mode, _ = le(p)
+			}
+			return boolV(flags&(0x4|0x2000) != 0 && mode&0o111 != 0)
 		}
 	}
 	reg("evt.is_open_read", openFlag(1, false))
