@@ -1,0 +1,464 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/spf13/cobra"
+
+	"github.com/scapql/scapql/columnar"
+	"github.com/scapql/scapql/columnar/engine"
+)
+
+type convertFlags struct {
+	out       string
+	table     string
+	partition []string
+	columns   []string
+	force     bool
+}
+
+func init() {
+	var cf convertFlags
+	cmd := &cobra.Command{
+		Use:   "convert FILE... -o OUT [--table events|all|NAME[,NAME]] [--partition-by COLS]",
+		Short: "Convert captures to Parquet, Arrow, DuckDB, JSON lines or CSV",
+		Long: `Convert captures into the tables of docs/schema.md, written in the format OUT's extension
+names: .parquet (zstd), .arrow (Arrow IPC file), .duckdb (a database scapql query --db can
+open), .jsonl (JSON lines) or .csv (struct members flattened to "evt.num" ... columns).
+
+  scapql convert trace.scap -o trace.parquet
+  scapql convert 'traces/*.scap' -o traces.duckdb
+  scapql convert trace.scap -o tables.parquet --table all
+  scapql convert trace.scap -o by_type.parquet --partition-by evt.type
+
+--table picks the table (default: events; all tables for .duckdb); with several tables OUT is
+a directory holding one TABLE.ext file each. --columns keeps only some members of the events
+table (evt.type, proc.name, or whole structs such as fd; evt.num is always kept), which makes
+the conversion much faster. --partition-by writes a hive-partitioned
+Parquet directory (evt_type=open/...): a struct member evt.type becomes the partition key
+evt_type. Several captures go into the same tables, told apart by their capture column.
+Output is written under a temporary name and renamed when complete: an interrupted convert
+leaves nothing under OUT.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runConvert(cmd.Context(), cmd.ErrOrStderr(), cf, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&cf.out, "output", "o", "", "output file (its extension picks the format)")
+	f.StringVar(&cf.table, "table", "", "table(s) to write: events, all, or names separated by commas")
+	f.StringSliceVar(&cf.partition, "partition-by", nil, "columns to partition Parquet output by (hive layout)")
+	f.StringSliceVar(&cf.columns, "columns", nil, "events members or structs to keep (default: all)")
+	f.BoolVar(&cf.force, "force", false, "replace an existing output directory")
+	_ = cmd.MarkFlagRequired("output")
+	rootCmd.AddCommand(cmd)
+}
+
+// convertMemoryLimit is the Go heap the conversion aims to stay under: batches are bounded
+// (a few tens of MB in flight), and the collector is told not to let garbage pile up past
+// this.
+const convertMemoryLimit = 224 << 20
+
+func runConvert(ctx context.Context, stderr io.Writer, cf convertFlags, args []string) error {
+	paths, err := expandCaptures(args)
+	if err != nil {
+		return err
+	}
+	format, err := columnar.FormatOf(cf.out)
+	if err != nil {
+		return err
+	}
+	tables, err := convertTables(cf.table, format)
+	if err != nil {
+		return err
+	}
+	if len(cf.partition) > 0 {
+		if format != columnar.Parquet || len(tables) != 1 {
+			return errors.New("--partition-by needs Parquet output of a single table")
+		}
+	}
+	var members []string
+	if len(cf.columns) > 0 {
+		if format == columnar.DuckDB {
+			return errors.New("--columns does not apply to .duckdb output: a database holds whole tables")
+		}
+		if _, err := columnar.SelectColumns(cf.columns); err != nil {
+			return err
+		}
+		members = cf.columns
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(convertMemoryLimit)
+	}
+	dir := len(tables) > 1 && format != columnar.DuckDB || len(cf.partition) > 0
+	if info, err := os.Stat(cf.out); err == nil && (info.IsDir() || dir) && !cf.force {
+		return fmt.Errorf("%s exists; use --force to replace it", cf.out)
+	}
+	// Everything is written under tmp, in OUT's directory, and renamed into place only
+	// when complete; any failure or signal removes it.
+	tmp := filepath.Join(filepath.Dir(cf.out), "."+filepath.Base(cf.out)+fmt.Sprintf(".tmp-%d", os.Getpid()))
+	removeTmp := func() {
+		for _, p := range []string{tmp, tmp + ".wal", tmp + ".stage"} {
+			os.RemoveAll(p)
+		}
+	}
+	progress, finish := newProgress(stderr, paths, "converting")
+	err = untilInterrupted(ctx, func(ctx context.Context) error {
+		var err error
+		switch {
+		case format == columnar.DuckDB:
+			err = convertDuckDB(ctx, paths, tables, tmp, progress)
+		case len(cf.partition) > 0:
+			err = convertPartitioned(ctx, paths, tables[0], members, cf.partition, tmp, progress)
+		case format == columnar.Parquet || format == columnar.ArrowIPC:
+			err = convertArrow(ctx, paths, tables, members, format, dir, tmp, progress)
+		default:
+			err = convertText(ctx, paths, tables, members, format, dir, tmp, progress)
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		return err
+	}, removeTmp)
+	finish()
+	if err != nil {
+		removeTmp()
+		return err
+	}
+	if info, err := os.Stat(cf.out); err == nil && info.IsDir() {
+		if err := os.RemoveAll(cf.out); err != nil {
+			removeTmp()
+			return err
+		}
+	}
+	if err := os.Rename(tmp, cf.out); err != nil {
+		removeTmp()
+		return fmt.Errorf("rename output: %w", err)
+	}
+	return nil
+}
+
+// convertTables resolves --table.
+func convertTables(spec string, format columnar.Format) ([]string, error) {
+	switch spec {
+	case "":
+		if format == columnar.DuckDB {
+			return columnar.TableNames(), nil
+		}
+		return []string{"events"}, nil
+	case "all":
+		return columnar.TableNames(), nil
+	}
+	var out []string
+	for _, n := range strings.Split(spec, ",") {
+		n = strings.TrimSpace(n)
+		if _, ok := columnar.LookupTable(n); !ok {
+			return nil, fmt.Errorf("unknown table %q (tables: %s)", n, strings.Join(columnar.TableNames(), ", "))
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// readAll reads every capture into sink, writing on another goroutine.
+func readAll(ctx context.Context, paths, tables, members []string, sink columnar.Sink, progress func(string, int64, int64)) error {
+	async := columnar.NewAsyncSink(sink, 1)
+	var err error
+	for _, p := range paths {
+		opts := columnar.ReadOptions{Tables: tables, Members: members}
+		if progress != nil {
+			var size int64
+			if info, err := os.Stat(p); err == nil && p != "-" {
+				size = info.Size()
+			}
+			opts.Progress = func(read int64) { progress(p, read, size) }
+		}
+		if _, err = columnar.ReadCapture(ctx, p, async, opts); err != nil {
+			break
+		}
+	}
+	if cerr := async.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func convertDuckDB(ctx context.Context, paths, tables []string, tmp string, progress func(string, int64, int64)) error {
+	db, err := engine.Open(ctx, tmp)
+	if err != nil {
+		return err
+	}
+	// DuckDB writes table blocks out rather than keep the whole load in its buffer pool.
+	_, err = db.Exec(ctx, `SET memory_limit = '256MB'`)
+	if err == nil {
+		_, err = db.Load(ctx, paths, engine.LoadOptions{Tables: tables, Progress: progress})
+	}
+	if err == nil {
+		err = db.Checkpoint(ctx)
+	}
+	return errors.Join(err, db.Close())
+}
+
+// fileWriters writes each table to its own file.
+type fileWriters struct {
+	files   map[string]*os.File
+	bufs    map[string]*bufio.Writer
+	writers map[string]columnar.TableWriter
+}
+
+func (fw *fileWriters) open(table, path string, members []string, format columnar.Format, codec *compress.Compression) error {
+	schema, err := tableSchema(table, members)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	var w columnar.TableWriter
+	if format == columnar.ArrowIPC {
+		w, err = columnar.NewIPCWriter(bw, schema)
+	} else {
+		w, err = columnar.NewParquetWriter(bw, schema, columnar.ParquetOptions{Codec: codec})
+	}
+	if err != nil {
+		f.Close()
+		return err
+	}
+	fw.files[table], fw.bufs[table], fw.writers[table] = f, bw, w
+	return nil
+}
+
+func (fw *fileWriters) Write(table string, rec arrow.RecordBatch) error {
+	w := fw.writers[table]
+	if w == nil {
+		return nil
+	}
+	return w.Write(rec)
+}
+
+// close finishes every file; ok says whether they are to be kept (synced).
+func (fw *fileWriters) close(ok bool) error {
+	var errs []error
+	for t, w := range fw.writers {
+		errs = append(errs, w.Close(), fw.bufs[t].Flush())
+		if ok {
+			errs = append(errs, fw.files[t].Sync())
+		}
+		errs = append(errs, fw.files[t].Close())
+	}
+	return errors.Join(errs...)
+}
+
+func newFileWriters() *fileWriters {
+	return &fileWriters{files: map[string]*os.File{}, bufs: map[string]*bufio.Writer{}, writers: map[string]columnar.TableWriter{}}
+}
+
+// tableSchema is a table's schema, the events table projected onto members (nil: all).
+func tableSchema(table string, members []string) (*arrow.Schema, error) {
+	t, _ := columnar.LookupTable(table)
+	if table != "events" || members == nil {
+		return t.Schema(), nil
+	}
+	cols, err := columnar.SelectColumns(members)
+	if err != nil {
+		return nil, err
+	}
+	return columnar.SchemaOf(cols), nil
+}
+
+// writeTables writes the tables of the captures to files: path(table) names each.
+func writeTables(ctx context.Context, paths, tables, members []string, format columnar.Format, codec *compress.Compression,
+	path func(table string) string, progress func(string, int64, int64)) error {
+	fw := newFileWriters()
+	for _, t := range tables {
+		if err := fw.open(t, path(t), members, format, codec); err != nil {
+			fw.close(false)
+			return err
+		}
+	}
+	err := readAll(ctx, paths, tables, members, fw, progress)
+	return errors.Join(err, fw.close(err == nil))
+}
+
+func convertArrow(ctx context.Context, paths, tables, members []string, format columnar.Format, dir bool, tmp string,
+	progress func(string, int64, int64)) error {
+	path := func(string) string { return tmp }
+	if dir {
+		if err := os.Mkdir(tmp, 0o755); err != nil {
+			return err
+		}
+		path = func(t string) string { return filepath.Join(tmp, t+format.Ext()) }
+	}
+	return writeTables(ctx, paths, tables, members, format, nil, path, progress)
+}
+
+// stage writes the tables to quickly compressed Parquet files in a scratch directory, for
+// DuckDB to turn into the output.
+func stage(ctx context.Context, paths, tables, members []string, scratch string, progress func(string, int64, int64)) (func(string) string, error) {
+	snappy := compress.Codecs.Snappy
+	path := func(t string) string { return filepath.Join(scratch, t+".parquet") }
+	return path, writeTables(ctx, paths, tables, members, columnar.Parquet, &snappy, path, progress)
+}
+
+// scratchDB opens an in-memory DuckDB that spills to dir, with bounded memory.
+func scratchDB(ctx context.Context, dir string) (*engine.DB, error) {
+	db, err := engine.Open(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range []string{`SET memory_limit = '256MB'`, `SET temp_directory = '` + strings.ReplaceAll(dir, "'", "''") + `'`,
+		`SET preserve_insertion_order = true`} {
+		if _, err := db.Exec(ctx, s); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func convertPartitioned(ctx context.Context, paths []string, table string, members, by []string, tmp string,
+	progress func(string, int64, int64)) error {
+	schema, err := tableSchema(table, members)
+	if err != nil {
+		return err
+	}
+	var exprs, keys []string
+	for _, c := range by {
+		expr, key, err := partitionColumn(table, schema, strings.TrimSpace(c))
+		if err != nil {
+			return err
+		}
+		if expr != "" {
+			exprs = append(exprs, ", "+expr+" AS "+quoteIdent(key))
+		}
+		keys = append(keys, quoteIdent(key))
+	}
+	scratch := tmp + ".stage"
+	if err := os.Mkdir(scratch, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(scratch)
+	path, err := stage(ctx, paths, []string{table}, members, scratch, progress)
+	if err != nil {
+		return err
+	}
+	db, err := scratchDB(ctx, scratch)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	q := `COPY (SELECT *` + strings.Join(exprs, "") + ` FROM read_parquet(` + sqlString(path(table)) + `)) TO ` +
+		sqlString(tmp) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(keys, ", ") + `))`
+	if _, err := db.Exec(ctx, q); err != nil {
+		return fmt.Errorf("write partitions: %w", err)
+	}
+	return nil
+}
+
+// partitionColumn resolves a --partition-by column: a top-level column (its own key, expr
+// ""), or a struct member (evt.type) whose partition key is its name with _ for the dot
+// (evt_type), computed by expr.
+func partitionColumn(table string, s *arrow.Schema, name string) (expr, key string, err error) {
+	if idx := s.FieldIndices(name); len(idx) > 0 {
+		if _, nested := s.Field(idx[0]).Type.(arrow.NestedType); nested {
+			return "", "", fmt.Errorf("cannot partition by %s: not a scalar column", name)
+		}
+		return "", name, nil
+	}
+	st, member, ok := strings.Cut(name, ".")
+	if ok {
+		member = strings.ReplaceAll(member, ".", "_")
+		if idx := s.FieldIndices(st); len(idx) > 0 {
+			if typ, isStruct := s.Field(idx[0]).Type.(*arrow.StructType); isStruct {
+				if i, ok := typ.FieldIdx(member); ok {
+					if _, nested := typ.Field(i).Type.(arrow.NestedType); !nested {
+						return quoteIdent(st) + "." + quoteIdent(member), st + "_" + member, nil
+					}
+				}
+			}
+		}
+	}
+	return "", "", fmt.Errorf("table %s has no scalar column %s", table, name)
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// flatSelect is the select list of a table for CSV: struct members as "struct.member"
+// columns, lists and maps as JSON text.
+func flatSelect(s *arrow.Schema) string {
+	var cols []string
+	add := func(expr, name string, typ arrow.DataType) {
+		switch typ.(type) {
+		case *arrow.ListType, *arrow.MapType, *arrow.StructType:
+			expr = "CAST(to_json(" + expr + ") AS VARCHAR)"
+		}
+		cols = append(cols, expr+" AS "+quoteIdent(name))
+	}
+	for _, f := range s.Fields() {
+		st, ok := f.Type.(*arrow.StructType)
+		if !ok {
+			add(quoteIdent(f.Name), f.Name, f.Type)
+			continue
+		}
+		for _, m := range st.Fields() {
+			add(quoteIdent(f.Name)+"."+quoteIdent(m.Name), f.Name+"."+m.Name, m.Type)
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+func convertText(ctx context.Context, paths, tables, members []string, format columnar.Format, dir bool, tmp string,
+	progress func(string, int64, int64)) error {
+	scratch := tmp + ".stage"
+	if err := os.Mkdir(scratch, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(scratch)
+	path, err := stage(ctx, paths, tables, members, scratch, progress)
+	if err != nil {
+		return err
+	}
+	db, err := scratchDB(ctx, scratch)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	out := func(string) string { return tmp }
+	if dir {
+		if err := os.Mkdir(tmp, 0o755); err != nil {
+			return err
+		}
+		out = func(t string) string { return filepath.Join(tmp, t+format.Ext()) }
+	}
+	for _, name := range tables {
+		schema, err := tableSchema(name, members)
+		if err != nil {
+			return err
+		}
+		var q string
+		if format == columnar.CSV {
+			q = `COPY (SELECT ` + flatSelect(schema) + ` FROM read_parquet(` + sqlString(path(name)) + `)) TO ` +
+				sqlString(out(name)) + ` (FORMAT csv, HEADER)`
+		} else {
+			q = `COPY (SELECT * FROM read_parquet(` + sqlString(path(name)) + `)) TO ` + sqlString(out(name)) + ` (FORMAT json)`
+		}
+		if _, err := db.Exec(ctx, q); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func query(t *testing.T, qf queryFlags, sql string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := runQuery(context.Background(), &out, io.Discard, qf, sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return out.String()
+}
+
+func TestQueryFormats(t *testing.T) {
+	cap := "../../testdata/captures/curl_google.scap"
+	sql := `SELECT evt.num, evt.time, proc.anames, evt.arg, evt.buffer IS NOT NULL AS b, "group".gid FROM events
+		WHERE evt.type = 'connect' ORDER BY evt.num LIMIT 2`
+	out := query(t, queryFlags{reads: []string{cap}, format: "jsonl"}, sql)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("jsonl: %q", out)
+	}
+	var row map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &row); err != nil {
+		t.Fatalf("jsonl: %v: %s", err, lines[0])
+	}
+	if row["num"].(float64) != 1056 || row["anames"].([]any)[0] != "bash" || row["arg"].(map[string]any)["fd"] == nil {
+		t.Errorf("jsonl row: %v", row)
+	}
+	var arr []map[string]any
+	if err := json.Unmarshal([]byte(query(t, queryFlags{reads: []string{cap}, format: "json"}, sql)), &arr); err != nil || len(arr) != 2 {
+		t.Errorf("json: %v %v", err, arr)
+	}
+	recs, err := csv.NewReader(strings.NewReader(query(t, queryFlags{reads: []string{cap}, format: "csv"}, sql))).ReadAll()
+	if err != nil || len(recs) != 3 || recs[0][0] != "num" || recs[1][0] != "1056" {
+		t.Errorf("csv: %v %v", err, recs)
+	}
+	r := csv.NewReader(strings.NewReader(query(t, queryFlags{reads: []string{cap}, format: "tsv"}, sql)))
+	r.Comma = '\t'
+	if recs, err := r.ReadAll(); err != nil || len(recs) != 3 {
+		t.Errorf("tsv: %v %v", err, recs)
+	}
+	md := query(t, queryFlags{reads: []string{cap}, format: "markdown"}, sql)
+	if !strings.HasPrefix(md, "| num | time |") || strings.Count(md, "\n") != 4 {
+		t.Errorf("markdown: %q", md)
+	}
+	tbl := query(t, queryFlags{reads: []string{cap}, format: "table"}, sql)
+	if !strings.Contains(tbl, "1056") || !strings.Contains(tbl, "num") {
+		t.Errorf("table: %q", tbl)
+	}
+}
+
+func TestQueryFilterGlobAndDB(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "q.duckdb")
+	glob := "../../testdata/captures/falco_c*.scap" // falco_cat_write, falco_connect_localhost
+	out := query(t, queryFlags{reads: []string{glob}, db: dbPath, format: "csv"},
+		`SELECT count(DISTINCT capture) FROM events`)
+	if strings.TrimSpace(out) != "count(DISTINCT capture)\n2" {
+		t.Errorf("glob load: %q", out)
+	}
+	// Reopened without -r: the captures are there; the filter shadows the events table.
+	all := query(t, queryFlags{db: dbPath, format: "csv"}, `SELECT count(*) FROM events`)
+	filtered := query(t, queryFlags{db: dbPath, format: "csv", filter: "evt.type = 'connect'"}, `SELECT count(*) FROM events`)
+	if all == filtered || !strings.HasPrefix(filtered, "count_star()\n") {
+		t.Errorf("filter: all %q, filtered %q", all, filtered)
+	}
+	// Default query: the events, as print lists them.
+	def := query(t, queryFlags{db: dbPath, format: "csv", filter: "evt.type = 'connect'"}, "")
+	if !strings.HasPrefix(def, "num,time,cpu,name,tid,dir,type,info\n") || !strings.Contains(def, "connect") {
+		t.Errorf("default query: %q", def)
+	}
+	if err := runQuery(context.Background(), io.Discard, io.Discard, queryFlags{format: "csv"}, "SELECT 1"); err == nil {
+		t.Error("no captures and no database: no error")
+	}
+	if err := runQuery(context.Background(), io.Discard, io.Discard, queryFlags{db: dbPath, format: "xml"}, "SELECT 1"); err == nil {
+		t.Error("unknown format: no error")
+	}
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestReplScript runs the shell as a script over a real capture loaded by the engine.
+func TestReplScript(t *testing.T) {
+	const capture = "../../testdata/captures/curl_google.scap"
+	script := `proc.name = curl and evt.type = connect and evt.dir = <
+.tables
+SELECT count(*) AS n FROM events WHERE proc.name = 'curl' AND evt.type = 'connect' AND evt.dir = '<';
+.mode csv
+.columns evt.num, fd.name
+fd.sport = 53
+proc.name = = curl
+`
+	var out, errOut bytes.Buffer
+	err := runRepl(context.Background(), strings.NewReader(script), &out, &errOut, []string{capture},
+		replFlags{dialect: "auto", history: "-"})
+	if err == nil || err.Error() != "1 statement failed" {
+		t.Errorf("err = %v, want 1 statement failed (the bad filter)", err)
+	}
+	for _, w := range []string{
+		"    1057 | 17:35:48.518937838 | curl      |      17498 | <       | connect  | res=-2(ENOENT) tuple=0->ffff88003c420800 /var/run/nscd/socket",
+		"(4 rows)\n",
+		"\nevents\n",
+		" n\n---\n 4\n(1 row)\n",
+		"evt.num,fd.name\n1189,",
+	} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("stdout lacks %q:\n%s", w, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "scapql_meta") {
+		t.Error(".tables shows the engine's scapql_meta")
+	}
+	if !strings.Contains(errOut.String(), "Filter error: expected a value after \"=\"") {
+		t.Errorf("stderr:\n%s", errOut.String())
+	}
+}
+
+func TestReplCommandFlag(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := runRepl(context.Background(), strings.NewReader(""), &out, &errOut, nil,
+		replFlags{dialect: "auto", history: "-", commands: []string{"SELECT 40 + 2 AS answer;", ".translate evt.type = open"}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	if want := " answer\n--------\n     42\n(1 row)\n(evt.type = 'open')\n"; out.String() != want {
+		t.Errorf("stdout %q, want %q", out.String(), want)
+	}
+	if err := runRepl(context.Background(), nil, &out, &errOut, []string{"/no/such.scap"}, replFlags{dialect: "auto"}); err == nil {
+		t.Error("a missing capture is no error")
+	}
+}

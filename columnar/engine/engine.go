@@ -1,0 +1,410 @@
+// Package engine loads captures into DuckDB — the events table and its side tables, see
+// docs/schema.md — and runs SQL over them. Batches stream from the reader into the tables as
+// they are built, so a capture is never held twice; a database file (Open with a path) keeps
+// the tables, and captures already in it are not read again.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	_ "github.com/duckdb/duckdb-go/v2" // the duckdb database/sql driver
+
+	"github.com/scapql/scapql/columnar"
+)
+
+// DB is a DuckDB database holding captures. It uses one connection, so temporary views (the
+// filtered events view) and settings apply to every query made through it.
+type DB struct {
+	db      *sql.DB
+	conn    *sql.Conn
+	path    string
+	catalog string // the database's catalog name, to reach tables a temporary view shadows
+	spill   string // temporary directory of an in-memory database, removed on Close
+}
+
+// ErrSchema reports a database whose tables were built with another layout.
+var ErrSchema = errors.New("the database was built by a scapql with another table layout; load the captures into a new database")
+
+// Open opens (or creates) a database; path "" is an in-memory database, which spills to a
+// temporary directory rather than fail when a capture outgrows DuckDB's memory limit.
+func Open(ctx context.Context, path string) (*DB, error) {
+	sdb, err := sql.Open("duckdb", path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	conn, err := sdb.Conn(ctx)
+	if err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db := &DB{db: sdb, conn: conn, path: path}
+	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db.catalog); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if path == "" {
+		dir, err := os.MkdirTemp("", "scapql-duckdb-")
+		if err == nil {
+			db.spill = dir
+			_, err = conn.ExecContext(ctx, `SET temp_directory = '`+strings.ReplaceAll(dir, "'", "''")+`'`)
+		}
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("in-memory database: %w", err)
+		}
+	}
+	if err := db.ensureSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := errors.Join(db.conn.Close(), db.db.Close())
+	if db.spill != "" {
+		os.RemoveAll(db.spill)
+	}
+	return err
+}
+
+// Conn is the connection every query of the DB runs on.
+func (db *DB) Conn() *sql.Conn { return db.conn }
+
+// Query runs a query on the DB's connection.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.conn.QueryContext(ctx, query, args...)
+}
+
+// Table returns the fully qualified name of a table, which a temporary view cannot shadow.
+func (db *DB) Table(name string) string {
+	return quote(db.catalog) + ".main." + quote(name)
+}
+
+// Exec runs a statement on the DB's connection.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.conn.ExecContext(ctx, query, args...)
+}
+
+func (db *DB) ensureSchema(ctx context.Context) error {
+	version, err := schemaVersion()
+	if err != nil {
+		return err
+	}
+	var have string
+	err = db.conn.QueryRowContext(ctx, `SELECT value FROM scapql_meta WHERE key = 'schema'`).Scan(&have)
+	if err == nil {
+		if have != version {
+			return fmt.Errorf("%s: %w", db.path, ErrSchema)
+		}
+		return nil
+	}
+	// No meta table yet: a new database.
+	var n int
+	if err := db.conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main'`).Scan(&n); err != nil {
+		return fmt.Errorf("inspect database: %w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("%s: not a scapql database (it has tables but no scapql_meta)", db.path)
+	}
+	stmts := []string{`CREATE TABLE scapql_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`}
+	for i := range columnar.Tables {
+		ddl, err := createTable(&columnar.Tables[i])
+		if err != nil {
+			return err
+		}
+		stmts = append(stmts, ddl)
+	}
+	if _, err := db.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	for _, s := range stmts {
+		if _, err := db.conn.ExecContext(ctx, s); err != nil {
+			db.conn.ExecContext(ctx, "ROLLBACK")
+			return fmt.Errorf("create tables: %w", err)
+		}
+	}
+	if _, err := db.conn.ExecContext(ctx, `INSERT INTO scapql_meta VALUES ('schema', ?)`, version); err != nil {
+		db.conn.ExecContext(ctx, "ROLLBACK")
+		return fmt.Errorf("create tables: %w", err)
+	}
+	_, err = db.conn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// LoadOptions tune Load.
+type LoadOptions struct {
+	// Tables to fill (nil: all); the captures table is always filled.
+	Tables []string
+	// Progress, when set, is called with each capture's path, the bytes read so far and its size
+	// (0 for standard input).
+	Progress func(path string, read, size int64)
+	// Reload reads captures again even when the database has them.
+	Reload bool
+	// members projects the events table (a database made by openProjected).
+	members []string
+}
+
+// LoadResult tells what Load did with one capture.
+type LoadResult struct {
+	Path    string
+	Capture string // the capture column value
+	Skipped bool   // already in the database
+	Stats   *columnar.CaptureStats
+}
+
+// Load reads captures into the tables. A capture the database already holds (same absolute
+// path, size and modification time) is skipped; one that changed is replaced. Each capture
+// loads in one transaction: an interrupted load leaves no part of it.
+func (db *DB) Load(ctx context.Context, paths []string, opts LoadOptions) ([]LoadResult, error) {
+	var out []LoadResult
+	for _, p := range paths {
+		r, err := db.loadOne(ctx, p, opts)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (db *DB) loadOne(ctx context.Context, path string, opts LoadOptions) (LoadResult, error) {
+	name := columnar.CaptureName(path)
+	res := LoadResult{Path: path, Capture: name}
+	var size int64
+	if path != "-" {
+		info, err := os.Stat(path)
+		if err != nil {
+			return res, err
+		}
+		size = info.Size()
+		if !opts.Reload {
+			abs, _ := filepath.Abs(path)
+			var have string
+			err := db.conn.QueryRowContext(ctx, `SELECT capture FROM `+db.Table("captures")+` WHERE path = ? AND size = ? AND mtime = make_timestamp_ns(?)`,
+				abs, size, info.ModTime().UnixNano()).Scan(&have)
+			if err == nil {
+				res.Capture, res.Skipped = have, true
+				return res, nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return res, fmt.Errorf("look up capture: %w", err)
+			}
+		}
+	}
+	tables := opts.Tables
+	if tables != nil && !contains(tables, "captures") {
+		tables = append(append([]string{}, tables...), "captures")
+	}
+	if _, err := db.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return res, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			// The context may be done; the rollback must still run.
+			db.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	for i := range columnar.Tables {
+		t := columnar.Tables[i].Name
+		if _, err := db.conn.ExecContext(ctx, `DELETE FROM `+db.Table(t)+` WHERE capture = ?`, name); err != nil {
+			return res, fmt.Errorf("replace capture %s: %w", name, err)
+		}
+	}
+	ins, err := newInserter(ctx, db.conn, db.Table)
+	if err != nil {
+		return res, err
+	}
+	defer ins.close()
+	async := columnar.NewAsyncSink(columnar.SinkFunc(func(table string, rec arrow.RecordBatch) error {
+		return ins.insert(ctx, table, rec)
+	}), 1)
+	ropts := columnar.ReadOptions{Capture: name, Tables: tables, Members: opts.members}
+	if opts.Progress != nil {
+		ropts.Progress = func(read int64) { opts.Progress(path, read, size) }
+	}
+	st, err := columnar.ReadCapture(ctx, path, async, ropts)
+	if cerr := async.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return res, err
+	}
+	if _, err := db.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return res, fmt.Errorf("commit capture %s: %w", name, err)
+	}
+	committed = true
+	res.Stats = st
+	return res, nil
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Captures lists the capture names the database holds.
+func (db *DB) Captures(ctx context.Context) ([]string, error) {
+	rows, err := db.conn.QueryContext(ctx, `SELECT capture FROM `+db.Table("captures")+` ORDER BY capture`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SetFilter restricts what the name events means on this DB's connection to the events
+// matching where (a SQL boolean expression over the events columns), through a temporary
+// view that shadows the table; "" removes the restriction. The table stays reachable by its
+// qualified name (Table("events"), e.g. memory.main.events).
+func (db *DB) SetFilter(ctx context.Context, where string) error {
+	if strings.TrimSpace(where) == "" {
+		_, err := db.conn.ExecContext(ctx, `DROP VIEW IF EXISTS temp.events`)
+		return err
+	}
+	_, err := db.conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM `+db.Table("events")+` WHERE (`+where+`)`)
+	if err != nil {
+		return fmt.Errorf("filter: %w", err)
+	}
+	return nil
+}
+
+// MatchingEventNums returns, in order, the evt.num of the events of a capture file that
+// match where ("" matches all), hidden events included. The capture is loaded if the database
+// does not hold it yet.
+func (db *DB) MatchingEventNums(ctx context.Context, captureFile, where string) ([]uint64, error) {
+	res, err := db.Load(ctx, []string{captureFile}, LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(where) == "" {
+		where = "true"
+	}
+	rows, err := db.conn.QueryContext(ctx, `SELECT evt.num FROM `+db.Table("events")+` WHERE capture = ? AND (`+where+`) ORDER BY evt.num`, res[0].Capture)
+	if err != nil {
+		return nil, fmt.Errorf("filter: %w", err)
+	}
+	defer rows.Close()
+	var out []uint64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, uint64(n))
+	}
+	return out, rows.Err()
+}
+
+// MatchingEventNums loads one capture file into a temporary in-memory database and returns
+// the evt.num of its events that match where, in order. Only the members where names are
+// extracted, which makes it several times cheaper than a full load; should where need more
+// (it names a struct in a way the scan for members misses), the capture is loaded in full.
+func MatchingEventNums(ctx context.Context, captureFile, where string) ([]uint64, error) {
+	nums, err := matchProjected(ctx, captureFile, where, referencedMembers(where))
+	if err == nil || ctx.Err() != nil {
+		return nums, err
+	}
+	return matchProjected(ctx, captureFile, where, nil)
+}
+
+func matchProjected(ctx context.Context, captureFile, where string, members []string) ([]uint64, error) {
+	db, err := Open(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	opts := LoadOptions{Tables: []string{"events"}}
+	if members != nil {
+		cols, err := columnar.SelectColumns(members)
+		if err != nil {
+			return nil, err
+		}
+		ddl, err := createTableAs("events", columnar.SchemaOf(cols))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := db.Exec(ctx, `DROP TABLE events; `+ddl); err != nil {
+			return nil, err
+		}
+		opts.members = members
+	}
+	if _, err := db.Load(ctx, []string{captureFile}, opts); err != nil {
+		return nil, err
+	}
+	return db.MatchingEventNums(ctx, captureFile, where)
+}
+
+// memberRef finds struct member references in SQL: evt.type, "group".gid, proc . name.
+var memberRef = regexp.MustCompile(`(?i)("?)\b(evt|syscall|proc|thread|fd|user|group|container)\b("?)(\s*\.\s*"?([a-z_][a-z0-9_]*))?`)
+
+// referencedMembers lists the events members a SQL expression may read: every struct.member
+// it names that exists, and whole structs named without a member. Extra matches (inside
+// string literals) only widen the projection.
+func referencedMembers(sql string) []string {
+	out := []string{"evt.num"}
+	for _, m := range memberRef.FindAllStringSubmatch(sql, -1) {
+		st, member := strings.ToLower(m[2]), strings.ToLower(m[5])
+		if member != "" {
+			if _, err := columnar.SelectColumns([]string{st + "." + member}); err == nil {
+				out = append(out, st+"."+member)
+				continue
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// Checkpoint writes the WAL into the database file.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	_, err := db.conn.ExecContext(ctx, "CHECKPOINT")
+	return err
+}
+
+// Tables lists the tables of the database with their row counts.
+func (db *DB) Tables(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	names := columnar.TableNames()
+	sort.Strings(names)
+	for _, t := range names {
+		var n int64
+		if err := db.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+db.Table(t)).Scan(&n); err != nil {
+			return nil, err
+		}
+		out[t] = n
+	}
+	return out, nil
+}
+
+// DescendantsSQL lists a process and all its descendants, with their depth below it
+// ($1: capture, $2: processes.id of the root). docs/schema.md shows it.
+const DescendantsSQL = `WITH RECURSIVE tree(id, depth) AS (
+	SELECT id, 0 FROM processes WHERE capture = $1 AND id = $2
+	UNION ALL
+	SELECT p.id, tree.depth + 1 FROM processes p JOIN tree ON p.parent_id = tree.id
+	WHERE p.capture = $1)
+SELECT id, depth FROM tree ORDER BY depth, id`

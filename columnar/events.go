@@ -1,0 +1,328 @@
+package columnar
+
+import (
+	"fmt"
+	"strconv"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/scapql/scapql/ingest/fields"
+	"github.com/scapql/scapql/ingest/state"
+)
+
+// Batch limits: a batch is cut at BatchRows rows or when its variable-length data passes
+// BatchBytes, whichever comes first, so wide rows (long environments) keep memory bounded.
+const (
+	DefaultBatchRows  = 32 << 10
+	DefaultBatchBytes = 16 << 20
+)
+
+// appender appends one member's value for the current event.
+type appender func(c *rowCtx, ev *state.Event)
+
+// EventBuilder turns events into record batches of the events table. Its columns are reused
+// from batch to batch (each starts with the capacity the last one reached).
+type EventBuilder struct {
+	schema   *arrow.Schema
+	capture  *strCol
+	members  [][]column // per struct, per member
+	strs     []*strCol  // text columns, to weigh a batch
+	apps     []appender
+	ctx      rowCtx
+	rows     int
+	name     string
+	maxRows  int
+	maxBytes int
+}
+
+// NewEventBuilder returns a builder whose rows carry capture as their capture column.
+// batchRows ≤ 0 means DefaultBatchRows. The batches' buffers are Go memory, handed over to
+// each batch without a copy.
+func NewEventBuilder(capture string, batchRows int) *EventBuilder {
+	return NewProjectedBuilder(EventColumns(), capture, batchRows)
+}
+
+// NewProjectedBuilder builds batches holding only the members cols (see SelectColumns).
+func NewProjectedBuilder(cols []Column, capture string, batchRows int) *EventBuilder {
+	if batchRows <= 0 {
+		batchRows = DefaultBatchRows
+	}
+	b := &EventBuilder{schema: SchemaOf(cols), capture: newStrCol(false), name: capture,
+		maxRows: batchRows, maxBytes: DefaultBatchBytes}
+	b.ctx.init()
+	b.strs = append(b.strs, b.capture)
+	k := 0
+	for _, s := range Structs {
+		if k >= len(cols) || cols[k].Struct != s {
+			continue // no member of this struct
+		}
+		var ms []column
+		for ; k < len(cols) && cols[k].Struct == s; k++ {
+			col := newColumn(cols[k].Type)
+			ms = append(ms, col)
+			b.strs = append(b.strs, textCols(col)...)
+			b.apps = append(b.apps, newAppender(&cols[k], col, &b.ctx.memo))
+		}
+		b.members = append(b.members, ms)
+	}
+	return b
+}
+
+// textCols returns the variable-length columns within col.
+func textCols(col column) []*strCol {
+	switch c := col.(type) {
+	case *strCol:
+		return []*strCol{c}
+	case *listCol:
+		return textCols(c.child)
+	case *mapCol:
+		return []*strCol{c.entries.keys, c.entries.vals}
+	}
+	return nil
+}
+
+// SetCapture changes the capture name of the rows that follow.
+func (b *EventBuilder) SetCapture(name string) { b.name = name }
+
+// Append adds one event as a row. It must be called before the source moves to the next
+// event: values are read from the live state.
+func (b *EventBuilder) Append(ev *state.Event) {
+	b.ctx.begin(ev)
+	b.appendWith(&b.ctx, ev)
+}
+
+// appendWith appends a row using c, which the caller has begun for ev (and may share with
+// the side tables, so parameters are rendered once).
+func (b *EventBuilder) appendWith(c *rowCtx, ev *state.Event) {
+	b.capture.add(b.name)
+	for _, a := range b.apps {
+		a(c, ev)
+	}
+	b.rows++
+}
+
+// Len is the number of rows not yet cut into a batch.
+func (b *EventBuilder) Len() int { return b.rows }
+
+// Full reports whether the pending rows should be cut into a batch. The text volume is
+// weighed every 256 rows.
+func (b *EventBuilder) Full() bool {
+	if b.rows >= b.maxRows {
+		return true
+	}
+	if b.rows&255 != 0 {
+		return false
+	}
+	n := 0
+	for _, s := range b.strs {
+		n += s.size()
+	}
+	return n >= b.maxBytes
+}
+
+// NewRecord cuts the pending rows into a record batch (the caller releases it) and starts the
+// next batch.
+func (b *EventBuilder) NewRecord() arrow.RecordBatch {
+	n := b.rows
+	b.rows = 0
+	cols := make([]arrow.Array, 0, 1+len(b.members))
+	capData := b.capture.finish(arrow.BinaryTypes.String)
+	cols = append(cols, array.MakeFromData(capData))
+	capData.Release()
+	for i := range b.members {
+		st := b.schema.Field(i + 1).Type.(*arrow.StructType)
+		children := make([]arrow.ArrayData, len(b.members[i]))
+		for j, m := range b.members[i] {
+			children[j] = m.finish(st.Field(j).Type)
+		}
+		d := array.NewData(st, n, []*memory.Buffer{nil}, children, 0, 0)
+		for _, ch := range children {
+			ch.Release()
+		}
+		cols = append(cols, array.MakeFromData(d))
+		d.Release()
+	}
+	rec := array.NewRecordBatch(b.schema, cols, int64(n))
+	for _, a := range cols {
+		a.Release()
+	}
+	return rec
+}
+
+// Release frees the builder (its memory belongs to the Go heap: nothing to do).
+func (b *EventBuilder) Release() {}
+
+// rowCtx carries what several members of one row share: the rendered parameters, the time
+// text, and caches of text derived from thread state.
+type rowCtx struct {
+	ev         *state.Event
+	paramsDone bool
+	params     []paramText
+	argsText   []byte
+	argsDone   bool
+	anc        []*state.Thread
+	ancDone    bool
+	slots      []memoSlot
+	slotsDone  bool
+	clock      clockCache
+	memo       threadMemo
+}
+
+type paramText struct {
+	name string
+	text string // resolved text when there is one, else the value text (evt.arg)
+	val  string // value text
+	res  string // resolved text
+}
+
+func (c *rowCtx) init() { c.memo.init() }
+
+func (c *rowCtx) begin(ev *state.Event) {
+	c.ev = ev
+	c.paramsDone, c.argsDone, c.ancDone, c.slotsDone = false, false, false, false
+}
+
+// paramTexts renders every parameter once per row, as evt.arg renders them.
+func (c *rowCtx) paramTexts() []paramText {
+	if c.paramsDone {
+		return c.params
+	}
+	c.paramsDone = true
+	c.params = c.params[:0]
+	ev := c.ev
+	info := ev.Info
+	for i, p := range ev.Raw.Params {
+		if i >= len(info.Params) {
+			break
+		}
+		pi := &info.Params[i]
+		val, res := fields.ParamText(ev, i, p, pi, fields.RenderOptions{MaxBufLen: fields.DefaultBufLen})
+		t := val
+		if res != "" {
+			t = res
+		}
+		c.params = append(c.params, paramText{name: pi.Name, text: t, val: val, res: res})
+	}
+	return c.params
+}
+
+// args is evt.args, rendered once per row by package fields into a buffer reused from row to
+// row (columns copy it at once).
+func (c *rowCtx) args() []byte {
+	if !c.argsDone {
+		c.argsDone = true
+		c.argsText = fields.AppendArgs(c.argsText[:0], c.ev, fields.RenderOptions{MaxBufLen: fields.DefaultBufLen})
+	}
+	return c.argsText
+}
+
+// bytesString views b as a string without copying; only for values copied at once.
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+func newAppender(col *Column, cb column, memo *threadMemo) appender {
+	if mk := fast[col.Field]; mk != nil {
+		return mk(cb)
+	}
+	if col.Null {
+		return func(*rowCtx, *state.Event) { cb.appendNull() }
+	}
+	if _, ok := memoKeys[col.Field]; ok {
+		if a, ok := bindMemo(col, cb, memo.nslots); ok {
+			memo.nslots++
+			return a
+		}
+	}
+	f, arg, err := fields.Lookup(col.Field)
+	if err != nil {
+		panic(fmt.Sprintf("columnar: member %s has no extractor: %v", col.Field, err))
+	}
+	return generic(col, cb, f.Extract, arg)
+}
+
+// generic appends what ex extracts, converted to the member's type.
+func generic(col *Column, cb column, ex fields.Extractor, arg string) appender {
+	switch col.Type {
+	case Int64:
+		b := cb.(*numCol[int64])
+		return func(c *rowCtx, ev *state.Event) {
+			v := ex(ev, arg)
+			switch v.Kind {
+			case fields.KindInt, fields.KindUint, fields.KindBool:
+				b.add(v.I)
+			default:
+				b.appendNull()
+			}
+		}
+	case Int32:
+		b := cb.(*numCol[int32])
+		return func(c *rowCtx, ev *state.Event) {
+			v := ex(ev, arg)
+			switch v.Kind {
+			case fields.KindInt, fields.KindUint, fields.KindBool:
+				b.add(int32(v.I))
+			default:
+				b.appendNull()
+			}
+		}
+	case Int16:
+		b := cb.(*numCol[int16])
+		return func(c *rowCtx, ev *state.Event) {
+			v := ex(ev, arg)
+			switch v.Kind {
+			case fields.KindInt, fields.KindUint, fields.KindBool:
+				b.add(int16(v.I))
+			default:
+				b.appendNull()
+			}
+		}
+	case Float64:
+		b := cb.(*numCol[float64])
+		return func(c *rowCtx, ev *state.Event) {
+			v := ex(ev, arg)
+			switch v.Kind {
+			case fields.KindInt:
+				b.add(float64(v.I))
+			case fields.KindUint:
+				b.add(float64(uint64(v.I)))
+			case fields.KindString:
+				if x, err := strconv.ParseFloat(v.S, 64); err == nil {
+					b.add(x)
+					return
+				}
+				b.appendNull()
+			default:
+				b.appendNull()
+			}
+		}
+	case Bool:
+		b := cb.(*boolCol)
+		return func(c *rowCtx, ev *state.Event) {
+			v := ex(ev, arg)
+			switch v.Kind {
+			case fields.KindInt, fields.KindUint, fields.KindBool:
+				b.add(v.I != 0)
+			default:
+				b.appendNull()
+			}
+		}
+	case String, Binary:
+		b := cb.(*strCol)
+		var buf []byte
+		return func(c *rowCtx, ev *state.Event) {
+			v := ex(ev, arg)
+			switch v.Kind {
+			case fields.KindNone:
+				b.appendNull()
+			case fields.KindString:
+				b.add(v.S)
+			default:
+				buf = v.AppendText(buf[:0])
+				b.addBytes(buf)
+			}
+		}
+	}
+	panic(fmt.Sprintf("columnar: member %s: no generic appender for type %s", col.Field, col.Type.SQL()))
+}

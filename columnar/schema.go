@@ -1,0 +1,351 @@
+// Package columnar turns the resolved events of captures into Arrow record batches: the
+// `events` table, whose struct columns are named after the filter field classes (see
+// docs/schema.md), and the side tables derived while reading (processes, syscalls,
+// connections, files, procinfo, users, groups, interfaces, containers, captures).
+//
+// The events schema is data: every field of the reference's field catalogue (catalog.tsv,
+// a copy of ingest/fields/catalog.tsv) that package fields can extract becomes a struct
+// member, typed from the catalogue, plus a few members that have no single filter field
+// (argument maps, ancestor lists, the process id). A field gains its column as soon as
+// package fields learns to extract it.
+package columnar
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/scapql/scapql/ingest/fields"
+)
+
+//go:generate cp ../ingest/fields/catalog.tsv catalog.tsv
+
+//go:embed catalog.tsv
+var catalogTSV string
+
+// Type is the SQL-level type of a column.
+type Type uint8
+
+// Column types. Unsigned catalogue types are stored signed (BIGINT) so that SQL arithmetic and
+// comparisons behave; no field value exceeds 2^63.
+const (
+	Int64      Type = iota // BIGINT
+	Int32                  // INTEGER (ports)
+	Int16                  // SMALLINT (evt.cpu)
+	Bool                   // BOOLEAN
+	String                 // VARCHAR
+	Binary                 // BLOB
+	Timestamp              // TIMESTAMP_NS
+	Float64                // DOUBLE
+	StringList             // VARCHAR[]
+	Int64List              // BIGINT[]
+	StringMap              // MAP(VARCHAR, VARCHAR)
+)
+
+// SQL returns the DuckDB spelling of the type.
+func (t Type) SQL() string {
+	return [...]string{"BIGINT", "INTEGER", "SMALLINT", "BOOLEAN", "VARCHAR", "BLOB", "TIMESTAMP_NS",
+		"DOUBLE", "VARCHAR[]", "BIGINT[]", "MAP(VARCHAR, VARCHAR)"}[t]
+}
+
+// Arrow returns the Arrow type the column is built with.
+func (t Type) Arrow() arrow.DataType {
+	switch t {
+	case Int64:
+		return arrow.PrimitiveTypes.Int64
+	case Int32:
+		return arrow.PrimitiveTypes.Int32
+	case Int16:
+		return arrow.PrimitiveTypes.Int16
+	case Bool:
+		return arrow.FixedWidthTypes.Boolean
+	case String:
+		return arrow.BinaryTypes.String
+	case Binary:
+		return arrow.BinaryTypes.Binary
+	case Timestamp:
+		return tsNS // no time zone: DuckDB maps a zoned timestamp to TIMESTAMPTZ, in microseconds
+	case Float64:
+		return arrow.PrimitiveTypes.Float64
+	case StringList:
+		return arrow.ListOf(arrow.BinaryTypes.String)
+	case Int64List:
+		return arrow.ListOf(arrow.PrimitiveTypes.Int64)
+	case StringMap:
+		return arrow.MapOf(arrow.BinaryTypes.String, arrow.BinaryTypes.String)
+	}
+	panic(fmt.Sprintf("columnar: unknown type %d", t))
+}
+
+// catalogType maps a catalogue type to a column type.
+func catalogType(t string) (Type, bool) {
+	switch t {
+	case "UINT64", "UINT32", "INT64", "INT32", "ABSTIME", "RELTIME":
+		return Int64, true
+	case "INT16":
+		return Int16, true
+	case "PORT":
+		return Int32, true
+	case "BOOL":
+		return Bool, true
+	case "CHARBUF", "IPADDR", "IPNET":
+		return String, true
+	case "BYTEBUF":
+		return Binary, true
+	case "DOUBLE":
+		return Float64, true
+	}
+	return 0, false
+}
+
+// CatalogField is one entry of the field catalogue.
+type CatalogField struct {
+	Name, Type, Class, Description string
+}
+
+// Catalog returns the field catalogue in its order.
+var Catalog = sync.OnceValue(func() []CatalogField {
+	var out []CatalogField
+	for i, line := range strings.Split(catalogTSV, "\n") {
+		if i == 0 || line == "" {
+			continue
+		}
+		c := strings.SplitN(line, "\t", 4)
+		if len(c) != 4 {
+			panic(fmt.Sprintf("columnar: catalog.tsv line %d: want 4 columns", i+1))
+		}
+		out = append(out, CatalogField{Name: c[0], Type: c[1], Class: c[2], Description: c[3]})
+	}
+	return out
+})
+
+// Structs are the struct columns of the events table, in order; each holds the fields of the
+// filter field class of the same name.
+var Structs = []string{"evt", "syscall", "proc", "thread", "fd", "user", "group", "container"}
+
+// Column is one member of a struct column of the events table.
+type Column struct {
+	// Field is the filter field the member holds ("evt.rawtime.s"); for members with no
+	// single field it names the member ("evt.arglist").
+	Field  string
+	Struct string // the struct column: evt, proc, ...
+	Member string // the member: rawtime_s
+	Type   Type
+	// Extra marks members that are not a catalogue field (lists, maps, ids).
+	Extra bool
+	// Null marks promised members whose field cannot be extracted yet: always NULL.
+	Null bool
+	Doc  string
+}
+
+// SQL returns the member as a SQL expression over the events table.
+func (c *Column) SQL() string { return QuoteIdent(c.Struct) + "." + c.Member }
+
+// skipFields are catalogue fields that are not members: fields that need an argument are
+// stored as lists and maps (the extras below), and evt.around is a filter-only construct.
+var skipFields = map[string]bool{
+	"evt.arg": true, "evt.rawarg": true, "evt.type.is": true, "evt.around": true,
+	"proc.aname": true, "proc.apid": true, "thread.cgroup": true,
+	"container.mount": true, "container.mount.source": true, "container.mount.dest": true,
+	"container.mount.mode": true, "container.mount.rdwr": true, "container.mount.propagation": true,
+}
+
+// typeOverrides give a few fields a SQL type better than their catalogue text type.
+var typeOverrides = map[string]Type{
+	"evt.time": Timestamp, // sysdig's text is derived from it; SQL wants a timestamp
+}
+
+// extras are members with no single catalogue field, appended to their struct.
+var extras = []Column{
+	{Field: "evt.hidden", Type: Bool, Doc: "not shown by `scapql print` without -D (internal or state-only events)"},
+	{Field: "evt.arg", Type: StringMap, Doc: "parameter name → resolved text (filter evt.arg.NAME)"},
+	{Field: "evt.arglist", Type: StringList, Doc: "parameter texts in order (filter evt.arg[N] is evt.arglist[N+1])"},
+	{Field: "evt.rawarg", Type: StringMap, Doc: "parameter name → raw value as text (filter evt.rawarg.NAME)"},
+	{Field: "proc.id", Type: Int64, Doc: "unique id of the process lifetime (survives pid reuse); processes.id"},
+	{Field: "proc.parent_id", Type: Int64, Doc: "proc.id of the parent process"},
+	{Field: "proc.arglist", Type: StringList, Doc: "the arguments, one element each"},
+	{Field: "proc.envmap", Type: StringMap, Doc: "environment NAME → value (filter proc.env[NAME])"},
+	{Field: "proc.anames", Type: StringList, Doc: "ancestor names, parent first (filter proc.aname[N] is proc.anames[N])"},
+	{Field: "proc.apids", Type: Int64List, Doc: "ancestor pids, parent first (filter proc.apid[N] is proc.apids[N])"},
+	{Field: "fd.ino", Type: Int64, Doc: "inode number of the fd's file"},
+}
+
+// contract are the members docs/schema.md promises (the filter translator emits SQL against
+// them). A contract member whose field package fields cannot extract yet is still a column,
+// NULL on every row, so that translated filters bind.
+var contract = map[string][]string{
+	"evt": {"num", "time", "datetime", "rawtime", "reltime", "cpu", "dir", "type", "category", "args",
+		"info", "res", "rawres", "failed", "latency", "is_io", "is_io_read", "is_io_write", "io_dir",
+		"is_wait", "buflen", "buffer", "abspath", "is_open_read", "is_open_write", "is_open_exec"},
+	"thread": {"tid", "vtid", "ismain", "cgroups", "pfmajor", "pfminor", "vmsize", "vmrss"},
+	"proc": {"pid", "ppid", "vpid", "name", "exe", "exepath", "cmdline", "exeline", "args", "cwd", "env",
+		"pname", "pcmdline", "sid", "sname", "vpgid", "tty", "loginshellid", "duration", "fdopencount",
+		"fdlimit", "vmsize", "vmrss", "vmswap", "nthreads", "nchilds", "is_exe_writable"},
+	"fd": {"num", "type", "typechar", "name", "directory", "filename", "cip", "sip", "lip", "rip",
+		"cport", "sport", "lport", "rport", "l4proto", "sockfamily", "is_server", "connected", "dev",
+		"dev_major", "dev_minor", "uid", "containername", "containerdirectory", "cproto", "sproto",
+		"lproto", "rproto", "name_changed"},
+	"user":      {"uid", "name", "homedir", "shell", "loginuid", "loginname"},
+	"group":     {"gid", "name"},
+	"container": {"id", "name", "image", "image_id", "type", "privileged", "image_repository", "image_tag", "image_digest"},
+}
+
+func inContract(field string) bool {
+	class, rest, _ := strings.Cut(field, ".")
+	m := strings.ReplaceAll(rest, ".", "_")
+	for _, c := range contract[class] {
+		if c == m {
+			return true
+		}
+	}
+	return false
+}
+
+// registered reports whether package fields extracts the field (or columnar computes it).
+func registered(name string) bool {
+	if computed[name] {
+		return true
+	}
+	_, _, err := fields.Lookup(name)
+	return err == nil
+}
+
+// EventColumns returns the members of the events table in order.
+var EventColumns = sync.OnceValue(func() []Column {
+	byStruct := map[string][]Column{}
+	for _, f := range Catalog() {
+		if skipFields[f.Name] || !registered(f.Name) && !inContract(f.Name) {
+			continue
+		}
+		class, rest, _ := strings.Cut(f.Name, ".")
+		t, ok := typeOverrides[f.Name]
+		if !ok {
+			t, ok = catalogType(f.Type)
+		}
+		if !ok {
+			continue // DYNAMIC: only evt.rawarg, stored as a map
+		}
+		byStruct[class] = append(byStruct[class], Column{Field: f.Name, Struct: class,
+			Member: strings.ReplaceAll(rest, ".", "_"), Type: t, Doc: f.Description, Null: !registered(f.Name)})
+	}
+	for _, x := range extras {
+		class, rest, _ := strings.Cut(x.Field, ".")
+		x.Struct, x.Member, x.Extra = class, strings.ReplaceAll(rest, ".", "_"), true
+		byStruct[class] = append(byStruct[class], x)
+	}
+	var out []Column
+	for _, s := range Structs {
+		out = append(out, byStruct[s]...)
+	}
+	return out
+})
+
+// NotExtracted lists catalogue fields of the struct classes that package fields cannot
+// extract yet: the promised ones are NULL members, the others have no member.
+func NotExtracted() []string {
+	var out []string
+	for _, f := range Catalog() {
+		if skipFields[f.Name] || registered(f.Name) {
+			continue
+		}
+		class, _, _ := strings.Cut(f.Name, ".")
+		for _, s := range Structs {
+			if s == class {
+				out = append(out, f.Name)
+			}
+		}
+	}
+	return out
+}
+
+// EventSchema is the Arrow schema of the events table: `capture` then one struct per class.
+var EventSchema = sync.OnceValue(func() *arrow.Schema { return schemaOf(EventColumns()) })
+
+// schemaOf is the events schema holding cols: capture, then the structs that have members.
+func schemaOf(cols []Column) *arrow.Schema {
+	fieldsOf := map[string][]arrow.Field{}
+	for _, c := range cols {
+		fieldsOf[c.Struct] = append(fieldsOf[c.Struct], arrow.Field{Name: c.Member, Type: c.Type.Arrow(), Nullable: true})
+	}
+	fs := []arrow.Field{{Name: "capture", Type: arrow.BinaryTypes.String}}
+	for _, s := range Structs {
+		if len(fieldsOf[s]) > 0 {
+			fs = append(fs, arrow.Field{Name: s, Type: arrow.StructOf(fieldsOf[s]...)})
+		}
+	}
+	return arrow.NewSchema(fs, nil)
+}
+
+// SelectColumns picks members of the events table: each name is a member ("evt.type",
+// "proc.anames", "group.gid"), a filter field with its member's name ("evt.rawtime.s"), or a
+// struct ("proc", all its members). evt.num is always included. Members keep their table
+// order. A projection makes reading far cheaper when few members are needed.
+func SelectColumns(names []string) ([]Column, error) {
+	all := EventColumns()
+	want := map[int]bool{}
+	for i, c := range all {
+		if c.Field == "evt.num" {
+			want[i] = true
+		}
+	}
+	for _, n := range names {
+		n = strings.ToLower(strings.TrimSpace(n))
+		found := false
+		for i, c := range all {
+			if n == c.Struct || n == c.Field || n == c.Struct+"."+c.Member {
+				want[i], found = true, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("the events table has no member or struct %q", n)
+		}
+	}
+	var out []Column
+	for i, c := range all {
+		if want[i] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// SchemaOf is the events schema of a projection (see SelectColumns).
+func SchemaOf(cols []Column) *arrow.Schema {
+	if len(cols) == len(EventColumns()) {
+		return EventSchema()
+	}
+	return schemaOf(cols)
+}
+
+// QuoteIdent quotes a SQL identifier when it needs it (keywords such as group, odd characters).
+func QuoteIdent(s string) string {
+	if s != "" && !sqlKeywords[strings.ToLower(s)] {
+		plain := true
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if !(c == '_' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' && i > 0) {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return s
+		}
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// sqlKeywords are the reserved words that can collide with our names.
+var sqlKeywords = map[string]bool{"group": true, "order": true, "select": true, "from": true,
+	"where": true, "table": true, "default": true, "end": true, "limit": true, "offset": true,
+	"all": true, "and": true, "or": true, "not": true, "in": true, "is": true, "as": true, "by": true,
+	"case": true, "when": true, "then": true, "else": true, "null": true, "true": true, "false": true,
+	"to": true, "on": true, "using": true, "primary": true, "unique": true, "check": true,
+	"column": true, "create": true, "desc": true, "asc": true, "distinct": true, "having": true,
+	"into": true, "with": true, "union": true}
+
+// tsNS is TIMESTAMP_NS: nanoseconds since the epoch, read as UTC.
+var tsNS = &arrow.TimestampType{Unit: arrow.Nanosecond}
