@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -119,8 +119,11 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	defer src.Close()
 	w := bufio.NewWriterSize(stdout, 1<<16)
 	defer w.Flush()
-	var sb strings.Builder
 	var line []byte
+	var jw *jsonWriter
+	if pf.json {
+		jw = newJSONWriter(format, defaultFormat)
+	}
 	for {
 		ev, err := src.Next()
 		if err == io.EOF {
@@ -137,11 +140,12 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 		if match != nil && (ev.Hidden || !match(ev)) {
 			continue
 		}
-		if pf.json {
-			sb.Reset()
-			writeJSON(&sb, ev, format, defaultFormat)
-			sb.WriteByte('\n')
-			w.WriteString(sb.String())
+		if jw != nil {
+			var ok bool
+			if line, ok = jw.append(line[:0], ev); ok {
+				line = append(line, '\n')
+				w.Write(line)
+			}
 			continue
 		}
 		var ok bool
@@ -167,48 +171,115 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	return nil
 }
 
-// writeJSON writes the event as sysdig's -j does: the format's fields as keys, sorted, with
-// numbers as numbers and evt.outputtime as integer nanoseconds.
-func writeJSON(sb *strings.Builder, ev *state.Event, format *fields.Format, defaultFormat bool) {
-	type kv struct {
-		k string
-		v string
+// jsonWriter writes events as sysdig's -j does: one object per event, keys sorted, numbers
+// as numbers, evt.outputtime as integer nanoseconds; with -p the format's fields are the keys
+// and, as in text output, an event lacking a field is skipped unless the format starts with *.
+type jsonWriter struct {
+	format  *fields.Format
+	dflt    bool
+	order   []int // format field indexes in key order
+	scratch []byte
+	vals    []fields.Value
+}
+
+var (
+	fieldProcName  = mustField("proc.name")
+	fieldThreadTid = mustField("thread.tid")
+)
+
+func mustField(name string) *fields.Field {
+	f, _, err := fields.Lookup(name)
+	if err != nil {
+		panic(err)
 	}
-	var kvs []kv
-	if defaultFormat {
-		kvs = []kv{
-			{"evt.cpu", strconv.Itoa(int(ev.Raw.CPU))},
-			{"evt.dir", jsonString(dir(ev))},
-			{"evt.info", jsonString(fields.Args(ev, fields.RenderOptions{}))},
-			{"evt.num", strconv.FormatUint(ev.Num, 10)},
-			{"evt.outputtime", strconv.FormatUint(ev.Raw.TS, 10)},
-			{"evt.type", jsonString(fields.EventType(ev))},
-		}
-		name := fields.Value{}
-		tid := fields.Value{}
-		if f, a, err := fields.Lookup("proc.name"); err == nil {
-			name = f.Extract(ev, a)
-		}
-		if f, a, err := fields.Lookup("thread.tid"); err == nil {
-			tid = f.Extract(ev, a)
-		}
-		kvs = append(kvs, kv{"proc.name", jsonValue(name)}, kv{"thread.tid", jsonValue(tid)})
-	} else {
-		vals := format.Values(ev)
-		for i, name := range format.Fields {
-			kvs = append(kvs, kv{name, jsonValue(vals[i])})
+	return f
+}
+
+func newJSONWriter(format *fields.Format, dflt bool) *jsonWriter {
+	jw := &jsonWriter{format: format, dflt: dflt}
+	for i := range format.Fields {
+		jw.order = append(jw.order, i)
+	}
+	sort.SliceStable(jw.order, func(a, b int) bool { return format.Fields[jw.order[a]] < format.Fields[jw.order[b]] })
+	return jw
+}
+
+// append appends the event's object; it reports false when the event is skipped.
+func (jw *jsonWriter) append(b []byte, ev *state.Event) ([]byte, bool) {
+	if jw.dflt {
+		b = append(b, `{"evt.cpu":`...)
+		b = strconv.AppendInt(b, int64(ev.Raw.CPU), 10)
+		b = append(b, `,"evt.dir":"`...)
+		b = append(b, dir(ev)...)
+		b = append(b, `","evt.info":`...)
+		jw.scratch = fields.AppendArgs(jw.scratch[:0], ev, fields.RenderOptions{})
+		b = appendJSONText(b, jw.scratch)
+		b = append(b, `,"evt.num":`...)
+		b = strconv.AppendUint(b, ev.Num, 10)
+		b = append(b, `,"evt.outputtime":`...)
+		b = strconv.AppendUint(b, ev.Raw.TS, 10)
+		b = append(b, `,"evt.type":`...)
+		b = appendJSONText(b, []byte(fields.EventType(ev)))
+		b = append(b, `,"proc.name":`...)
+		b = appendJSONValue(b, fieldProcName.Extract(ev, ""))
+		b = append(b, `,"thread.tid":`...)
+		b = appendJSONValue(b, fieldThreadTid.Extract(ev, ""))
+		return append(b, '}'), true
+	}
+	jw.vals = jw.format.AppendValues(jw.vals[:0], ev)
+	if !jw.format.All {
+		for _, v := range jw.vals {
+			if !v.Valid() {
+				return b, false
+			}
 		}
 	}
-	sb.WriteByte('{')
-	for i, p := range kvs {
-		if i > 0 {
-			sb.WriteByte(',')
+	b = append(b, '{')
+	for n, i := range jw.order {
+		if n > 0 {
+			b = append(b, ',')
 		}
-		sb.WriteString(jsonString(p.k))
-		sb.WriteByte(':')
-		sb.WriteString(p.v)
+		b = appendJSONText(b, []byte(jw.format.Fields[i]))
+		b = append(b, ':')
+		b = appendJSONValue(b, jw.vals[i])
 	}
-	sb.WriteByte('}')
+	return append(b, '}'), true
+}
+
+func appendJSONValue(b []byte, v fields.Value) []byte {
+	switch v.Kind {
+	case fields.KindInt, fields.KindUint, fields.KindBool:
+		return v.AppendText(b)
+	case fields.KindNone:
+		return append(b, "null"...)
+	}
+	return appendJSONText(b, []byte(v.S))
+}
+
+// appendJSONText appends s as a JSON string.
+func appendJSONText(b []byte, s []byte) []byte {
+	b = append(b, '"')
+	for _, c := range s {
+		switch c {
+		case '"':
+			b = append(b, '\\', '"')
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\r':
+			b = append(b, '\\', 'r')
+		default:
+			if c < 0x20 {
+				b = append(b, fmt.Sprintf(`\u%04x`, c)...)
+			} else {
+				b = append(b, c)
+			}
+		}
+	}
+	return append(b, '"')
 }
 
 func dir(ev *state.Event) string {
@@ -218,42 +289,3 @@ func dir(ev *state.Event) string {
 	return "<"
 }
 
-func jsonValue(v fields.Value) string {
-	switch v.Kind {
-	case fields.KindInt, fields.KindUint:
-		return v.Text()
-	case fields.KindBool:
-		return v.Text()
-	case fields.KindNone:
-		return "null"
-	}
-	return jsonString(v.S)
-}
-
-func jsonString(s string) string {
-	var sb strings.Builder
-	sb.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '"':
-			sb.WriteString(`\"`)
-		case '\\':
-			sb.WriteString(`\\`)
-		case '\n':
-			sb.WriteString(`\n`)
-		case '\t':
-			sb.WriteString(`\t`)
-		case '\r':
-			sb.WriteString(`\r`)
-		default:
-			if c < 0x20 {
-				fmt.Fprintf(&sb, `\u%04x`, c)
-			} else {
-				sb.WriteByte(c)
-			}
-		}
-	}
-	sb.WriteByte('"')
-	return sb.String()
-}

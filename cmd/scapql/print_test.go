@@ -49,6 +49,7 @@ func TestPrintMatchesReference(t *testing.T) {
 		{"default", "default.txt", printFlags{}},
 		{"all events (-D)", "all.txt", printFlags{debug: true}},
 		{"json (-j)", "json.txt", printFlags{json: true}},
+		{"json with a format (-j -p)", "jsonp.txt", printFlags{json: true, format: "%proc.name %evt.num %fd.name %evt.res %evt.failed"}},
 		{"core fields (-p)", "core.tsv", printFlags{format: core}},
 	}
 	for _, capture := range captures {

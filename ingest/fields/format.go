@@ -124,12 +124,14 @@ func (f *Format) Append(dst []byte, ev *state.Event) ([]byte, bool) {
 }
 
 // Values extracts the format's field values, for JSON output.
-func (f *Format) Values(ev *state.Event) []Value {
-	out := make([]Value, 0, len(f.Fields))
-	for _, p := range f.parts {
-		if p.field != nil {
-			out = append(out, p.field.Extract(ev, p.arg))
+func (f *Format) Values(ev *state.Event) []Value { return f.AppendValues(nil, ev) }
+
+// AppendValues appends the format's field values to dst.
+func (f *Format) AppendValues(dst []Value, ev *state.Event) []Value {
+	for i := range f.parts {
+		if p := &f.parts[i]; p.field != nil {
+			dst = append(dst, p.field.Extract(ev, p.arg))
 		}
 	}
-	return out
+	return dst
 }

@@ -17,6 +17,7 @@ for path in "$caps"/*.scap; do
   sysdig -r "$path" > "$name.default.txt"
   sysdig -D -r "$path" > "$name.all.txt"
   sysdig -r "$path" -j > "$name.json.txt"
+  sysdig -r "$path" -j -p "%proc.name %evt.num %fd.name %evt.res %evt.failed" > "$name.jsonp.txt"
   sysdig -r "$path" -p "$(fmt "$core")" > "$name.core.tsv"
   sysdig -r "$path" -p "$(fmt "$extra")" > "$name.extra.tsv"
   echo "$name: $(wc -l < "$name.default.txt") lines"
