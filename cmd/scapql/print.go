@@ -288,4 +288,3 @@ func dir(ev *state.Event) string {
 	}
 	return "<"
 }
-
