@@ -13,10 +13,21 @@ import (
 // rootCmd is the top of the command tree; each subcommand lives in its own file and adds
 // itself in an init function.
 var rootCmd = &cobra.Command{
-	Use:           "scapql",
-	Short:         "SQL and display filters over syscall captures (.scap)",
+	Use:   "scapql [CAPTURE...]",
+	Short: "SQL and display filters over syscall captures (.scap)",
+	Long: `scapql reads syscall captures (.scap) written by sysdig, Falco and Stratoshark.
+
+With capture files and no command it opens the interactive shell, where SQL and display
+filters run side by side (see 'scapql repl --help').`,
+	Args:          cobra.ArbitraryArgs,
 	SilenceUsage:  true,
 	SilenceErrors: true,
+	RunE: func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		return runRepl(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, replFlags{dialect: "auto"})
+	},
 }
 
 func main() {
