@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/scapql/scapql/translate"
 	"io"
 	"math/big"
 	"os"
@@ -116,7 +117,12 @@ func untilInterrupted(parent context.Context, fn func(ctx context.Context) error
 // restricted by. For now the text is that expression; the display filter translator (package
 // translate) is to take its place.
 func filterSQL(filter string) (string, error) {
-	return strings.TrimSpace(filter), nil
+	where, err := translate.Translate(filter, translate.Options{})
+	if err != nil {
+		return "", err
+	}
+	// The reference filters only the events it shows.
+	return "NOT coalesce(evt.hidden, false) AND " + where, nil
 }
 
 // expandCaptures expands globs among capture arguments ("-" and plain paths pass as is).
