@@ -564,7 +564,7 @@ func decodeExceptions(v any) ([]Exception, error) {
 		if ex.FieldsIsList && len(ex.Comps) != len(ex.Fields) {
 			return nil, fmt.Errorf("exception %s: fields and comps lists must have equal length", name)
 		}
-		if !ex.FieldsIsList && ex.Comps[0] != "in" && ex.Comps[0] != "pmatch" && ex.Comps[0] != "intersects" {
+		if !ex.FieldsIsList && (len(ex.Comps) == 0 || ex.Comps[0] != "in" && ex.Comps[0] != "pmatch" && ex.Comps[0] != "intersects") {
 			return nil, fmt.Errorf("exception %s: when fields is a single value, comps must be one of in, pmatch, intersects", name)
 		}
 		if vals, ok := m["values"]; ok && vals != nil {
@@ -611,6 +611,9 @@ func (r *Rule) FullCondition() string {
 	}
 	cond := "(" + r.Condition + ")"
 	for _, ex := range r.Exceptions {
+		if len(ex.Fields) == 0 || len(ex.Comps) < len(ex.Fields) {
+			continue // an exception without fields (or comparisons for them) matches nothing
+		}
 		var icond string
 		if !ex.FieldsIsList {
 			for _, v := range ex.Values {
