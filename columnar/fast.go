@@ -242,9 +242,7 @@ type memoKey struct {
 	c unsafe.Pointer
 }
 
-func strKey(s string) sliceKey {
-	return sliceKey{(*string)(unsafe.Pointer(unsafe.StringData(s))), len(s)}
-}
+func strKey(s string) sliceKey { return sliceKey{unsafe.Pointer(unsafe.StringData(s)), len(s)} }
 
 // bindMemo builds the appender of a field in memoKeys: the value package fields extracts is
 // kept per thread with the identity of its inputs, and reused while they stay the same.

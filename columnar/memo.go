@@ -28,8 +28,10 @@ type memoSlot struct {
 	set bool
 }
 
+// sliceKey identifies a string's or a slice's backing array and length; holding the pointer
+// keeps the array alive, so it cannot be reused for other data while cached.
 type sliceKey struct {
-	p *string
+	p unsafe.Pointer
 	n int
 }
 
@@ -68,7 +70,7 @@ func (c *rowCtx) threadSlots() []memoSlot {
 	return s
 }
 
-func keyOf(s []string) sliceKey { return sliceKey{unsafe.SliceData(s), len(s)} }
+func keyOf(s []string) sliceKey { return sliceKey{unsafe.Pointer(unsafe.SliceData(s)), len(s)} }
 
 // join is strings.Join(s, " ").
 func (m *threadMemo) join(s []string) string {

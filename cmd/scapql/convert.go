@@ -98,7 +98,7 @@ func runConvert(ctx context.Context, stderr io.Writer, cf convertFlags, args []s
 		members = cf.columns
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(convertMemoryLimit)
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(convertMemoryLimit))
 	}
 	dir := len(tables) > 1 && format != columnar.DuckDB || len(cf.partition) > 0
 	if info, err := os.Stat(cf.out); err == nil && (info.IsDir() || dir) && !cf.force {

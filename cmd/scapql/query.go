@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/scapql/scapql/translate"
 	"io"
 	"math/big"
 	"os"
@@ -28,6 +27,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/scapql/scapql/columnar/engine"
+	"github.com/scapql/scapql/translate"
 )
 
 type queryFlags struct {
@@ -45,7 +45,7 @@ FROM events WHERE NOT evt.hidden ORDER BY capture, evt.num`
 func init() {
 	var qf queryFlags
 	cmd := &cobra.Command{
-		Use:   "query [-r FILE]... [--db FILE] [--filter WHERE] [--format FORMAT] [SQL]",
+		Use:   "query [-r FILE]... [--db FILE] [--filter FILTER] [--format FORMAT] [SQL]",
 		Short: "Run SQL over captures loaded into DuckDB",
 		Long: `Load captures into DuckDB — the events table and its side tables (processes, syscalls,
 connections, files, procinfo, users, groups, interfaces, containers, captures; see
@@ -53,13 +53,14 @@ docs/schema.md) — and run SQL over them:
 
   scapql query -r trace.scap "SELECT proc.name, count(*) FROM events GROUP BY ALL ORDER BY 2 DESC"
   scapql query -r 'traces/*.scap' --db traces.duckdb "SELECT capture, count(*) FROM events GROUP BY ALL"
-  scapql query --db traces.duckdb --filter "evt.type = 'connect'" --format csv
+  scapql query --db traces.duckdb --filter "evt.type = connect and fd.sport = 443" --format csv
 
 -r may be given several times and may be a glob. The database is in memory unless --db names
 a file; a database file keeps the tables, and captures it already holds are not read again.
---filter restricts the events table, for the whole query, to the events matching a SQL
-boolean expression. Without SQL the (filtered) events are listed. Several statements may be
-given; the result of the last one is printed.`,
+--filter restricts the events table, for the whole query, to the events a display filter
+(Falco/sysdig or Wireshark syntax, as scapql translate reads it) matches among those print
+shows. Without SQL the (filtered) events are listed. Several statements may be given; the
+result of the last one is printed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return untilInterrupted(cmd.Context(), func(ctx context.Context) error {
 				return runQuery(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), qf, strings.Join(args, " "))
@@ -69,7 +70,7 @@ given; the result of the last one is printed.`,
 	f := cmd.Flags()
 	f.StringArrayVarP(&qf.reads, "read", "r", nil, "capture file or glob to load (repeatable; - for standard input)")
 	f.StringVar(&qf.db, "db", "", "DuckDB database file to load into and query (default: in memory)")
-	f.StringVar(&qf.filter, "filter", "", "restrict the events table to events matching this SQL WHERE expression")
+	f.StringVar(&qf.filter, "filter", "", "restrict the events table to the events this display filter matches")
 	f.StringVar(&qf.format, "format", "table", "output format: table, csv, tsv, json, jsonl or markdown")
 	f.BoolVar(&qf.reload, "reload", false, "read the captures again even if the database holds them")
 	rootCmd.AddCommand(cmd)
@@ -113,9 +114,8 @@ func untilInterrupted(parent context.Context, fn func(ctx context.Context) error
 	return interrupted{}
 }
 
-// filterSQL turns the --filter text into the SQL boolean expression the events table is
-// restricted by. For now the text is that expression; the display filter translator (package
-// translate) is to take its place.
+// filterSQL turns the --filter display filter into the SQL boolean expression the events
+// table is restricted by.
 func filterSQL(filter string) (string, error) {
 	where, err := translate.Translate(filter, translate.Options{})
 	if err != nil {

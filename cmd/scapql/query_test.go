@@ -69,12 +69,12 @@ func TestQueryFilterGlobAndDB(t *testing.T) {
 	}
 	// Reopened without -r: the captures are there; the filter shadows the events table.
 	all := query(t, queryFlags{db: dbPath, format: "csv"}, `SELECT count(*) FROM events`)
-	filtered := query(t, queryFlags{db: dbPath, format: "csv", filter: "evt.type = 'connect'"}, `SELECT count(*) FROM events`)
+	filtered := query(t, queryFlags{db: dbPath, format: "csv", filter: "evt.type = connect"}, `SELECT count(*) FROM events`)
 	if all == filtered || !strings.HasPrefix(filtered, "count_star()\n") {
 		t.Errorf("filter: all %q, filtered %q", all, filtered)
 	}
 	// Default query: the events, as print lists them.
-	def := query(t, queryFlags{db: dbPath, format: "csv", filter: "evt.type = 'connect'"}, "")
+	def := query(t, queryFlags{db: dbPath, format: "csv", filter: "evt.type = connect"}, "")
 	if !strings.HasPrefix(def, "num,time,cpu,name,tid,dir,type,info\n") || !strings.Contains(def, "connect") {
 		t.Errorf("default query: %q", def)
 	}
