@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/binary"
+	"sort"
 	"strings"
 
 	"github.com/scapql/scapql/ingest/eventtable"
@@ -98,14 +99,21 @@ func (e *Engine) load(md *scap.Metadata) {
 		t.fds = newFDTable()
 		e.Threads[t.Tid] = t
 	}
-	// Unique process ids, parents first where known so ParentUPID resolves.
-	for _, t := range e.Threads {
-		if t.IsMain() {
+	// Unique process ids, numbered in tid order so that every load of a capture gives the
+	// same ids.
+	tids := make([]int64, 0, len(e.Threads))
+	for tid := range e.Threads {
+		tids = append(tids, tid)
+	}
+	sort.Slice(tids, func(i, j int) bool { return tids[i] < tids[j] })
+	for _, tid := range tids {
+		if t := e.Threads[tid]; t.IsMain() {
 			e.nextUPID++
 			t.UPID = e.nextUPID
 		}
 	}
-	for _, t := range e.Threads {
+	for _, tid := range tids {
+		t := e.Threads[tid]
 		if !t.IsMain() {
 			if m := e.Threads[t.Pid]; m != nil {
 				t.UPID = m.UPID

@@ -395,6 +395,9 @@ func (e *Engine) parseExecveExit(ev *Event) {
 	t.Pid, _ = paramI64(raw, 4)
 	if t.Ptid == -1 {
 		t.Ptid, _ = paramI64(raw, 5)
+		if p := e.Main(e.Threads[t.Ptid]); p != nil && t.ParentUPID == 0 {
+			t.ParentUPID = p.UPID
+		}
 	}
 	t.FdLimit, _ = paramI64(raw, 7)
 	if typ != 13 {

@@ -1,0 +1,75 @@
+package state_test
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	"github.com/scapql/scapql/ingest"
+	sw "github.com/scapql/scapql/ingest/scapwrite"
+)
+
+// TestPidReuseGivesNewProcessIDs: a pid used again after its process exited is a new process
+// lifetime with its own proc.id, and its parent id points at the process that forked it.
+func TestPidReuseGivesNewProcessIDs(t *testing.T) {
+	var buf bytes.Buffer
+	w := sw.NewWriter(&buf, sw.Options{})
+	if err := w.WriteProcessList(sw.SampleProcesses()); err != nil {
+		t.Fatal(err)
+	}
+	clone := func(res, tid int64) [][]byte {
+		return [][]byte{sw.PID(res), sw.CharBuf("-bash"), sw.StringList(), sw.PID(tid), sw.PID(tid), sw.PID(1000),
+			sw.CharBuf("/home/alice"), sw.I64(1024), sw.U64(0), sw.U64(0), sw.U32(10240), sw.U32(4096), sw.U32(0),
+			sw.CharBuf("bash"), sw.StringList("cpu=/"), sw.U32(0), sw.U32(1000), sw.U32(1000),
+			sw.PID(tid), sw.PID(tid), sw.U64(0)}
+	}
+	ts := uint64(1_700_000_000_000_000_000)
+	for round := 0; round < 2; round++ {
+		p := clone(3000, 1000) // bash's side: the child is 3000
+		p[3], p[4], p[5] = sw.PID(1000), sw.PID(1000), sw.PID(1)
+		w.WriteEvent(ts, 1000, 0, sw.PPME_SYSCALL_CLONE_20_E)
+		w.WriteEvent(ts+1, 1000, 0, sw.PPME_SYSCALL_CLONE_20_X, p...)
+		w.WriteEvent(ts+2, 3000, 0, sw.PPME_SYSCALL_CLONE_20_X, clone(0, 3000)...)
+		w.WriteEvent(ts+3, 3000, 0, sw.PPME_PROCEXIT_1_E, sw.Errno(0), sw.Errno(0), sw.U8(0), sw.U8(0), sw.PID(0))
+		ts += 10_000_000_000 // beyond the 2 s during which an exited tid is remembered
+	}
+	w.WriteEvent(ts, 1000, 0, sw.PPME_SYSCALL_GETUID_E)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	src, err := ingest.NewSource(&buf, "pidreuse", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids, parents []uint64
+	var bashID uint64
+	for {
+		ev, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Thread == nil {
+			continue
+		}
+		switch ev.Thread.Tid {
+		case 3000:
+			if len(ids) == 0 || ids[len(ids)-1] != ev.Thread.UPID {
+				ids = append(ids, ev.Thread.UPID)
+				parents = append(parents, ev.Thread.ParentUPID)
+			}
+		case 1000:
+			bashID = ev.Thread.UPID
+		}
+	}
+	if len(ids) != 2 || ids[0] == ids[1] {
+		t.Fatalf("pid 3000 had process ids %v, want two different ones", ids)
+	}
+	for _, p := range parents {
+		if p != bashID {
+			t.Errorf("parent id %d, want bash's %d", p, bashID)
+		}
+	}
+}
