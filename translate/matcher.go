@@ -4,13 +4,7 @@ import (
 	"fmt"
 
 	"github.com/scapql/scapql/ingest/state"
-	"github.com/scapql/scapql/translate/ast"
-	"github.com/scapql/scapql/translate/check"
 	"github.com/scapql/scapql/translate/eval"
-	"github.com/scapql/scapql/translate/falco"
-	"github.com/scapql/scapql/translate/ir"
-	"github.com/scapql/scapql/translate/sqlgen"
-	"github.com/scapql/scapql/translate/wireshark"
 )
 
 // Matcher compiles filter as Compile does (the same dialect detection, macros, lists and
@@ -28,72 +22,13 @@ import (
 // cannot extract (the error names it); such a field has no column in the events table
 // either.
 func Matcher(filter string, opts Options) (func(*state.Event) bool, *Result, error) {
-	if opts.MaxDepth <= 0 {
-		opts.MaxDepth = DefaultMaxDepth
-	}
-	var r *Result
-	var x ir.Expr
-	var err error
-	switch opts.Dialect {
-	case Falco, Wireshark:
-		r, x, err = compileIR(filter, opts.Dialect, opts)
-	case Auto:
-		first, second := Falco, Wireshark
-		if PrefersWireshark(filter) {
-			first, second = Wireshark, Falco
-		}
-		r, x, err = compileIR(filter, first, opts)
-		if err != nil {
-			if r2, x2, err2 := compileIR(filter, second, opts); err2 == nil {
-				r, x, err = r2, x2, nil
-			}
-		}
-	default:
-		return nil, nil, fmt.Errorf("translate: unknown dialect %d", opts.Dialect)
-	}
+	r, err := Compile(filter, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := eval.Compile(x)
+	m, err := eval.Compile(r.ir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("filter %q: %w", filter, err)
 	}
 	return m, r, nil
-}
-
-// compileIR is compile (translate.go), also returning the checked IR.
-func compileIR(filter string, d Dialect, opts Options) (*Result, ir.Expr, error) {
-	src := filter
-	var e ast.Expr
-	var err error
-	if d == Falco {
-		if opts.Resolver != nil {
-			src = ExpandLists(filter, opts.Resolver.Lists())
-		}
-		e, err = falco.Parse(src, opts.MaxDepth)
-		if err == nil && opts.Resolver != nil {
-			e, err = ExpandMacros(e, src, opts.Resolver, opts.MaxDepth)
-		}
-	} else {
-		e, err = wireshark.Parse(src, opts.MaxDepth)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkDepth(e, src, opts.MaxDepth); err != nil {
-		return nil, nil, err
-	}
-	cd := check.Falco
-	if d == Wireshark {
-		cd = check.Wireshark
-	}
-	x, err := check.Check(e, src, cd)
-	if err != nil {
-		return nil, nil, err
-	}
-	sql, err := sqlgen.Emit(x)
-	if err != nil {
-		return nil, nil, fmt.Errorf("translate %q: %w", filter, err)
-	}
-	return &Result{SQL: sql, Dialect: d, Source: src}, x, nil
 }

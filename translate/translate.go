@@ -67,6 +67,7 @@ import (
 	"github.com/scapql/scapql/translate/check"
 	"github.com/scapql/scapql/translate/diag"
 	"github.com/scapql/scapql/translate/falco"
+	"github.com/scapql/scapql/translate/ir"
 	"github.com/scapql/scapql/translate/sqlgen"
 	"github.com/scapql/scapql/translate/wireshark"
 )
@@ -141,6 +142,7 @@ type Result struct {
 	SQL     string
 	Dialect Dialect // the dialect the filter was read in
 	Source  string  // the filter after list substitution (what positions refer to)
+	ir      ir.Expr // the checked form the SQL was emitted from (Matcher evaluates it)
 }
 
 // Translate returns the SQL boolean expression for filter.
@@ -211,7 +213,7 @@ func compile(filter string, d Dialect, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("translate %q: %w", filter, err)
 	}
-	return &Result{SQL: sql, Dialect: d, Source: src}, nil
+	return &Result{SQL: sql, Dialect: d, Source: src, ir: x}, nil
 }
 
 // IsError reports whether err is a positioned filter error (as opposed to an internal one).
