@@ -3,8 +3,8 @@
 // docs/schema.md), and the side tables derived while reading (processes, syscalls,
 // connections, files, procinfo, users, groups, interfaces, containers, captures).
 //
-// The events schema is data: every field of the reference's field catalogue (catalog.tsv,
-// a copy of ingest/fields/catalog.tsv) that package fields can extract becomes a struct
+// The events schema is data: every field of the reference's field catalogue (fields.CatalogTSV,
+// the one copy in package fields) that package fields can extract becomes a struct
 // member, typed from the catalogue, plus a few members that have no single filter field
 // (argument maps, ancestor lists, the process id). A field gains its column as soon as
 // package fields learns to extract it.
@@ -21,10 +21,8 @@ import (
 	"github.com/scapql/scapql/ingest/fields"
 )
 
-//go:generate cp ../ingest/fields/catalog.tsv catalog.tsv
-
-//go:embed catalog.tsv
-var catalogTSV string
+// catalogTSV is the field catalogue the schema is built from.
+var catalogTSV = fields.CatalogTSV
 
 // Type is the SQL-level type of a column.
 type Type uint8

@@ -1,15 +1,15 @@
 // Package catalog holds the reference data the translator checks filters against: the field
-// catalogue (catalog.tsv, a copy of ingest/fields/catalog.tsv taken from sysdig 0.29.3's field
+// catalogue (fields.CatalogTSV, taken from sysdig 0.29.3's field
 // list), the event-type, parameter and errno names of the libs event table (eventinfo.tsv) and
 // the service names that PORT fields accept (services.tsv).
 package catalog
 
-//go:generate cp ../../ingest/fields/catalog.tsv catalog.tsv
 //go:generate go run gen_eventinfo.go
 
 import (
 	_ "embed"
 	"fmt"
+	"github.com/scapql/scapql/ingest/fields"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,8 +47,7 @@ type Field struct {
 }
 
 var (
-	//go:embed catalog.tsv
-	catalogTSV string
+	catalogTSV = fields.CatalogTSV
 	//go:embed eventinfo.tsv
 	eventinfoTSV string
 	//go:embed services.tsv
