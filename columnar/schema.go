@@ -143,8 +143,17 @@ type Column struct {
 func (c *Column) SQL() string { return QuoteIdent(c.Struct) + "." + c.Member }
 
 // skipFields are catalogue fields that are not members: fields that need an argument are
-// stored as lists and maps (the extras below), and evt.around is a filter-only construct.
+// stored as lists and maps (the extras below), evt.around is a filter-only construct, and the
+// fields derived from other members are computed by the filter checker instead of stored
+// (evt.info is evt.args; the .s/.ns splits, the count fields and evt.latency.human come from
+// the whole values) — they would double the width of the table for nothing.
 var skipFields = map[string]bool{
+	"evt.info": true, "evt.time.s": true, "evt.time.iso8601": true, "evt.datetime.s": true,
+	"evt.rawtime.s": true, "evt.rawtime.ns": true, "evt.reltime.s": true, "evt.reltime.ns": true,
+	"evt.latency.s": true, "evt.latency.ns": true, "evt.latency.human": true,
+	"evt.deltatime.s": true, "evt.deltatime.ns": true,
+	"evt.count": true, "evt.count.error": true, "evt.count.error.file": true, "evt.count.error.net": true,
+	"evt.count.error.memory": true, "evt.count.error.other": true, "evt.count.exit": true,
 	"evt.arg": true, "evt.rawarg": true, "evt.type.is": true, "evt.around": true,
 	"proc.aname": true, "proc.apid": true, "thread.cgroup": true,
 	"container.mount": true, "container.mount.source": true, "container.mount.dest": true,
@@ -176,7 +185,7 @@ var extras = []Column{
 // NULL on every row, so that translated filters bind.
 var contract = map[string][]string{
 	"evt": {"num", "time", "datetime", "rawtime", "reltime", "cpu", "dir", "type", "category", "args",
-		"info", "res", "rawres", "failed", "latency", "is_io", "is_io_read", "is_io_write", "io_dir",
+		"res", "rawres", "failed", "latency", "is_io", "is_io_read", "is_io_write", "io_dir",
 		"is_wait", "buflen", "buffer", "abspath", "is_open_read", "is_open_write", "is_open_exec"},
 	"thread": {"tid", "vtid", "ismain", "cgroups", "pfmajor", "pfminor", "vmsize", "vmrss"},
 	"proc": {"pid", "ppid", "vpid", "name", "exe", "exepath", "cmdline", "exeline", "args", "cwd", "env",

@@ -39,7 +39,7 @@ type queryFlags struct {
 }
 
 // defaultQuery lists the events the way print's default line does.
-const defaultQuery = `SELECT evt.num, evt.time, evt.cpu, proc.name, thread.tid, evt.dir, evt.type, evt.info
+const defaultQuery = `SELECT evt.num, evt.time, evt.cpu, proc.name, thread.tid, evt.dir, evt.type, evt.args
 FROM events WHERE NOT evt.hidden ORDER BY capture, evt.num`
 
 func init() {

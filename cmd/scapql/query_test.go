@@ -75,7 +75,7 @@ func TestQueryFilterGlobAndDB(t *testing.T) {
 	}
 	// Default query: the events, as print lists them.
 	def := query(t, queryFlags{db: dbPath, format: "csv", filter: "evt.type = connect"}, "")
-	if !strings.HasPrefix(def, "num,time,cpu,name,tid,dir,type,info\n") || !strings.Contains(def, "connect") {
+	if !strings.HasPrefix(def, "num,time,cpu,name,tid,dir,type,args\n") || !strings.Contains(def, "connect") {
 		t.Errorf("default query: %q", def)
 	}
 	if err := runQuery(context.Background(), io.Discard, io.Discard, queryFlags{format: "csv"}, "SELECT 1"); err == nil {

@@ -14,7 +14,7 @@ import (
 // members lists the struct members of the events table's columns (docs/schema.md) that hold
 // a filter field under the naming rule class.a.b -> class.a_b.
 var members = map[string][]string{
-	"evt": {"num", "datetime", "rawtime", "reltime", "cpu", "dir", "type", "category", "args", "info",
+	"evt": {"num", "datetime", "rawtime", "reltime", "cpu", "dir", "type", "category", "args",
 		"res", "rawres", "failed", "latency", "is_io", "is_io_read", "is_io_write", "io_dir", "is_wait",
 		"buflen", "buffer", "abspath", "is_open_read", "is_open_write", "is_open_exec"},
 	"thread": {"tid", "vtid", "ismain", "cgroups", "pfmajor", "pfminor", "vmsize", "vmrss"},
@@ -35,6 +35,7 @@ var neverNull = map[string]bool{"evt.num": true, "evt.type": true, "evt.dir": tr
 
 // derived are catalogue fields computed from stored members.
 var derived = map[string]string{
+	"evt.info":       "evt.args",
 	"evt.time":       "substr(evt.datetime, 12)",
 	"evt.time.s":     "substr(evt.datetime, 12, 8)",
 	"evt.datetime.s": "substr(evt.datetime, 1, 19)",
