@@ -271,41 +271,8 @@ func nullTypechar(ev *state.Event) Value {
 }
 
 func fdTypeName(t uint8) string {
-	switch t {
-	case scap.FDFile, scap.FDFileV2:
-		return "file"
-	case scap.FDDirectory:
-		return "directory"
-	case scap.FDIPv4Sock, scap.FDIPv4ServSock:
-		return "ipv4"
-	case scap.FDIPv6Sock, scap.FDIPv6ServSock:
-		return "ipv6"
-	case scap.FDUnixSock:
-		return "unix"
-	case scap.FDFifo:
-		return "pipe"
-	case scap.FDEvent:
-		return "event"
-	case scap.FDSignalfd:
-		return "signalfd"
-	case scap.FDEventpoll:
-		return "eventpoll"
-	case scap.FDInotify:
-		return "inotify"
-	case scap.FDTimerfd:
-		return "timerfd"
-	case scap.FDNetlink:
-		return "netlink"
-	case scap.FDBPF:
-		return "bpf"
-	case scap.FDUserfaultfd:
-		return "userfaultfd"
-	case scap.FDIOUring:
-		return "io_uring"
-	case scap.FDMemfd:
-		return "memfd"
-	case scap.FDPidfd:
-		return "pidfd"
+	if ft, ok := fdTypes[t]; ok {
+		return ft.name
 	}
 	return "<NA>"
 }

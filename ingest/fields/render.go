@@ -401,45 +401,26 @@ func cstr(b []byte) string {
 	return string(b)
 }
 
+// fdTypes names each fd type (fd.type) and gives its letter (fd.typechar); types not listed
+// are "<NA>" and 'o'.
+var fdTypes = map[uint8]struct {
+	name string
+	char byte
+}{
+	scap.FDFile: {"file", 'f'}, scap.FDFileV2: {"file", 'f'}, scap.FDDirectory: {"directory", 'd'},
+	scap.FDIPv4Sock: {"ipv4", '4'}, scap.FDIPv4ServSock: {"ipv4", '4'},
+	scap.FDIPv6Sock: {"ipv6", '6'}, scap.FDIPv6ServSock: {"ipv6", '6'},
+	scap.FDFifo: {"pipe", 'p'}, scap.FDUnixSock: {"unix", 'u'}, scap.FDEvent: {"event", 'e'},
+	scap.FDUnsupported: {"<NA>", 'X'}, scap.FDSignalfd: {"signalfd", 's'}, scap.FDEventpoll: {"eventpoll", 'l'},
+	scap.FDInotify: {"inotify", 'i'}, scap.FDTimerfd: {"timerfd", 't'}, scap.FDNetlink: {"netlink", 'n'},
+	scap.FDBPF: {"bpf", 'b'}, scap.FDUserfaultfd: {"userfaultfd", 'u'}, scap.FDIOUring: {"io_uring", 'r'},
+	scap.FDMemfd: {"memfd", 'm'}, scap.FDPidfd: {"pidfd", 'P'},
+}
+
 // Typechar is fd.typechar for an fd type.
 func Typechar(t uint8) byte {
-	switch t {
-	case scap.FDFile, scap.FDFileV2:
-		return 'f'
-	case scap.FDDirectory:
-		return 'd'
-	case scap.FDIPv4Sock, scap.FDIPv4ServSock:
-		return '4'
-	case scap.FDIPv6Sock, scap.FDIPv6ServSock:
-		return '6'
-	case scap.FDFifo:
-		return 'p'
-	case scap.FDUnixSock:
-		return 'u'
-	case scap.FDEvent:
-		return 'e'
-	case scap.FDUnsupported:
-		return 'X'
-	case scap.FDSignalfd:
-		return 's'
-	case scap.FDEventpoll:
-		return 'l'
-	case scap.FDInotify:
-		return 'i'
-	case scap.FDTimerfd:
-		return 't'
-	case scap.FDNetlink:
-		return 'n'
-	case scap.FDBPF:
-		return 'b'
-	case scap.FDUserfaultfd:
-		return 'u'
-	case scap.FDIOUring:
-		return 'r'
-	case scap.FDMemfd:
-		return 'm'
-	case scap.FDPidfd:
-		return 'P'
+	if ft, ok := fdTypes[t]; ok {
+		return ft.char
 	}
 	return 'o'
 }
