@@ -177,6 +177,38 @@ func splitNul(s string) []string {
 	return strings.Split(strings.TrimSuffix(s, "\x00"), "\x00")
 }
 
+// beginEntry reads a v2 entry's length prefix, which counts itself when inclusive; it returns
+// the entry's end, or -1 for v1 entries that have no length.
+func (c *cursor) beginEntry(v2, inclusive bool, what string) (int, error) {
+	if !v2 {
+		return -1, nil
+	}
+	start := c.off
+	n := int(c.u32())
+	end := c.off + n
+	if inclusive {
+		end = start + n
+	}
+	if c.err != nil || n < 0 || end < c.off || end > len(c.b) {
+		return 0, fmt.Errorf("%s entry at +%d: length %d does not fit", what, start, n)
+	}
+	return end, nil
+}
+
+// endEntry checks an entry's fields and moves to its end, skipping fields newer writers add.
+func (c *cursor) endEntry(start, end int, what string) error {
+	if c.err != nil {
+		return fmt.Errorf("%s entry at +%d: %w", what, start, c.err)
+	}
+	if end >= 0 {
+		if c.off > end {
+			return fmt.Errorf("%s entry at +%d: fields run past its length", what, start)
+		}
+		c.off = end
+	}
+	return nil
+}
+
 func parseMachineInfo(body []byte) (*MachineInfo, error) {
 	c := &cursor{b: body}
 	mi := &MachineInfo{NumCPUs: c.u32(), MemoryBytes: c.u64(), MaxPID: c.u64()}
@@ -289,13 +321,9 @@ func parseFDList(body []byte, v2 bool, md *Metadata) error {
 	}
 	for c.left() >= 4 && c.err == nil {
 		entryStart := c.off
-		entryEnd := -1
-		if v2 {
-			n := int(c.u32())
-			if n < 4 || entryStart+n > len(body) {
-				return fmt.Errorf("fd list entry at +%d: length %d does not fit", entryStart, n)
-			}
-			entryEnd = entryStart + n
+		entryEnd, err := c.beginEntry(v2, true, "fd list")
+		if err != nil {
+			return err
 		}
 		f := FDInfo{Tid: tid, FD: c.i64(), Ino: c.u64(), Type: c.u8()}
 		switch f.Type {
@@ -332,14 +360,8 @@ func parseFDList(body []byte, v2 bool, md *Metadata) error {
 			f.Name = fmt.Sprintf("unknown-type:[%d]", f.Type)
 			f.Type = FDUnsupported
 		}
-		if c.err != nil {
-			return fmt.Errorf("fd list entry at +%d: %w", entryStart, c.err)
-		}
-		if entryEnd >= 0 {
-			if c.off > entryEnd {
-				return fmt.Errorf("fd list entry at +%d: fields run past its length", entryStart)
-			}
-			c.off = entryEnd
+		if err := c.endEntry(entryStart, entryEnd, "fd list"); err != nil {
+			return err
 		}
 		md.FDs = append(md.FDs, f)
 	}
@@ -350,13 +372,9 @@ func parseInterfaceList(body []byte, v2 bool, md *Metadata) error {
 	c := &cursor{b: body}
 	for c.left() >= 4 && c.err == nil {
 		entryStart := c.off
-		entryEnd := -1
-		if v2 {
-			n := int(c.u32())
-			if c.off+n > len(body) {
-				return fmt.Errorf("interface list entry at +%d: length %d does not fit", entryStart, n)
-			}
-			entryEnd = c.off + n
+		entryEnd, err := c.beginEntry(v2, false, "interface list")
+		if err != nil {
+			return err
 		}
 		typ := c.u16()
 		namelen := int(c.u16())
@@ -374,14 +392,8 @@ func parseInterfaceList(body []byte, v2 bool, md *Metadata) error {
 			it.LinkSpeed = c.u64()
 		}
 		it.Name = string(c.take(namelen))
-		if c.err != nil {
-			return fmt.Errorf("interface list entry at +%d: %w", entryStart, c.err)
-		}
-		if entryEnd >= 0 {
-			if c.off > entryEnd {
-				return fmt.Errorf("interface list entry at +%d: fields run past its length", entryStart)
-			}
-			c.off = entryEnd
+		if err := c.endEntry(entryStart, entryEnd, "interface list"); err != nil {
+			return err
 		}
 		md.Interfaces = append(md.Interfaces, it)
 	}
@@ -392,13 +404,9 @@ func parseUserList(body []byte, v2 bool, md *Metadata) error {
 	c := &cursor{b: body}
 	for c.left() >= 4 && c.err == nil {
 		entryStart := c.off
-		entryEnd := -1
-		if v2 {
-			n := int(c.u32())
-			if n < 4 || entryStart+n > len(body) {
-				return fmt.Errorf("user list entry at +%d: length %d does not fit", entryStart, n)
-			}
-			entryEnd = entryStart + n
+		entryEnd, err := c.beginEntry(v2, true, "user list")
+		if err != nil {
+			return err
 		}
 		kind := c.u8()
 		switch kind {
@@ -417,14 +425,8 @@ func parseUserList(body []byte, v2 bool, md *Metadata) error {
 		default:
 			return fmt.Errorf("user list entry at +%d: unknown kind %d", entryStart, kind)
 		}
-		if c.err != nil {
-			return fmt.Errorf("user list entry at +%d: %w", entryStart, c.err)
-		}
-		if entryEnd >= 0 {
-			if c.off > entryEnd {
-				return fmt.Errorf("user list entry at +%d: fields run past its length", entryStart)
-			}
-			c.off = entryEnd
+		if err := c.endEntry(entryStart, entryEnd, "user list"); err != nil {
+			return err
 		}
 	}
 	return nil
