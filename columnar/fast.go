@@ -177,6 +177,20 @@ var fast = map[string]func(column) appender{
 			}
 		}
 	},
+	"proc.aname0": func(cb column) appender {
+		b := cb.(*strCol)
+		return func(c *rowCtx, ev *state.Event) {
+			t := ev.Thread
+			if t == nil {
+				b.appendNull()
+				return
+			}
+			if m := ev.Engine().Main(t); m != nil {
+				t = m
+			}
+			b.add(t.Comm)
+		}
+	},
 	"proc.anames": func(cb column) appender {
 		l := cb.(*listCol)
 		vb := l.child.(*strCol)

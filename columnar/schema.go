@@ -175,6 +175,7 @@ var extras = []Column{
 	{Field: "proc.parent_id", Type: Int64, Doc: "proc.id of the parent process"},
 	{Field: "proc.arglist", Type: StringList, Doc: "the arguments, one element each"},
 	{Field: "proc.envmap", Type: StringMap, Doc: "environment NAME → value (filter proc.env[NAME])"},
+	{Field: "proc.aname0", Type: String, Doc: "the name of the process's main thread (filter proc.aname[0]; proc.name is the thread's own name)"},
 	{Field: "proc.anames", Type: StringList, Doc: "ancestor names, parent first (filter proc.aname[N] is proc.anames[N])"},
 	{Field: "proc.apids", Type: Int64List, Doc: "ancestor pids, parent first (filter proc.apid[N] is proc.apids[N])"},
 	{Field: "fd.ino", Type: Int64, Doc: "inode number of the fd's file"},

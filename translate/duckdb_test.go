@@ -30,7 +30,7 @@ var schema = []struct {
 		{"name", "VARCHAR"}, {"exe", "VARCHAR"}, {"exepath", "VARCHAR"}, {"cmdline", "VARCHAR"}, {"exeline", "VARCHAR"},
 		{"args", "VARCHAR"}, {"arglist", "VARCHAR[]"}, {"cwd", "VARCHAR"}, {"env", "VARCHAR"},
 		{"envmap", "MAP(VARCHAR, VARCHAR)"}, {"pname", "VARCHAR"}, {"pcmdline", "VARCHAR"}, {"aname", "VARCHAR"},
-		{"anames", "VARCHAR[]"}, {"apids", "BIGINT[]"}, {"sid", "BIGINT"}, {"sname", "VARCHAR"}, {"vpgid", "BIGINT"},
+		{"aname0", "VARCHAR"}, {"anames", "VARCHAR[]"}, {"apids", "BIGINT[]"}, {"sid", "BIGINT"}, {"sname", "VARCHAR"}, {"vpgid", "BIGINT"},
 		{"tty", "INTEGER"}, {"loginshellid", "BIGINT"}, {"duration", "BIGINT"}, {"fdopencount", "BIGINT"},
 		{"fdlimit", "BIGINT"}, {"vmsize", "BIGINT"}, {"vmrss", "BIGINT"}, {"vmswap", "BIGINT"}, {"nthreads", "BIGINT"},
 		{"nchilds", "BIGINT"}, {"is_exe_writable", "BOOLEAN"}}},
@@ -73,6 +73,10 @@ func (r row) insert() string {
 		var ms []string
 		for _, m := range c.members {
 			v, ok := r[c.col+"."+m[0]]
+			if !ok && c.col+"."+m[0] == "proc.aname0" {
+				// The main thread's name: the thread's own unless a row says otherwise.
+				v, ok = r["proc.name"]
+			}
 			if !ok {
 				v = "NULL"
 			}

@@ -298,7 +298,9 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		col("CASE WHEN regexp_matches(thread.cgroups, "+re+") THEN regexp_extract(thread.cgroups, "+re+", 1) END", arg, false)
 		return r, nil
 	case "proc.aname", "proc.apid":
-		list, scalar := "proc.anames", "proc.name"
+		// aname[0] is the main thread's name, which differs from proc.name for threads that
+		// renamed themselves.
+		list, scalar := "proc.anames", "proc.aname0"
 		if f.Name == "proc.apid" {
 			list, scalar = "proc.apids", "proc.pid"
 		}
