@@ -9,7 +9,6 @@ import (
 
 	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/fields"
-	"github.com/scapql/scapql/ingest/scap"
 	"github.com/scapql/scapql/ingest/state"
 )
 
@@ -48,7 +47,7 @@ var fast = map[string]func(column) appender{
 	},
 	"evt.category": func(cb column) appender {
 		b := cb.(*strCol)
-		return func(c *rowCtx, ev *state.Event) { b.add(categoryName(ev)) }
+		return func(c *rowCtx, ev *state.Event) { b.add(fields.Category(ev)) }
 	},
 	"evt.args": argsText,
 	"evt.info": argsText,
@@ -410,40 +409,6 @@ func humanDuration(buf []byte, ns uint64) []byte {
 		buf = append(buf, '.', byte('0'+frac/10), byte('0'+frac%10))
 	}
 	return append(buf, unit...)
-}
-
-var categoryNames = map[et.Category]string{et.EC_UNKNOWN: "unknown", et.EC_OTHER: "other",
-	et.EC_FILE: "file", et.EC_NET: "net", et.EC_IPC: "IPC", et.EC_MEMORY: "memory",
-	et.EC_PROCESS: "process", et.EC_SLEEP: "sleep", et.EC_SYSTEM: "system", et.EC_SIGNAL: "signal",
-	et.EC_USER: "user", et.EC_TIME: "time", et.EC_PROCESSING: "processing", et.EC_WAIT: "wait",
-	et.EC_SCHEDULER: "scheduler", et.EC_INTERNAL: "internal"}
-
-// categoryName is evt.category (as package fields computes it, without its per-call map).
-func categoryName(ev *state.Event) string {
-	c := ev.Info.Category
-	if ev.Raw.Type <= 1 {
-		c = et.GenericCategory(fields.EventType(ev))
-	}
-	switch c {
-	case et.EC_IO_READ, et.EC_IO_WRITE, et.EC_IO_OTHER:
-		f := ev.FD
-		if f == nil {
-			return "unknown"
-		}
-		switch f.Type {
-		case scap.FDFile, scap.FDFileV2, scap.FDDirectory:
-			return "file"
-		case scap.FDIPv4Sock, scap.FDIPv6Sock, scap.FDIPv4ServSock, scap.FDIPv6ServSock:
-			return "net"
-		case scap.FDFifo, scap.FDUnixSock, scap.FDEvent, scap.FDSignalfd, scap.FDInotify:
-			return "ipc"
-		}
-		return "unknown"
-	}
-	if n, ok := categoryNames[c]; ok {
-		return n
-	}
-	return "unknown"
 }
 
 // rawArgText is evt.rawarg.NAME's text for parameter i (see the extractor in package fields).

@@ -426,7 +426,7 @@ func (s *sides) appendSyscall(p *pendingEnter, c *rowCtx, ev *state.Event) {
 	b.str(s.r.capture)
 	if ev != nil {
 		b.str(fields.EventType(ev))
-		b.str(categoryName(ev))
+		b.str(fields.Category(ev))
 		b.i64(ev.Raw.TID)
 		if t := ev.Thread; t != nil {
 			b.i64(t.Pid)

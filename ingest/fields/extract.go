@@ -99,7 +99,15 @@ func DatetimeText(ts uint64) string {
 	return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d.%09d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond())
 }
 
-func categoryName(ev *state.Event) string {
+// categoryNames are evt.category's names for the non-I/O categories.
+var categoryNames = map[et.Category]string{et.EC_UNKNOWN: "unknown", et.EC_OTHER: "other", et.EC_FILE: "file",
+	et.EC_NET: "net", et.EC_IPC: "IPC", et.EC_MEMORY: "memory", et.EC_PROCESS: "process",
+	et.EC_SLEEP: "sleep", et.EC_SYSTEM: "system", et.EC_SIGNAL: "signal", et.EC_USER: "user",
+	et.EC_TIME: "time", et.EC_PROCESSING: "processing", et.EC_WAIT: "wait",
+	et.EC_SCHEDULER: "scheduler", et.EC_INTERNAL: "internal"}
+
+// Category is evt.category: the event's category, with I/O events named by their fd's kind.
+func Category(ev *state.Event) string {
 	c := ev.Info.Category
 	if ev.Raw.Type <= 1 {
 		c = et.GenericCategory(EventType(ev))
@@ -120,12 +128,7 @@ func categoryName(ev *state.Event) string {
 		}
 		return "unknown"
 	}
-	names := map[et.Category]string{et.EC_UNKNOWN: "unknown", et.EC_OTHER: "other", et.EC_FILE: "file",
-		et.EC_NET: "net", et.EC_IPC: "IPC", et.EC_MEMORY: "memory", et.EC_PROCESS: "process",
-		et.EC_SLEEP: "sleep", et.EC_SYSTEM: "system", et.EC_SIGNAL: "signal", et.EC_USER: "user",
-		et.EC_TIME: "time", et.EC_PROCESSING: "processing", et.EC_WAIT: "wait",
-		et.EC_SCHEDULER: "scheduler", et.EC_INTERNAL: "internal"}
-	if n, ok := names[c]; ok {
+	if n, ok := categoryNames[c]; ok {
 		return n
 	}
 	return "unknown"
@@ -359,7 +362,7 @@ func init() {
 		}
 		return uintV(0)
 	})
-	reg("evt.category", func(ev *state.Event, _ string) Value { return strV(categoryName(ev)) })
+	reg("evt.category", func(ev *state.Event, _ string) Value { return strV(Category(ev)) })
 	args := func(ev *state.Event, _ string) Value {
 		return strV(Args(ev, RenderOptions{MaxBufLen: DefaultBufLen}))
 	}
