@@ -28,8 +28,9 @@ type appender func(c *rowCtx, ev *state.Event)
 type EventBuilder struct {
 	schema   *arrow.Schema
 	capture  *strCol
-	members  [][]column // per struct, per member
-	strs     []*strCol  // text columns, to weigh a batch
+	ids      []*numCol[int64] // id columns after capture (compact layout), set with SetIDs
+	members  [][]column       // per struct, per member
+	strs     []*strCol        // text columns, to weigh a batch
 	apps     []appender
 	ctx      rowCtx
 	rows     int
@@ -47,12 +48,29 @@ func NewEventBuilder(capture string, batchRows int) *EventBuilder {
 
 // NewProjectedBuilder builds batches holding only the members cols (see SelectColumns).
 func NewProjectedBuilder(cols []Column, capture string, batchRows int) *EventBuilder {
+	return newBuilder(cols, nil, capture, batchRows, nil)
+}
+
+// newBuilder builds batches of capture, the id columns ids (BIGINT, NULL when negative), then
+// the members cols. Builders whose rows are appended with another builder's row context
+// share that context's thread memo (nil: their own).
+func newBuilder(cols []Column, ids []string, capture string, batchRows int, memo *threadMemo) *EventBuilder {
 	if batchRows <= 0 {
 		batchRows = DefaultBatchRows
 	}
-	b := &EventBuilder{schema: SchemaOf(cols), capture: newStrCol(false), name: capture,
+	schema := SchemaOf(cols)
+	if len(ids) > 0 {
+		schema = withIDs(schema, ids)
+	}
+	b := &EventBuilder{schema: schema, capture: newStrCol(false), name: capture,
 		maxRows: batchRows, maxBytes: DefaultBatchBytes}
+	for range ids {
+		b.ids = append(b.ids, &numCol[int64]{})
+	}
 	b.ctx.init()
+	if memo == nil {
+		memo = &b.ctx.memo
+	}
 	b.strs = append(b.strs, b.capture)
 	k := 0
 	for _, s := range Structs {
@@ -64,11 +82,20 @@ func NewProjectedBuilder(cols []Column, capture string, batchRows int) *EventBui
 			col := newColumn(cols[k].Type)
 			ms = append(ms, col)
 			b.strs = append(b.strs, textCols(col)...)
-			b.apps = append(b.apps, newAppender(&cols[k], col, &b.ctx.memo))
+			b.apps = append(b.apps, newAppender(&cols[k], col, memo))
 		}
 		b.members = append(b.members, ms)
 	}
 	return b
+}
+
+// withIDs inserts BIGINT columns named ids after the schema's capture column.
+func withIDs(s *arrow.Schema, ids []string) *arrow.Schema {
+	fs := []arrow.Field{s.Field(0)}
+	for _, id := range ids {
+		fs = append(fs, arrow.Field{Name: id, Type: arrow.PrimitiveTypes.Int64, Nullable: true})
+	}
+	return arrow.NewSchema(append(fs, s.Fields()[1:]...), nil)
 }
 
 // textCols returns the variable-length columns within col.
@@ -104,6 +131,17 @@ func (b *EventBuilder) appendWith(c *rowCtx, ev *state.Event) {
 	b.rows++
 }
 
+// SetIDs appends the id columns' values of the row about to be appended (negative: NULL).
+func (b *EventBuilder) SetIDs(ids ...int64) {
+	for i, v := range ids {
+		if v < 0 {
+			b.ids[i].appendNull()
+		} else {
+			b.ids[i].add(v)
+		}
+	}
+}
+
 // Len is the number of rows not yet cut into a batch.
 func (b *EventBuilder) Len() int { return b.rows }
 
@@ -128,12 +166,17 @@ func (b *EventBuilder) Full() bool {
 func (b *EventBuilder) NewRecord() arrow.RecordBatch {
 	n := b.rows
 	b.rows = 0
-	cols := make([]arrow.Array, 0, 1+len(b.members))
+	cols := make([]arrow.Array, 0, 1+len(b.ids)+len(b.members))
 	capData := b.capture.finish(arrow.BinaryTypes.String)
 	cols = append(cols, array.MakeFromData(capData))
 	capData.Release()
+	for _, id := range b.ids {
+		d := id.finish(arrow.PrimitiveTypes.Int64)
+		cols = append(cols, array.MakeFromData(d))
+		d.Release()
+	}
 	for i := range b.members {
-		st := b.schema.Field(i + 1).Type.(*arrow.StructType)
+		st := b.schema.Field(i + 1 + len(b.ids)).Type.(*arrow.StructType)
 		children := make([]arrow.ArrayData, len(b.members[i]))
 		for j, m := range b.members[i] {
 			children[j] = m.finish(st.Field(j).Type)

@@ -1047,3 +1047,24 @@ func isShell(comm string) bool {
 	}
 	return false
 }
+
+// EventFD tells what the event's fd fields read: ok is false when the event has no fd fields
+// (all of them are NULL). When ok, the fd fields other than fd.num and fd.name_changed depend
+// only on the value of *fd (nil: no fd in the table) — unless own is set: then they also read
+// the event's type and the name it carries itself, name (an fd missing from the table, a
+// failed connect named after the address it tried).
+func EventFD(ev *state.Event) (fd *state.FD, ok, own bool, name string) {
+	fd, ok = fdOf(ev)
+	if !ok {
+		return nil, false, false, ""
+	}
+	if fd == nil {
+		return nil, true, true, creatorName(ev).Text()
+	}
+	if ev.Raw.Type == 23 {
+		if r, ok := rawres(ev); ok && r < 0 {
+			return fd, true, true, creatorName(ev).Text()
+		}
+	}
+	return fd, true, false, ""
+}

@@ -1,0 +1,134 @@
+package columnar
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/ingest/scapwrite"
+)
+
+// valueText renders any cell, lists and maps included, for comparison.
+func valueText(a arrow.Array, i int) string {
+	switch a.(type) {
+	case *array.List, *array.Map:
+		if a.IsNull(i) {
+			return "<NA>"
+		}
+		return a.ValueStr(i)
+	}
+	return cellText(a, i)
+}
+
+// compactCaptures are the bundled captures, the writer's samples, and the captures named by
+// SCAPQL_COMPACT_CAPTURES (space-separated; e.g. large generated ones).
+func compactCaptures(t *testing.T) map[string]func() (*ingest.Source, error) {
+	out := map[string]func() (*ingest.Source, error){}
+	caps, _ := filepath.Glob(filepath.Join(capturesDir, "*.scap"))
+	caps = append(caps, strings.Fields(os.Getenv("SCAPQL_COMPACT_CAPTURES"))...)
+	for _, p := range caps {
+		out[filepath.Base(p)] = func() (*ingest.Source, error) { return ingest.Open(p, ingest.Options{}) }
+	}
+	for _, s := range scapwrite.Samples() {
+		var buf bytes.Buffer
+		if _, err := scapwrite.WriteSample(s, &buf, scapwrite.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		out["sample-"+string(s)] = func() (*ingest.Source, error) {
+			return ingest.NewSource(bytes.NewReader(buf.Bytes()), string(s), ingest.Options{})
+		}
+	}
+	return out
+}
+
+// TestCompactLayoutEqualsWide rebuilds every row of the events table from the compact
+// layout's three tables and holds it, member by member, to the row the wide builder makes
+// for the same event: state ids must never join an event to a state it does not see.
+func TestCompactLayoutEqualsWide(t *testing.T) {
+	for name, open := range compactCaptures(t) {
+		t.Run(name, func(t *testing.T) {
+			src, err := open()
+			if err != nil {
+				t.Skip(err) // captures the reader rejects have their own tests
+			}
+			defer src.Close()
+			wide := NewEventBuilder("x", 1<<30)
+			cb := NewCompactBuilder("x", 1<<30, 1)
+			n := 0
+			for {
+				ev, err := src.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					break // damaged samples: compare what was read
+				}
+				if ev.Initial {
+					continue
+				}
+				wide.Append(ev)
+				cb.Append(ev)
+				n++
+			}
+			w := wide.NewRecord()
+			defer w.Release()
+			rows, threads, fds := cb.rows.NewRecord(), cb.threads.NewRecord(), cb.fds.NewRecord()
+			defer rows.Release()
+			defer threads.Release()
+			defer fds.Release()
+			index := func(rec arrow.RecordBatch) map[int64]int {
+				ids := rec.Column(1).(*array.Int64)
+				m := map[int64]int{}
+				for i := 0; i < ids.Len(); i++ {
+					if _, dup := m[ids.Value(i)]; dup {
+						t.Fatalf("state id %d twice", ids.Value(i))
+					}
+					m[ids.Value(i)] = i
+				}
+				return m
+			}
+			tIdx, fIdx := index(threads), index(fds)
+			tids, fids := rows.Column(1).(*array.Int64), rows.Column(2).(*array.Int64)
+			bad := 0
+			for _, c := range EventColumns() {
+				wa := member(t, w, c.Struct, c.Member)
+				var ca arrow.Array
+				var rowOf func(i int) int
+				switch PartOf(&c) {
+				case PartEvent:
+					ca, rowOf = member(t, rows, c.Struct, c.Member), func(i int) int { return i }
+				case PartThread:
+					ca, rowOf = member(t, threads, c.Struct, c.Member), func(i int) int { return tIdx[tids.Value(i)] }
+				case PartFD:
+					ca = member(t, fds, c.Struct, c.Member)
+					rowOf = func(i int) int {
+						if fids.IsNull(i) {
+							return -1
+						}
+						return fIdx[fids.Value(i)]
+					}
+				}
+				for i := 0; i < n; i++ {
+					want := valueText(wa, i)
+					got := "<NA>"
+					if r := rowOf(i); r >= 0 {
+						got = valueText(ca, r)
+					}
+					if got != want {
+						if bad++; bad <= 10 {
+							t.Errorf("row %d %s: compact %q, wide %q", i, c.Field, got, want)
+						}
+					}
+				}
+			}
+			t.Logf("%d events: %d thread states, %d fd states", n, threads.NumRows(), fds.NumRows())
+		})
+	}
+}
