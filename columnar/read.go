@@ -37,6 +37,9 @@ type ReadOptions struct {
 	Tables []string
 	// Members projects the events table onto these members (see SelectColumns); nil: all.
 	Members []string
+	// FirstStateID is the first id of the compact layout's states: ids must not repeat among
+	// the captures of one database (CaptureStats.NextStateID tells where the next may start).
+	FirstStateID int64
 	// BatchRows caps the rows of a batch (0: DefaultBatchRows).
 	BatchRows int
 	Ingest    ingest.Options
@@ -53,6 +56,7 @@ type CaptureStats struct {
 	Dropped        uint64
 	FirstTS        uint64
 	LastTS         uint64
+	NextStateID    int64 // the first state id the capture did not use
 }
 
 // CaptureName is the capture column value for a path.
@@ -152,7 +156,16 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 		eb = NewProjectedBuilder(cols, r.capture, r.batchRows)
 		defer eb.Release()
 		r.ctx = &eb.ctx // the side tables share the rendered parameters
-	} else {
+	}
+	var cb *CompactBuilder
+	if r.want[RowsTable] || r.want[ThreadStatesTable] || r.want[FDStatesTable] {
+		if eb != nil {
+			return nil, errors.New("the events table and the compact layout are built apart")
+		}
+		cb = NewCompactBuilder(r.capture, r.batchRows, opts.FirstStateID)
+		r.ctx = cb.ctx
+	}
+	if r.ctx == nil {
 		r.ctx = &rowCtx{}
 		r.ctx.init()
 	}
@@ -169,6 +182,23 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 			return fmt.Errorf("table events: %w", err)
 		}
 		return nil
+	}
+	// flushCompact cuts the compact tables that are full (all: every one with rows).
+	flushCompact := func(all bool) error {
+		return cb.each(func(table string, b *EventBuilder) error {
+			if b.Len() == 0 || !all && !b.Full() {
+				return nil
+			}
+			rec := b.NewRecord()
+			defer rec.Release()
+			if !r.want[table] {
+				return nil
+			}
+			if err := sink.Write(table, rec); err != nil {
+				return fmt.Errorf("table %s: %w", table, err)
+			}
+			return nil
+		})
 	}
 	for n := 0; ; n++ {
 		if n&0xFFF == 0 {
@@ -212,6 +242,14 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 				}
 			}
 		}
+		if cb != nil {
+			cb.appendWith(c, ev)
+			if cb.rows.rows&1023 == 0 {
+				if err := flushCompact(false); err != nil {
+					return nil, err
+				}
+			}
+		}
 		if err := sd.observe(c, ev); err != nil {
 			return nil, err
 		}
@@ -220,6 +258,12 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 		if err := flushEvents(); err != nil {
 			return nil, err
 		}
+	}
+	if cb != nil {
+		if err := flushCompact(true); err != nil {
+			return nil, err
+		}
+		st.NextStateID = cb.NextID()
 	}
 	if err := sd.finish(); err != nil {
 		return nil, err

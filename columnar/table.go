@@ -29,7 +29,23 @@ func (t *Table) Schema() *arrow.Schema {
 	if t.Name == "events" {
 		return EventSchema()
 	}
+	if s := CompactSchema(t.Name); s != nil {
+		return s
+	}
 	return flatSchema(t)
+}
+
+// CompactTables are the tables of the compact layout (see compact.go): what a database stores
+// for the events table, which it shows as their join.
+var CompactTables = []Table{
+	{Name: RowsTable, Doc: "one row per event: the members that change from event to event, and the ids of its thread and fd states"},
+	{Name: ThreadStatesTable, Doc: "one row per distinct thread state: the proc, thread, user, group and container members"},
+	{Name: FDStatesTable, Doc: "one row per distinct fd state: the fd members but fd.num and fd.name_changed"},
+}
+
+// IsCompact reports whether the table is one of the compact layout's.
+func IsCompact(name string) bool {
+	return name == RowsTable || name == ThreadStatesTable || name == FDStatesTable
 }
 
 var schemas sync.Map // table name → *arrow.Schema
@@ -51,6 +67,11 @@ func LookupTable(name string) (*Table, bool) {
 	for i := range Tables {
 		if Tables[i].Name == name {
 			return &Tables[i], true
+		}
+	}
+	for i := range CompactTables {
+		if CompactTables[i].Name == name {
+			return &CompactTables[i], true
 		}
 	}
 	return nil, false

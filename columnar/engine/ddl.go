@@ -85,13 +85,14 @@ func createTableAs(name string, s *arrow.Schema) (string, error) {
 // take new captures.
 func schemaVersion() (string, error) {
 	h := sha256.New()
-	for i := range columnar.Tables {
-		ddl, err := createTable(&columnar.Tables[i])
+	for _, t := range storedTables() {
+		ddl, err := storedDDL(t)
 		if err != nil {
 			return "", err
 		}
 		h.Write([]byte(ddl))
 		h.Write([]byte{0})
 	}
+	h.Write([]byte(eventsViewDDL()))
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }

@@ -29,6 +29,7 @@ type DB struct {
 	path    string
 	catalog string // the database's catalog name, to reach tables a temporary view shadows
 	spill   string // temporary directory of an in-memory database, removed on Close
+	stored  []string
 }
 
 // ErrSchema reports a database whose tables were built with another layout.
@@ -46,7 +47,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{db: sdb, conn: conn, path: path}
+	db := &DB{db: sdb, conn: conn, path: path, stored: loadTables()}
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db.catalog); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -118,13 +119,14 @@ func (db *DB) ensureSchema(ctx context.Context) error {
 		return fmt.Errorf("%s: not a scapql database (it has tables but no scapql_meta)", db.path)
 	}
 	stmts := []string{`CREATE TABLE scapql_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`}
-	for i := range columnar.Tables {
-		ddl, err := createTable(&columnar.Tables[i])
+	for _, t := range storedTables() {
+		ddl, err := storedDDL(t)
 		if err != nil {
 			return err
 		}
 		stmts = append(stmts, ddl)
 	}
+	stmts = append(stmts, eventsViewDDL())
 	if _, err := db.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
 	}
@@ -203,8 +205,16 @@ func (db *DB) loadOne(ctx context.Context, path string, opts LoadOptions) (LoadR
 		}
 	}
 	tables := opts.Tables
-	if tables != nil && !contains(tables, "captures") {
+	if tables == nil {
+		tables = loadTables()
+	}
+	if !contains(tables, "captures") {
 		tables = append(append([]string{}, tables...), "captures")
+	}
+	if contains(tables, "events") && opts.members == nil {
+		// events is a view over the compact layout
+		tables = append(tables, columnar.RowsTable, columnar.ThreadStatesTable, columnar.FDStatesTable)
+		tables = remove(tables, "events")
 	}
 	if _, err := db.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return res, err
@@ -216,11 +226,15 @@ func (db *DB) loadOne(ctx context.Context, path string, opts LoadOptions) (LoadR
 			db.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	for i := range columnar.Tables {
-		t := columnar.Tables[i].Name
+	for _, t := range db.stored {
 		if _, err := db.conn.ExecContext(ctx, `DELETE FROM `+db.Table(t)+` WHERE capture = ?`, name); err != nil {
 			return res, fmt.Errorf("replace capture %s: %w", name, err)
 		}
+	}
+	var firstID int64
+	if err := db.conn.QueryRowContext(ctx, `SELECT coalesce(greatest((SELECT max(id) FROM `+db.Table(columnar.ThreadStatesTable)+
+		`), (SELECT max(id) FROM `+db.Table(columnar.FDStatesTable)+`)), 0) + 1`).Scan(&firstID); err != nil {
+		return res, fmt.Errorf("state ids: %w", err)
 	}
 	ins, err := newInserter(ctx, db.conn, db.Table)
 	if err != nil {
@@ -230,7 +244,7 @@ func (db *DB) loadOne(ctx context.Context, path string, opts LoadOptions) (LoadR
 	async := columnar.NewAsyncSink(columnar.SinkFunc(func(table string, rec arrow.RecordBatch) error {
 		return ins.insert(ctx, table, rec)
 	}), 1)
-	ropts := columnar.ReadOptions{Capture: name, Tables: tables, Members: opts.members}
+	ropts := columnar.ReadOptions{Capture: name, Tables: tables, Members: opts.members, FirstStateID: firstID}
 	if opts.Progress != nil {
 		ropts.Progress = func(read int64) { opts.Progress(path, read, size) }
 	}
@@ -247,6 +261,16 @@ func (db *DB) loadOne(ctx context.Context, path string, opts LoadOptions) (LoadR
 	committed = true
 	res.Stats = st
 	return res, nil
+}
+
+func remove(xs []string, s string) []string {
+	var out []string
+	for _, x := range xs {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func contains(xs []string, s string) bool {
@@ -347,9 +371,10 @@ func matchProjected(ctx context.Context, captureFile, where string, members []st
 		if err != nil {
 			return nil, err
 		}
-		if _, err := db.Exec(ctx, `DROP TABLE events; `+ddl); err != nil {
+		if _, err := db.Exec(ctx, `DROP VIEW events; `+ddl); err != nil {
 			return nil, err
 		}
+		db.stored = append(db.stored, "events")
 		opts.members = members
 	}
 	if _, err := db.Load(ctx, []string{captureFile}, opts); err != nil {
