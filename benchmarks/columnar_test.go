@@ -2,6 +2,8 @@ package benchmarks
 
 import (
 	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
 	"os"
 	"path/filepath"
 	"testing"
@@ -87,4 +89,29 @@ func BenchmarkQuery(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkArrowCompact: building Arrow record batches of the compact layout (event_rows,
+// thread_states, fd_states), what a database stores.
+func BenchmarkArrowCompact(b *testing.B) {
+	run(b, func(src *ingest.Source) int {
+		cb := columnar.NewCompactBuilder("bench", 65536, 1)
+		n := 0
+		for {
+			ev, err := src.Next()
+			if err != nil {
+				break
+			}
+			if ev.Initial {
+				continue
+			}
+			cb.Append(ev)
+			n++
+			if n&1023 == 0 {
+				cb.Flush(false, func(string, arrow.RecordBatch) error { return nil })
+			}
+		}
+		cb.Flush(true, func(string, arrow.RecordBatch) error { return nil })
+		return n
+	})
 }

@@ -63,15 +63,32 @@ func PartOf(c *Column) Part {
 	return PartThread
 }
 
-// CompactColumns splits the events members by part, each in table order.
+// NowSuffix names the structs of event_rows that hold the per-event members of proc, thread
+// and fd (proc_now.duration): apart from the states' proc, thread and fd, so that a query over
+// the joined tables names each member without ambiguity.
+const NowSuffix = "_now"
+
+// CompactColumns splits the events members by part, each in table order. The per-event
+// members of proc, thread and fd move to the structs proc_now, thread_now and fd_now.
 var CompactColumns = sync.OnceValue(func() [3][]Column {
 	var out [3][]Column
 	for _, c := range EventColumns() {
 		p := PartOf(&c)
+		if p == PartEvent && c.Struct != "evt" && c.Struct != "syscall" {
+			c.Struct += NowSuffix
+		}
 		out[p] = append(out[p], c)
 	}
 	return out
 })
+
+// StoredStruct is the struct of the compact layout that stores a member of the events table.
+func StoredStruct(c *Column) string {
+	if PartOf(c) == PartEvent && c.Struct != "evt" && c.Struct != "syscall" {
+		return c.Struct + NowSuffix
+	}
+	return c.Struct
+}
 
 // CompactSchema is the Arrow schema of a table of the compact layout.
 func CompactSchema(table string) *arrow.Schema {
@@ -246,4 +263,17 @@ func (b *CompactBuilder) each(f func(table string, eb *EventBuilder) error) erro
 		}
 	}
 	return nil
+}
+
+// Flush cuts the tables whose pending rows make a batch (all: every table with rows) and
+// hands each batch to write, which must not keep it past its return without retaining it.
+func (b *CompactBuilder) Flush(all bool, write func(table string, rec arrow.RecordBatch) error) error {
+	return b.each(func(table string, eb *EventBuilder) error {
+		if eb.Len() == 0 || !all && !eb.Full() {
+			return nil
+		}
+		rec := eb.NewRecord()
+		defer rec.Release()
+		return write(table, rec)
+	})
 }

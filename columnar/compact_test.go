@@ -103,7 +103,7 @@ func TestCompactLayoutEqualsWide(t *testing.T) {
 				var rowOf func(i int) int
 				switch PartOf(&c) {
 				case PartEvent:
-					ca, rowOf = member(t, rows, c.Struct, c.Member), func(i int) int { return i }
+					ca, rowOf = member(t, rows, StoredStruct(&c), c.Member), func(i int) int { return i }
 				case PartThread:
 					ca, rowOf = member(t, threads, c.Struct, c.Member), func(i int) int { return tIdx[tids.Value(i)] }
 				case PartFD:

@@ -73,10 +73,7 @@ func newBuilder(cols []Column, ids []string, capture string, batchRows int, memo
 	}
 	b.strs = append(b.strs, b.capture)
 	k := 0
-	for _, s := range Structs {
-		if k >= len(cols) || cols[k].Struct != s {
-			continue // no member of this struct
-		}
+	for _, s := range structOrder(cols) {
 		var ms []column
 		for ; k < len(cols) && cols[k].Struct == s; k++ {
 			col := newColumn(cols[k].Type)

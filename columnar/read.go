@@ -185,12 +185,7 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 	}
 	// flushCompact cuts the compact tables that are full (all: every one with rows).
 	flushCompact := func(all bool) error {
-		return cb.each(func(table string, b *EventBuilder) error {
-			if b.Len() == 0 || !all && !b.Full() {
-				return nil
-			}
-			rec := b.NewRecord()
-			defer rec.Release()
+		return cb.Flush(all, func(table string, rec arrow.RecordBatch) error {
 			if !r.want[table] {
 				return nil
 			}

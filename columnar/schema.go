@@ -279,12 +279,21 @@ func schemaOf(cols []Column) *arrow.Schema {
 		fieldsOf[c.Struct] = append(fieldsOf[c.Struct], arrow.Field{Name: c.Member, Type: c.Type.Arrow(), Nullable: true})
 	}
 	fs := []arrow.Field{{Name: "capture", Type: arrow.BinaryTypes.String}}
-	for _, s := range Structs {
-		if len(fieldsOf[s]) > 0 {
-			fs = append(fs, arrow.Field{Name: s, Type: arrow.StructOf(fieldsOf[s]...)})
-		}
+	for _, s := range structOrder(cols) {
+		fs = append(fs, arrow.Field{Name: s, Type: arrow.StructOf(fieldsOf[s]...)})
 	}
 	return arrow.NewSchema(fs, nil)
+}
+
+// structOrder lists the structs of cols (whose members come grouped by struct) in order.
+func structOrder(cols []Column) []string {
+	var out []string
+	for i, c := range cols {
+		if i == 0 || c.Struct != cols[i-1].Struct {
+			out = append(out, c.Struct)
+		}
+	}
+	return out
 }
 
 // SelectColumns picks members of the events table: each name is a member ("evt.type",

@@ -86,7 +86,7 @@ func createTableAs(name string, s *arrow.Schema) (string, error) {
 func schemaVersion() (string, error) {
 	h := sha256.New()
 	for _, t := range storedTables() {
-		ddl, err := storedDDL(t)
+		ddl, err := createTable(t)
 		if err != nil {
 			return "", err
 		}

@@ -120,7 +120,7 @@ func (db *DB) ensureSchema(ctx context.Context) error {
 	}
 	stmts := []string{`CREATE TABLE scapql_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`}
 	for _, t := range storedTables() {
-		ddl, err := storedDDL(t)
+		ddl, err := createTable(t)
 		if err != nil {
 			return err
 		}
@@ -302,19 +302,25 @@ func (db *DB) Captures(ctx context.Context) ([]string, error) {
 
 // SetFilter restricts what the name events means on this DB's connection to the events
 // matching where (a SQL boolean expression over the events columns), through a temporary
-// view that shadows the table; "" removes the restriction. The table stays reachable by its
-// qualified name (Table("events"), e.g. memory.main.events).
+// view that shadows the view events; "" removes the restriction. The whole events stay
+// reachable by their qualified name (Table("events"), e.g. memory.main.events).
 func (db *DB) SetFilter(ctx context.Context, where string) error {
 	if strings.TrimSpace(where) == "" {
 		_, err := db.conn.ExecContext(ctx, `DROP VIEW IF EXISTS temp.events`)
 		return err
 	}
-	_, err := db.conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM `+db.Table("events")+` WHERE (`+where+`)`)
-	if err != nil {
+	q := `SELECT * FROM ` + db.Table("events") + ` WHERE (` + where + `)`
+	if !db.projected() {
+		q = filteredEvents(db.Table, where)
+	}
+	if _, err := db.conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW events AS `+q); err != nil {
 		return fmt.Errorf("filter: %w", err)
 	}
 	return nil
 }
+
+// projected reports a database whose events are a table of some members (openProjected).
+func (db *DB) projected() bool { return contains(db.stored, "events") }
 
 // MatchingEventNums returns, in order, the evt.num of the events of a capture file that
 // match where ("" matches all), hidden events included. The capture is loaded if the database
@@ -327,7 +333,11 @@ func (db *DB) MatchingEventNums(ctx context.Context, captureFile, where string) 
 	if strings.TrimSpace(where) == "" {
 		where = "true"
 	}
-	rows, err := db.conn.QueryContext(ctx, `SELECT evt.num FROM `+db.Table("events")+` WHERE capture = ? AND (`+where+`) ORDER BY evt.num`, res[0].Capture)
+	q := `SELECT evt.num FROM ` + db.Table("events") + ` WHERE capture = ? AND (` + where + `) ORDER BY evt.num`
+	if !db.projected() {
+		q = `SELECT r.evt.num ` + storedFrom(db.Table) + ` WHERE r.capture = ? AND (` + storedWhere(where) + `) ORDER BY r.evt.num`
+	}
+	rows, err := db.conn.QueryContext(ctx, q, res[0].Capture)
 	if err != nil {
 		return nil, fmt.Errorf("filter: %w", err)
 	}

@@ -1,19 +1,23 @@
 package engine
 
 import (
-	"fmt"
+	"regexp"
 	"strings"
-
-	"github.com/apache/arrow-go/v18/arrow"
+	"sync"
 
 	"github.com/scapql/scapql/columnar"
 )
 
-// A database stores the events table in the compact layout (columnar.CompactTables, flat:
-// one column per struct member, named "struct.member") and shows it as the view events,
-// their join, with the struct columns of docs/schema.md. Thread and fd states are stored once
-// each instead of on every event, which makes loading several times faster and the database
-// smaller; DuckDB reads only the members a query names through the view's struct_pack.
+// A database stores the events table in the compact layout (columnar.CompactTables): thread
+// and fd states are stored once each instead of on every event, which makes loading several
+// times faster and the database smaller. The view events joins them back into the struct
+// columns of docs/schema.md, in event order.
+//
+// Filters do not go through that view: DuckDB cannot see through the struct_pack that merges
+// a state's members with the per-event ones, so a condition on proc.name would gather every
+// proc member of every event before testing it. A filter reads the stored tables instead,
+// where proc.name is the thread state's own column (the condition is then pushed into the
+// scan of the few thousand states) and the per-event members are spelled proc_now.duration.
 
 // storedTables are the tables a database holds: the side tables and the compact layout.
 func storedTables() []*columnar.Table {
@@ -38,96 +42,113 @@ func loadTables() []string {
 	return out
 }
 
-// flatColumn is one stored column: its name and DuckDB type, and how to read it from a batch.
-type flatColumn struct {
-	name, sqlType, read string
-}
+// partAlias is the alias of each part's table in the joins below.
+var partAlias = map[columnar.Part]string{columnar.PartEvent: "r", columnar.PartThread: "t", columnar.PartFD: "f"}
 
-// flatColumns lists a schema's columns with struct members flattened.
-func flatColumns(s *arrow.Schema) ([]flatColumn, error) {
-	var out []flatColumn
-	for _, f := range s.Fields() {
-		st, ok := f.Type.(*arrow.StructType)
-		if !ok {
-			t, err := sqlType(f.Type)
-			if err != nil {
-				return nil, fmt.Errorf("column %s: %w", f.Name, err)
+// eventsSelect is the select list of the events columns over the joined stored tables:
+// structs stored whole pass through; the mixed ones are packed member by member.
+func eventsSelect() string {
+	cols := columnar.EventColumns()
+	var b strings.Builder
+	b.WriteString("r.capture")
+	for _, s := range columnar.Structs {
+		var ms []*columnar.Column
+		parts := map[columnar.Part]bool{}
+		for i := range cols {
+			if cols[i].Struct == s {
+				ms = append(ms, &cols[i])
+				parts[columnar.PartOf(&cols[i])] = true
 			}
-			out = append(out, flatColumn{f.Name, t, quote(f.Name)})
+		}
+		if len(ms) == 0 {
 			continue
 		}
-		for _, m := range st.Fields() {
-			t, err := sqlType(m.Type)
-			if err != nil {
-				return nil, fmt.Errorf("column %s.%s: %w", f.Name, m.Name, err)
-			}
-			out = append(out, flatColumn{f.Name + "." + m.Name, t, quote(f.Name) + "." + quote(m.Name)})
+		b.WriteString(", ")
+		if len(parts) == 1 {
+			b.WriteString(partAlias[columnar.PartOf(ms[0])] + "." + quote(s))
+			continue
 		}
-	}
-	return out, nil
-}
-
-// storedDDL is the CREATE TABLE statement of a stored table.
-func storedDDL(t *columnar.Table) (string, error) {
-	if !columnar.IsCompact(t.Name) {
-		return createTable(t)
-	}
-	cols, err := flatColumns(t.Schema())
-	if err != nil {
-		return "", fmt.Errorf("table %s: %w", t.Name, err)
-	}
-	defs := make([]string, len(cols))
-	for i, c := range cols {
-		defs[i] = quote(c.name) + " " + c.sqlType
-	}
-	return "CREATE TABLE " + quote(t.Name) + " (" + strings.Join(defs, ", ") + ")", nil
-}
-
-// selectList reads a batch of the table in the stored column order.
-func selectList(table string) string {
-	if !columnar.IsCompact(table) {
-		return "*"
-	}
-	t, _ := columnar.LookupTable(table)
-	cols, err := flatColumns(t.Schema())
-	if err != nil {
-		return "*" // storedDDL reported it when the table was made
-	}
-	reads := make([]string, len(cols))
-	for i, c := range cols {
-		reads[i] = c.read
-	}
-	return strings.Join(reads, ", ")
-}
-
-// eventsViewDDL defines the events view over the compact layout, in event order.
-func eventsViewDDL() string {
-	alias := map[columnar.Part]string{columnar.PartEvent: "r", columnar.PartThread: "t", columnar.PartFD: "f"}
-	var b strings.Builder
-	b.WriteString("CREATE VIEW events AS SELECT r.capture")
-	cols := columnar.EventColumns()
-	for _, s := range columnar.Structs {
-		first := true
-		for i := range cols {
-			c := &cols[i]
-			if c.Struct != s {
-				continue
-			}
-			if first {
-				b.WriteString(",\n  struct_pack(")
-				first = false
-			} else {
+		b.WriteString("struct_pack(")
+		for i, c := range ms {
+			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(quote(c.Member) + " := " + alias[columnar.PartOf(c)] + "." + quote(c.Struct+"."+c.Member))
+			b.WriteString(quote(c.Member) + " := " + partAlias[columnar.PartOf(c)] + "." +
+				quote(columnar.StoredStruct(c)) + "." + quote(c.Member))
 		}
-		if !first {
-			b.WriteString(") AS " + quote(s))
+		b.WriteString(") AS " + quote(s))
+	}
+	return b.String()
+}
+
+// storedFrom joins the stored tables of the compact layout (each qualified by table).
+func storedFrom(table func(string) string) string {
+	return "FROM " + table(columnar.RowsTable) + " r" +
+		" LEFT JOIN " + table(columnar.ThreadStatesTable) + " t ON t.id = r." + quote(columnar.ThreadStateID) +
+		" LEFT JOIN " + table(columnar.FDStatesTable) + " f ON f.id = r." + quote(columnar.FDStateID)
+}
+
+const eventOrder = " ORDER BY r.capture, r.evt.num"
+
+// eventsViewDDL defines the events view over the compact layout.
+func eventsViewDDL() string {
+	return "CREATE VIEW events AS SELECT " + eventsSelect() + " " + storedFrom(quote) + eventOrder
+}
+
+// perEventRef finds the members that event_rows stores in the _now structs.
+var perEventRef = sync.OnceValue(func() *regexp.Regexp {
+	var alts []string
+	for _, c := range columnar.CompactColumns()[columnar.PartEvent] {
+		if strings.HasSuffix(c.Struct, columnar.NowSuffix) {
+			alts = append(alts, regexp.QuoteMeta(strings.TrimSuffix(c.Struct, columnar.NowSuffix)+"."+c.Member))
 		}
 	}
-	b.WriteString("\nFROM " + quote(columnar.RowsTable) + " r" +
-		"\nLEFT JOIN " + quote(columnar.ThreadStatesTable) + " t ON t.id = r." + quote(columnar.ThreadStateID) +
-		"\nLEFT JOIN " + quote(columnar.FDStatesTable) + " f ON f.id = r." + quote(columnar.FDStateID) +
-		"\nORDER BY r.capture, r.\"evt.num\"")
+	return regexp.MustCompile(`\b(?:` + strings.Join(alts, "|") + `)\b`)
+})
+
+// storedWhere rewrites a condition over the events columns (as package translate writes
+// them: struct.member, literals in single quotes, identifiers in double quotes) into one
+// over the stored tables: the per-event members of proc, thread and fd become their _now
+// struct's. Text inside quotes is left alone.
+func storedWhere(where string) string {
+	var b strings.Builder
+	re := perEventRef()
+	for len(where) > 0 {
+		i := strings.IndexAny(where, `'"`)
+		if i < 0 {
+			i = len(where)
+		}
+		b.WriteString(re.ReplaceAllStringFunc(where[:i], func(m string) string {
+			s, mem, _ := strings.Cut(m, ".")
+			return s + columnar.NowSuffix + "." + mem
+		}))
+		where = where[i:]
+		if where == "" {
+			break
+		}
+		q := where[0]
+		j := 1
+		for j < len(where) {
+			if where[j] == q {
+				if j+1 < len(where) && where[j+1] == q { // doubled quote inside
+					j += 2
+					continue
+				}
+				break
+			}
+			j++
+		}
+		if j < len(where) {
+			j++
+		}
+		b.WriteString(where[:j])
+		where = where[j:]
+	}
 	return b.String()
+}
+
+// filteredEvents is a query for the events columns of the events matching where (a condition
+// over the events columns), in event order.
+func filteredEvents(table func(string) string, where string) string {
+	return "SELECT " + eventsSelect() + " " + storedFrom(table) + " WHERE (" + storedWhere(where) + ")" + eventOrder
 }
