@@ -53,6 +53,13 @@ type TableLister interface {
 	Tables() ([]string, error)
 }
 
+// EventFilterer is implemented by a Backend that has a faster way than the events table's
+// WHERE to select the events matching a condition: FilteredEvents returns a query with the
+// events table's columns and just those rows.
+type EventFilterer interface {
+	FilteredEvents(where string) string
+}
+
 // HistoryEnv names the environment variable that overrides the default history file.
 const HistoryEnv = "SCAPQL_HISTORY"
 
@@ -413,7 +420,15 @@ func (s *Shell) filterQuery(filter string) (query, where string, err error) {
 		return "", "", err
 	}
 	where = visibleEvents + " AND " + r.SQL
-	return "SELECT " + s.selectList() + " FROM events WHERE " + where + " ORDER BY capture, evt.num", where, nil
+	return "SELECT " + s.selectList() + " FROM " + s.eventsWhere(where) + " ORDER BY capture, evt.num", where, nil
+}
+
+// eventsWhere is a FROM item holding the events that match where.
+func (s *Shell) eventsWhere(where string) string {
+	if f, ok := s.b.(EventFilterer); ok {
+		return "(" + f.FilteredEvents(where) + ") AS events"
+	}
+	return "events WHERE " + where
 }
 
 // visibleEvents leaves out, from a filter's result, the events sysdig does not show either
@@ -437,7 +452,7 @@ func (s *Shell) runFilter(ctx context.Context, filter string) error {
 	s.last = q
 	if s.limit > 0 {
 		// Only the rows shown are sorted and fetched; the total is counted apart.
-		return s.query(ctx, fmt.Sprintf("%s LIMIT %d", q, s.limit+1), "SELECT count(*) FROM events WHERE "+where)
+		return s.query(ctx, fmt.Sprintf("%s LIMIT %d", q, s.limit+1), "SELECT count(*) FROM "+s.eventsWhere(where))
 	}
 	return s.query(ctx, q, "")
 }

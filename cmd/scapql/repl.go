@@ -177,3 +177,6 @@ func (b *engineBackend) Tables() ([]string, error) {
 
 // Close closes the database.
 func (b *engineBackend) Close() error { return b.db.Close() }
+
+// FilteredEvents reads the matching events from the stored tables (see repl.EventFilterer).
+func (b *engineBackend) FilteredEvents(where string) string { return b.db.FilteredEvents(where) }

@@ -468,3 +468,20 @@ func TestSchemaDocExamples(t *testing.T) {
 		t.Errorf("only %d examples ran", n)
 	}
 }
+
+// TestStoredWhere checks the rewriting of filter conditions onto the stored tables: per-event
+// members move to their _now struct, text in quotes stays as it is.
+func TestStoredWhere(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"proc.duration > 5", "proc_now.duration > 5"},
+		{"proc.name = 'proc.duration'", "proc.name = 'proc.duration'"},
+		{`fd.num = 3 AND fd.name = 'it''s fd.num' AND thread.tid = 1`, `fd_now.num = 3 AND fd.name = 'it''s fd.num' AND thread_now.tid = 1`},
+		{`"group".gid = 0 OR thread.vmsize>1`, `"group".gid = 0 OR thread_now.vmsize>1`},
+		{"fd.name_changed AND fd.num_x", "fd_now.name_changed AND fd.num_x"},
+		{"proc.vmswap = 'unterminated", "proc_now.vmswap = 'unterminated"},
+	} {
+		if got := storedWhere(c.in); got != c.want {
+			t.Errorf("storedWhere(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
