@@ -143,7 +143,7 @@ type fdSnap struct {
 func NewCompactBuilder(capture string, batchRows int, firstID int64) *CompactBuilder {
 	cols := CompactColumns()
 	b := &CompactBuilder{threadSnaps: map[*state.Thread]*threadSnap{}, fdSnaps: map[*state.FD]*fdSnap{},
-		ownSnaps: map[ownKey]int64{},
+		ownSnaps:  map[ownKey]int64{},
 		nilThread: -1, next: firstID}
 	b.rows = newBuilder(cols[PartEvent], []string{ThreadStateID, FDStateID}, capture, batchRows, nil)
 	b.ctx = &b.rows.ctx

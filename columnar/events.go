@@ -254,7 +254,23 @@ func (c *rowCtx) paramTexts() []paramText {
 func (c *rowCtx) args() []byte {
 	if !c.argsDone {
 		c.argsDone = true
-		c.argsText = fields.AppendArgs(c.argsText[:0], c.ev, fields.RenderOptions{MaxBufLen: fields.DefaultBufLen})
+		// name=value(resolved) for each parameter, from the texts evt.arg renders anyway;
+		// generic events show none.
+		b := c.argsText[:0]
+		if c.ev.Raw.Type > 1 {
+			for _, p := range c.paramTexts() {
+				b = append(b, p.name...)
+				b = append(b, '=')
+				b = append(b, p.val...)
+				if p.res != "" {
+					b = append(b, '(')
+					b = append(b, p.res...)
+					b = append(b, ')')
+				}
+				b = append(b, ' ')
+			}
+		}
+		c.argsText = b
 	}
 	return c.argsText
 }

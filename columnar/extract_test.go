@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,6 +70,7 @@ func mapTexts(m *array.Map, i int) (keys, vals []string) {
 // list and map members to the indexed fields they stand for.
 func TestMembersMatchExtraction(t *testing.T) {
 	caps, _ := filepath.Glob(filepath.Join(capturesDir, "*.scap"))
+	caps = append(caps, strings.Fields(os.Getenv("SCAPQL_COMPACT_CAPTURES"))...)
 	cols := EventColumns()
 	type ref struct {
 		col *Column

@@ -85,7 +85,7 @@ func threadKey(k []word, eng *state.Engine, t *state.Thread) ([]word, bool) {
 	k = append(k, word{p: unsafe.Pointer(eng.Users[t.UID])}, word{p: unsafe.Pointer(eng.Users[t.LoginUID])},
 		word{p: unsafe.Pointer(eng.Groups[t.GID])}, word{p: unsafe.Pointer(eng.Containers[t.ContainerID])})
 	// The parent chain as the thread's own fields walk it (pname, loginshellid) ...
-	cur := t
+	cur, allMain := t, true
 	for i := 0; ; i++ {
 		if i == maxHops {
 			return k, false
@@ -95,11 +95,13 @@ func threadKey(k []word, eng *state.Engine, t *state.Thread) ([]word, bool) {
 		if p == nil || p == cur {
 			break
 		}
+		allMain = allMain && p.IsMain()
 		cur = p
 	}
-	// ... and as the process's fields walk it, main thread to main thread (aname, apid, sname).
-	if m == nil {
-		return k, true
+	// ... and as the process's fields walk it, main thread to main thread (aname, apid,
+	// sname): the same chain when the thread and its ancestors are all main threads.
+	if m == nil || m == t && allMain {
+		return append(k, word{}), true
 	}
 	cur = m
 	for i := 0; ; i++ {

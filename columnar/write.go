@@ -96,8 +96,7 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ParquetOptions) (T
 
 // uniqueColumns are the Parquet column paths of the events table whose values rarely repeat.
 var uniqueColumns = []string{"evt.num", "evt.time", "evt.rawtime", "evt.reltime", "evt.datetime",
-	"evt.args", "evt.buffer", "evt.arg.key_value.value", "evt.arglist.list.element",
-	"evt.rawarg.key_value.value"}
+	"evt.args", "evt.buffer"}
 
 type ipcWriter struct{ w *ipc.FileWriter }
 

@@ -24,6 +24,7 @@ type convertFlags struct {
 	table     string
 	partition []string
 	columns   []string
+	layout    string
 	force     bool
 }
 
@@ -47,6 +48,10 @@ table (evt.type, proc.name, or whole structs such as fd; evt.num is always kept)
 the conversion much faster. --partition-by writes a hive-partitioned
 Parquet directory (evt_type=open/...): a struct member evt.type becomes the partition key
 evt_type. Several captures go into the same tables, told apart by their capture column.
+--layout compact (Parquet or Arrow) writes the events table as a database stores it: OUT is a
+directory with event_rows, thread_states and fd_states (each thread and fd state once, not
+on every event: several times smaller and faster to write) and views.sql, which defines the
+events view over those files for DuckDB (run it from inside OUT: duckdb -init views.sql).
 Output is written under a temporary name and renamed when complete: an interrupted convert
 leaves nothing under OUT.`,
 		Args: cobra.MinimumNArgs(1),
@@ -59,6 +64,7 @@ leaves nothing under OUT.`,
 	f.StringVar(&cf.table, "table", "", "table(s) to write: events, all, or names separated by commas")
 	f.StringSliceVar(&cf.partition, "partition-by", nil, "columns to partition Parquet output by (hive layout)")
 	f.StringSliceVar(&cf.columns, "columns", nil, "events members or structs to keep (default: all)")
+	f.StringVar(&cf.layout, "layout", "wide", "events layout of Parquet and Arrow output: wide (one self-contained table) or compact (see above)")
 	f.BoolVar(&cf.force, "force", false, "replace an existing output directory")
 	_ = cmd.MarkFlagRequired("output")
 	rootCmd.AddCommand(cmd)
@@ -82,6 +88,21 @@ func runConvert(ctx context.Context, stderr io.Writer, cf convertFlags, args []s
 	if err != nil {
 		return err
 	}
+	compact := false
+	switch cf.layout {
+	case "wide", "":
+	case "compact":
+		if format != columnar.Parquet && format != columnar.ArrowIPC {
+			return errors.New("--layout compact needs Parquet or Arrow output (a .duckdb database is always compact)")
+		}
+		if len(cf.partition) > 0 || len(cf.columns) > 0 {
+			return errors.New("--layout compact writes whole tables: no --partition-by or --columns")
+		}
+		compact = true
+		tables = compactTables(tables)
+	default:
+		return fmt.Errorf("unknown layout %q (wide or compact)", cf.layout)
+	}
 	if len(cf.partition) > 0 {
 		if format != columnar.Parquet || len(tables) != 1 {
 			return errors.New("--partition-by needs Parquet output of a single table")
@@ -100,7 +121,7 @@ func runConvert(ctx context.Context, stderr io.Writer, cf convertFlags, args []s
 	if os.Getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(convertMemoryLimit))
 	}
-	dir := len(tables) > 1 && format != columnar.DuckDB || len(cf.partition) > 0
+	dir := len(tables) > 1 && format != columnar.DuckDB || len(cf.partition) > 0 || compact
 	if info, err := os.Stat(cf.out); err == nil && (info.IsDir() || dir) && !cf.force {
 		return fmt.Errorf("%s exists; use --force to replace it", cf.out)
 	}
@@ -122,6 +143,9 @@ func runConvert(ctx context.Context, stderr io.Writer, cf convertFlags, args []s
 			err = convertPartitioned(ctx, paths, tables[0], members, cf.partition, tmp, progress)
 		case format == columnar.Parquet || format == columnar.ArrowIPC:
 			err = convertArrow(ctx, paths, tables, members, format, dir, tmp, progress)
+			if err == nil && compact {
+				err = os.WriteFile(filepath.Join(tmp, "views.sql"), []byte(engine.CompactViews(tables, format.Ext())), 0o644)
+			}
 		default:
 			err = convertText(ctx, paths, tables, members, format, dir, tmp, progress)
 		}
@@ -170,12 +194,28 @@ func convertTables(spec string, format columnar.Format) ([]string, error) {
 	return out, nil
 }
 
+// compactTables replaces events among tables by the compact layout's tables.
+func compactTables(tables []string) []string {
+	var out []string
+	for _, t := range tables {
+		if t != "events" {
+			out = append(out, t)
+			continue
+		}
+		for _, c := range columnar.CompactTables {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
 // readAll reads every capture into sink, writing on another goroutine.
 func readAll(ctx context.Context, paths, tables, members []string, sink columnar.Sink, progress func(string, int64, int64)) error {
 	async := columnar.NewAsyncSink(sink, 1)
 	var err error
+	nextID := int64(1) // state ids of the compact layout go on from capture to capture
 	for _, p := range paths {
-		opts := columnar.ReadOptions{Tables: tables, Members: members}
+		opts := columnar.ReadOptions{Tables: tables, Members: members, FirstStateID: nextID}
 		if progress != nil {
 			var size int64
 			if info, err := os.Stat(p); err == nil && p != "-" {
@@ -183,8 +223,12 @@ func readAll(ctx context.Context, paths, tables, members []string, sink columnar
 			}
 			opts.Progress = func(read int64) { progress(p, read, size) }
 		}
-		if _, err = columnar.ReadCapture(ctx, p, async, opts); err != nil {
+		var st *columnar.CaptureStats
+		if st, err = columnar.ReadCapture(ctx, p, async, opts); err != nil {
 			break
+		}
+		if st.NextStateID > nextID {
+			nextID = st.NextStateID
 		}
 	}
 	if cerr := async.Close(); err == nil {

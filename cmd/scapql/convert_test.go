@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -398,4 +399,65 @@ func TestConvertInterrupted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCompactLayoutFiles converts captures with --layout compact and holds the events view
+// that views.sql defines over the files, in a plain DuckDB, to the events a database shows.
+func TestCompactLayoutFiles(t *testing.T) {
+	ctx := context.Background()
+	out := filepath.Join(t.TempDir(), "tables.parquet")
+	if err := runConvert(ctx, io.Discard, convertFlags{out: out, layout: "compact"}, convertCaptures); err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(filepath.Join(out, "views.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	conn, err := plain.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET file_search_path = `+sqlString(out)); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range strings.Split(string(script), ";\n") {
+		if strings.TrimSpace(stmt) == "" || strings.HasPrefix(strings.TrimSpace(stmt), "--") && !strings.Contains(stmt, "CREATE") {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("views.sql: %v", err)
+		}
+	}
+	// The reference: the same captures loaded into a database, its events exported.
+	db, err := engine.Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Load(ctx, convertCaptures, engine.LoadOptions{Tables: []string{"events"}}); err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join(t.TempDir(), "ref.parquet")
+	if _, err := db.Exec(ctx, `COPY (SELECT * EXCLUDE (proc), proc.* EXCLUDE (id, parent_id) FROM events) TO `+sqlString(ref)); err != nil {
+		t.Fatal(err)
+	}
+	sel := `SELECT * EXCLUDE (proc), proc.* EXCLUDE (id, parent_id) FROM events`
+	var n, diff1, diff2 int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+sel+` EXCEPT ALL SELECT * FROM read_parquet(`+sqlString(ref)+`))`).Scan(&diff1)
+	conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT * FROM read_parquet(`+sqlString(ref)+`) EXCEPT ALL `+sel+`)`).Scan(&diff2)
+	var want int64
+	db.Conn().QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&want)
+	if n != want || diff1 != 0 || diff2 != 0 || n == 0 {
+		t.Errorf("events over the files: %d rows (want %d), %d and %d rows differ", n, want, diff1, diff2)
+	}
+	t.Logf("%d events agree", n)
 }

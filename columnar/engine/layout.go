@@ -152,3 +152,20 @@ func storedWhere(where string) string {
 func filteredEvents(table func(string) string, where string) string {
 	return "SELECT " + eventsSelect() + " " + storedFrom(table) + " WHERE (" + storedWhere(where) + ")" + eventOrder
 }
+
+// CompactViews is a DuckDB script for a directory of compact-layout files (tables, each
+// TABLE+ext): a view per table over its file, and the events view over them.
+func CompactViews(tables []string, ext string) string {
+	var b strings.Builder
+	b.WriteString("-- The tables of a scapql capture conversion (--layout compact), as DuckDB views.\n")
+	b.WriteString("-- Run from this directory: duckdb -init views.sql (or .read views.sql).\n")
+	for _, t := range tables {
+		reader := "read_parquet"
+		if ext != ".parquet" {
+			reader = "read_arrow" // the arrow extension's reader of Arrow IPC files
+		}
+		b.WriteString("CREATE OR REPLACE VIEW " + quote(t) + " AS SELECT * FROM " + reader + "('" + strings.ReplaceAll(t+ext, "'", "''") + "');\n")
+	}
+	b.WriteString(strings.Replace(eventsViewDDL(), "CREATE VIEW", "CREATE OR REPLACE VIEW", 1) + ";\n")
+	return b.String()
+}
