@@ -12,7 +12,8 @@
 #   1. print:   scapql print -r F -p FMT FILTER   vs  sysdig -r F -p FMT FILTER
 #   2. json:    scapql print -r F -j              vs  sysdig -r F -j
 #   3. filters: ingest once (scapql convert F -o F.duckdb), then ten
-#               `scapql query --db F.duckdb --filter X` vs `sysdig -r F X`
+#               `scapql query --db F.duckdb --format csv --filter X` vs `sysdig -r F X`,
+#               then the ten asked in one `scapql repl --db F.duckdb` session
 #   4. convert: scapql convert F -o F.parquet: time, RSS, size, events/s
 #
 # Environment:
@@ -191,9 +192,10 @@ if step 3; then
 		SW=$WALL SL=$LINES
 		row "$i: $flt" sysdig "$WALL" "$RSS" "$LINES" ""
 		if [ "$QOK" = 1 ]; then
-			measure "q3_$i" "$SCAPQL" query --db "$DB" --filter "$flt"
+			measure "q3_$i" "$SCAPQL" query --db "$DB" --format csv --filter "$flt"
 			if [ "$RC" = 0 ]; then
 				QTOTAL=$(awk -v a="$QTOTAL" -v b="$WALL" 'BEGIN{print a+b}')
+				LINES=$((LINES - 1)) # the CSV header
 				agree=$([ "$LINES" = "$SL" ] && echo "lines agree" || echo "LINES DIFFER")
 				row "" scapql "$WALL" "$RSS" "$LINES" "speed $(ratio "$SW" "$WALL"); $agree"
 			else
@@ -205,6 +207,17 @@ if step 3; then
 	row "total (10 filters)" sysdig "$STOTAL" "" "" ""
 	if [ "$QOK" = 1 ]; then
 		row "total (ingest + 10 queries)" scapql "$QTOTAL" "" "" "speed $(ratio "$STOTAL" "$QTOTAL")"
+		# The same ten questions asked in one shell session over the database: the shell's
+		# timer gives each question's time (listing every matching event as CSV).
+		{
+			printf '.timer on\n.mode csv\n.limit 0\n'
+			for flt in "${FILTERS[@]}"; do printf '%s\n' "$flt"; done
+		} >"$TMP/ten.txt"
+		"$TIME" -f '%e %M' -o "$TMP/shell.time" "$SCAPQL" repl --db "$DB" <"$TMP/ten.txt" >"$TMP/shell.out" 2>&1
+		read -r WALL RSSKB < <(tail -n 1 "$TMP/shell.time")
+		grep -o '([0-9,]* rows\?, [0-9.]*m\?s)' "$TMP/shell.out" | tr -d '(),' | awk '{
+			t = $3; ms = (t ~ /ms$/) ? t + 0 : t * 1000; printf "   shell question %d: %s rows in %.0f ms\n", NR, $1, ms }'
+		row "ten questions in one shell session" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
 	fi
 fi
 
@@ -213,15 +226,25 @@ if step 4; then
 	header "4. convert to Parquet"
 	if [ "$HAVE_SCAPQL" = 1 ]; then
 		PQ=$OUT/$(basename "$F").parquet
+		insize=$(stat -c %s "$F")
 		rm -f "$PQ"
 		measure q4 "$SCAPQL" convert "$F" -o "$PQ"
 		if [ "$RC" = 0 ]; then
-			insize=$(stat -c %s "$F")
 			outsize=$(stat -c %s "$PQ" 2>/dev/null || echo 0)
 			mbs=$(awk -v b="$insize" -v s="$WALL" 'BEGIN{ if (s > 0) printf "%.0f", b/s/1e6; else print "-" }')
 			row "convert -o x.parquet" scapql "$WALL" "$RSS" "-" "$(rate "$NEV" "$WALL") events/s, $mbs MB/s in; parquet $(awk -v b="$outsize" 'BEGIN{printf "%.1f MB", b/1e6}') ($(ratio "$outsize" "$insize") of input)"
 		else
 			scapql_fail q4
+		fi
+		CQ=$OUT/$(basename "$F").compact.parquet
+		rm -rf "$CQ"
+		measure q4c "$SCAPQL" convert "$F" -o "$CQ" --layout compact
+		if [ "$RC" = 0 ]; then
+			outsize=$(du -sb "$CQ" | cut -f1)
+			mbs=$(awk -v b="$insize" -v s="$WALL" 'BEGIN{ if (s > 0) printf "%.0f", b/s/1e6; else print "-" }')
+			row "convert -o x.parquet --layout compact" scapql "$WALL" "$RSS" "-" "$(rate "$NEV" "$WALL") events/s, $mbs MB/s in; parquet $(awk -v b="$outsize" 'BEGIN{printf "%.1f MB", b/1e6}') ($(ratio "$outsize" "$insize") of input)"
+		else
+			scapql_fail q4c
 		fi
 	else
 		echo "   skipped: no scapql"

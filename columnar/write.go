@@ -83,6 +83,14 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ParquetOptions) (T
 	for _, p := range uniqueColumns {
 		props = append(props, parquet.WithDictionaryFor(p, false))
 	}
+	// Event numbers and times grow steadily: their deltas pack into a few bits. Time texts
+	// share long prefixes with the row before.
+	for _, p := range deltaColumns {
+		props = append(props, parquet.WithEncodingFor(p, parquet.Encodings.DeltaBinaryPacked))
+	}
+	for _, p := range prefixColumns {
+		props = append(props, parquet.WithEncodingFor(p, parquet.Encodings.DeltaByteArray))
+	}
 	if opts.Level != 0 {
 		props = append(props, parquet.WithCompressionLevel(opts.Level))
 	}
@@ -93,6 +101,13 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ParquetOptions) (T
 	}
 	return fw, nil
 }
+
+// deltaColumns and prefixColumns are the Parquet column paths of the events table (and of
+// event_rows, which has the same evt struct) encoded as deltas and as shared prefixes.
+var (
+	deltaColumns  = []string{"evt.num", "evt.time", "evt.rawtime", "evt.reltime"}
+	prefixColumns = []string{"evt.datetime"}
+)
 
 // uniqueColumns are the Parquet column paths of the events table whose values rarely repeat.
 var uniqueColumns = []string{"evt.num", "evt.time", "evt.rawtime", "evt.reltime", "evt.datetime",
