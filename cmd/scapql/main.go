@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,8 +32,17 @@ filters run side by side (see 'scapql repl --help').`,
 }
 
 func main() {
+	// SCAPQL_CPUPROFILE=FILE writes a CPU profile of the run (for benchmarks/README.md's
+	// profiling; go tool pprof reads it).
+	if path := os.Getenv("SCAPQL_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
 	rootCmd.SetArgs(protectFilterArgs(os.Args[1:]))
 	if err := rootCmd.Execute(); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "scapql:", err)
 		os.Exit(exitCode(err))
 	}
