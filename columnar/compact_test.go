@@ -2,7 +2,7 @@ package columnar
 
 import (
 	"bytes"
-	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +12,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/ingest/scap"
 	"github.com/scapql/scapql/ingest/scapwrite"
+	"github.com/scapql/scapql/ingest/state"
 )
 
 // valueText renders any cell, lists and maps included, for comparison.
@@ -59,76 +61,125 @@ func TestCompactLayoutEqualsWide(t *testing.T) {
 				t.Skip(err) // captures the reader rejects have their own tests
 			}
 			defer src.Close()
-			wide := NewEventBuilder("x", 1<<30)
-			cb := NewCompactBuilder("x", 1<<30, 1)
-			n := 0
-			for {
-				ev, err := src.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					break // damaged samples: compare what was read
-				}
-				if ev.Initial {
-					continue
-				}
-				wide.Append(ev)
-				cb.Append(ev)
-				n++
-			}
-			w := wide.NewRecord()
-			defer w.Release()
-			rows, threads, fds := cb.rows.NewRecord(), cb.threads.NewRecord(), cb.fds.NewRecord()
-			defer rows.Release()
-			defer threads.Release()
-			defer fds.Release()
-			index := func(rec arrow.RecordBatch) map[int64]int {
-				ids := rec.Column(1).(*array.Int64)
-				m := map[int64]int{}
-				for i := 0; i < ids.Len(); i++ {
-					if _, dup := m[ids.Value(i)]; dup {
-						t.Fatalf("state id %d twice", ids.Value(i))
-					}
-					m[ids.Value(i)] = i
-				}
-				return m
-			}
-			tIdx, fIdx := index(threads), index(fds)
-			tids, fids := rows.Column(1).(*array.Int64), rows.Column(2).(*array.Int64)
-			bad := 0
-			for _, c := range EventColumns() {
-				wa := member(t, w, c.Struct, c.Member)
-				var ca arrow.Array
-				var rowOf func(i int) int
-				switch PartOf(&c) {
-				case PartEvent:
-					ca, rowOf = member(t, rows, StoredStruct(&c), c.Member), func(i int) int { return i }
-				case PartThread:
-					ca, rowOf = member(t, threads, c.Struct, c.Member), func(i int) int { return tIdx[tids.Value(i)] }
-				case PartFD:
-					ca = member(t, fds, c.Struct, c.Member)
-					rowOf = func(i int) int {
-						if fids.IsNull(i) {
-							return -1
-						}
-						return fIdx[fids.Value(i)]
-					}
-				}
-				for i := 0; i < n; i++ {
-					want := valueText(wa, i)
-					got := "<NA>"
-					if r := rowOf(i); r >= 0 {
-						got = valueText(ca, r)
-					}
-					if got != want {
-						if bad++; bad <= 10 {
-							t.Errorf("row %d %s: compact %q, wide %q", i, c.Field, got, want)
-						}
-					}
-				}
-			}
-			t.Logf("%d events: %d thread states, %d fd states", n, threads.NumRows(), fds.NumRows())
+			n, threads, fds := compareCompact(t, src)
+			t.Logf("%d events: %d thread states, %d fd states", n, threads, fds)
 		})
 	}
+}
+
+// TestCompactLayoutOnDamagedCaptures holds the compact layout to the wide rows on the writer's
+// samples with random bytes flipped: whatever state the damage leaves, the ids must join
+// each event to what it saw.
+func TestCompactLayoutOnDamagedCaptures(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	var samples [][]byte
+	for _, s := range scapwrite.Samples() {
+		var buf bytes.Buffer
+		if _, err := scapwrite.WriteSample(s, &buf, scapwrite.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		samples = append(samples, buf.Bytes())
+	}
+	events := 0
+	for i := 0; i < 200; i++ {
+		data := append([]byte(nil), samples[i%len(samples)]...)
+		for k := 0; k < 1+rng.IntN(4); k++ {
+			data[rng.IntN(len(data))] ^= byte(1 + rng.IntN(255))
+		}
+		src, err := ingest.NewSource(bytes.NewReader(data), "flipped", ingest.Options{
+			Reader: scap.Options{MaxBlock: 1 << 20}, State: state.Options{MaxThreads: 1024, MaxFDsPerProcess: 1024}})
+		if err != nil {
+			continue
+		}
+		n, _, _ := compareCompact(t, src)
+		src.Close()
+		events += n
+		if t.Failed() {
+			t.Fatalf("capture %d differs", i)
+		}
+	}
+	t.Logf("%d events of 200 damaged captures agree", events)
+}
+
+// compareCompact reads src's events into both layouts and compares every member of every
+// row; it returns the events and the thread and fd states.
+func compareCompact(t *testing.T, src *ingest.Source) (n int, threadStates, fdStates int64) {
+	t.Helper()
+	wide := NewEventBuilder("x", 1<<30)
+	cb := NewCompactBuilder("x", 1<<30, 1)
+	for {
+		ev, err := src.Next()
+		if err != nil {
+			break // the end, or damage: compare what was read
+		}
+		if ev.Initial {
+			continue
+		}
+		wide.Append(ev)
+		cb.Append(ev)
+		n++
+	}
+	w := wide.NewRecord()
+	defer w.Release()
+	rows, threads, fds := cb.rows.NewRecord(), cb.threads.NewRecord(), cb.fds.NewRecord()
+	defer rows.Release()
+	defer threads.Release()
+	defer fds.Release()
+	index := func(rec arrow.RecordBatch) map[int64]int {
+		ids := rec.Column(1).(*array.Int64)
+		m := map[int64]int{}
+		for i := 0; i < ids.Len(); i++ {
+			if _, dup := m[ids.Value(i)]; dup {
+				t.Fatalf("state id %d twice", ids.Value(i))
+			}
+			m[ids.Value(i)] = i
+		}
+		return m
+	}
+	tIdx, fIdx := index(threads), index(fds)
+	tids, fids := rows.Column(1).(*array.Int64), rows.Column(2).(*array.Int64)
+	bad := 0
+	for _, c := range EventColumns() {
+		wa := member(t, w, c.Struct, c.Member)
+		var ca arrow.Array
+		var rowOf func(i int) int
+		switch PartOf(&c) {
+		case PartEvent:
+			ca, rowOf = member(t, rows, StoredStruct(&c), c.Member), func(i int) int { return i }
+		case PartThread:
+			ca = member(t, threads, c.Struct, c.Member)
+			rowOf = func(i int) int {
+				r, ok := tIdx[tids.Value(i)]
+				if !ok {
+					t.Fatalf("row %d: thread state %d missing", i, tids.Value(i))
+				}
+				return r
+			}
+		case PartFD:
+			ca = member(t, fds, c.Struct, c.Member)
+			rowOf = func(i int) int {
+				if fids.IsNull(i) {
+					return -1
+				}
+				r, ok := fIdx[fids.Value(i)]
+				if !ok {
+					t.Fatalf("row %d: fd state %d missing", i, fids.Value(i))
+				}
+				return r
+			}
+		}
+		for i := 0; i < n; i++ {
+			want := valueText(wa, i)
+			got := "<NA>"
+			if r := rowOf(i); r >= 0 {
+				got = valueText(ca, r)
+			}
+			if got != want {
+				if bad++; bad <= 10 {
+					t.Errorf("row %d %s: compact %q, wide %q", i, c.Field, got, want)
+				}
+			}
+		}
+	}
+	return n, threads.NumRows(), fds.NumRows()
 }
