@@ -61,6 +61,9 @@ type ParquetOptions struct {
 	Codec *compress.Compression
 	// Level is the codec's level (0: its default).
 	Level int
+	// Scratch writes a file read once and deleted (a hand-over to DuckDB): no dictionaries,
+	// no statistics, nothing that only pays for a file that is kept.
+	Scratch bool
 }
 
 // NewParquetWriter writes Parquet to w: one row group per batch, zstd, dictionary encoding
@@ -93,6 +96,9 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ParquetOptions) (T
 	}
 	if opts.Level != 0 {
 		props = append(props, parquet.WithCompressionLevel(opts.Level))
+	}
+	if opts.Scratch {
+		props = append(props, parquet.WithDictionaryDefault(false), parquet.WithStats(false))
 	}
 	fw, err := pqarrow.NewFileWriter(schema, w, parquet.NewWriterProperties(props...),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))

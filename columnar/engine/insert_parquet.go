@@ -42,7 +42,7 @@ func (p *parquetInserter) insert(ctx context.Context, table string, rec arrow.Re
 	name := f.Name()
 	defer os.Remove(name)
 	none := compress.Codecs.Uncompressed
-	w, err := columnar.NewParquetWriter(f, rec.Schema(), columnar.ParquetOptions{Codec: &none})
+	w, err := columnar.NewParquetWriter(f, rec.Schema(), columnar.ParquetOptions{Codec: &none, Scratch: true})
 	if err == nil {
 		err = w.Write(rec)
 		if cerr := w.Close(); err == nil {
