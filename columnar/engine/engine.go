@@ -320,7 +320,7 @@ func (db *DB) SetFilter(ctx context.Context, where string) error {
 }
 
 // FilteredEvents is a query for the events columns of the events that match where (a
-// condition over them), in event order: the same rows as the events view with that WHERE,
+// condition over them), in no order: the same rows as the events view with that WHERE,
 // read from the stored tables, which is much faster (see layout.go).
 func (db *DB) FilteredEvents(where string) string {
 	if db.projected() {

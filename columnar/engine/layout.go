@@ -11,7 +11,7 @@ import (
 // A database stores the events table in the compact layout (columnar.CompactTables): thread
 // and fd states are stored once each instead of on every event, which makes loading several
 // times faster and the database smaller. The view events joins them back into the struct
-// columns of docs/schema.md, in event order.
+// columns of docs/schema.md.
 //
 // Filters do not go through that view: DuckDB cannot see through the struct_pack that merges
 // a state's members with the per-event ones, so a condition on proc.name would gather every
@@ -88,11 +88,11 @@ func storedFrom(table func(string) string) string {
 		" LEFT JOIN " + table(columnar.FDStatesTable) + " f ON f.id = r." + quote(columnar.FDStateID)
 }
 
-const eventOrder = " ORDER BY r.capture, r.evt.num"
-
-// eventsViewDDL defines the events view over the compact layout.
+// eventsViewDDL defines the events view over the compact layout. Like any SQL table it has no
+// order of its own (the joins may move a few rows): a query that needs event order says
+// ORDER BY evt.num. An ORDER BY here would sort every query's rows, aggregates included.
 func eventsViewDDL() string {
-	return "CREATE VIEW events AS SELECT " + eventsSelect() + " " + storedFrom(quote) + eventOrder
+	return "CREATE VIEW events AS SELECT " + eventsSelect() + " " + storedFrom(quote)
 }
 
 // perEventRef finds the members that event_rows stores in the _now structs.
@@ -148,9 +148,9 @@ func storedWhere(where string) string {
 }
 
 // filteredEvents is a query for the events columns of the events matching where (a condition
-// over the events columns), in event order.
+// over the events columns), in no particular order (see eventsViewDDL).
 func filteredEvents(table func(string) string, where string) string {
-	return "SELECT " + eventsSelect() + " " + storedFrom(table) + " WHERE (" + storedWhere(where) + ")" + eventOrder
+	return "SELECT " + eventsSelect() + " " + storedFrom(table) + " WHERE (" + storedWhere(where) + ")"
 }
 
 // CompactViews is a DuckDB script for a directory of compact-layout files (tables, each
