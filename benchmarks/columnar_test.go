@@ -11,6 +11,7 @@ import (
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/columnar/engine"
 	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/ingest/state"
 	"github.com/scapql/scapql/translate"
 )
 
@@ -18,26 +19,34 @@ import (
 func BenchmarkArrowEvents(b *testing.B) {
 	run(b, func(src *ingest.Source) int {
 		eb := columnar.NewEventBuilder("bench", 65536)
-		n := 0
-		for {
-			ev, err := src.Next()
-			if err != nil {
-				break
-			}
-			if ev.Initial {
-				continue
-			}
+		n := eachStored(src, func(ev *state.Event, _ int) {
 			eb.Append(ev)
 			if eb.Full() {
 				eb.NewRecord().Release()
 			}
-			n++
-		}
+		})
 		if eb.Len() > 0 {
 			eb.NewRecord().Release()
 		}
 		return n
 	})
+}
+
+// eachStored calls f with each event the tables store (not the leading container events)
+// and its ordinal from 1, and returns how many there were.
+func eachStored(src *ingest.Source, f func(ev *state.Event, n int)) int {
+	n := 0
+	for {
+		ev, err := src.Next()
+		if err != nil {
+			return n
+		}
+		if ev.Initial {
+			continue
+		}
+		n++
+		f(ev, n)
+	}
 }
 
 // benchCapturePath returns the path of the benchmark capture, generating it if needed.
@@ -96,22 +105,14 @@ func BenchmarkQuery(b *testing.B) {
 func BenchmarkArrowCompact(b *testing.B) {
 	run(b, func(src *ingest.Source) int {
 		cb := columnar.NewCompactBuilder("bench", 65536, 1)
-		n := 0
-		for {
-			ev, err := src.Next()
-			if err != nil {
-				break
-			}
-			if ev.Initial {
-				continue
-			}
+		discard := func(string, arrow.RecordBatch) error { return nil }
+		n := eachStored(src, func(ev *state.Event, n int) {
 			cb.Append(ev)
-			n++
 			if n&1023 == 0 {
-				cb.Flush(false, func(string, arrow.RecordBatch) error { return nil })
+				cb.Flush(false, discard)
 			}
-		}
-		cb.Flush(true, func(string, arrow.RecordBatch) error { return nil })
+		})
+		cb.Flush(true, discard)
 		return n
 	})
 }
