@@ -60,6 +60,14 @@ type EventFilterer interface {
 	FilteredEvents(where string) string
 }
 
+// FirstMatcher is implemented by a Backend that can count a filter's events and narrow the
+// listing of its first k to a condition cheaper to read (see engine.DB.FirstMatches). The
+// condition joins where inside FilteredEvents.
+type FirstMatcher interface {
+	EventFilterer
+	FirstMatches(ctx context.Context, where string, k int) (restrict string, total int64, err error)
+}
+
 // HistoryEnv names the environment variable that overrides the default history file.
 const HistoryEnv = "SCAPQL_HISTORY"
 
@@ -451,6 +459,18 @@ func (s *Shell) runFilter(ctx context.Context, filter string) error {
 	}
 	s.last = q
 	if s.limit > 0 {
+		if fm, ok := s.b.(FirstMatcher); ok {
+			// Count and locate the first rows in one pass over the filter's columns, then
+			// read the listed members of those rows only.
+			start := time.Now()
+			restrict, total, err := fm.FirstMatches(ctx, where, s.limit+1)
+			if err != nil {
+				return err
+			}
+			lq := "SELECT " + s.selectList() + " FROM (" + fm.FilteredEvents(where+" AND "+restrict) +
+				") AS events ORDER BY capture, evt.num"
+			return s.queryTotal(ctx, fmt.Sprintf("%s LIMIT %d", lq, s.limit+1), "", total, start)
+		}
 		// Only the rows shown are sorted and fetched; the total is counted apart.
 		return s.query(ctx, fmt.Sprintf("%s LIMIT %d", q, s.limit+1), "SELECT count(*) FROM "+s.eventsWhere(where))
 	}
@@ -524,11 +544,16 @@ func ListTables(ctx context.Context, conn *sql.Conn) ([]string, error) {
 // query runs q and prints its result. When countQuery is set and q returned more rows than
 // the limit, countQuery gives the total for the footer.
 func (s *Shell) query(ctx context.Context, q, countQuery string) error {
+	return s.queryTotal(ctx, q, countQuery, -1, time.Now())
+}
+
+// queryTotal is query with the total row count known beforehand (knownTotal ≥ 0), for the
+// footer of a limited listing, and the time the question started, for the timer.
+func (s *Shell) queryTotal(ctx context.Context, q, countQuery string, knownTotal int64, start time.Time) error {
 	conn, err := s.connection()
 	if err != nil {
 		return err
 	}
-	start := time.Now()
 	rows, err := conn.QueryContext(ctx, q)
 	if err != nil {
 		return err
@@ -584,6 +609,9 @@ func (s *Shell) query(ctx context.Context, q, countQuery string) error {
 		if err := conn.QueryRowContext(ctx, countQuery).Scan(&total); err != nil {
 			return err
 		}
+	}
+	if knownTotal >= 0 {
+		total = knownTotal
 	}
 	sum := summary{shown: shown, total: total, limit: s.limit, elapsed: time.Since(start), timer: s.timer}
 	return snk.end(sum, s.stderr)

@@ -178,5 +178,11 @@ func (b *engineBackend) Tables() ([]string, error) {
 // Close closes the database.
 func (b *engineBackend) Close() error { return b.db.Close() }
 
+// FirstMatches counts a filter's events and narrows the listing of the first k (see
+// repl.FirstMatcher).
+func (b *engineBackend) FirstMatches(ctx context.Context, where string, k int) (string, int64, error) {
+	return b.db.FirstMatches(ctx, where, k)
+}
+
 // FilteredEvents reads the matching events from the stored tables (see repl.EventFilterer).
 func (b *engineBackend) FilteredEvents(where string) string { return b.db.FilteredEvents(where) }

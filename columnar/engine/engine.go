@@ -329,6 +329,29 @@ func (db *DB) FilteredEvents(where string) string {
 	return filteredEvents(db.Table, where)
 }
 
+// FirstMatches counts the events that match where and finds where the first k of them (in
+// capture, evt.num order) lie: restrict is a condition to add to where so that a listing of
+// those k reads a few row groups rather than every row's members ("true" when the matches
+// span captures). One pass over the filter's own columns does both.
+func (db *DB) FirstMatches(ctx context.Context, where string, k int) (restrict string, total int64, err error) {
+	if db.projected() || k <= 0 {
+		return "true", -1, nil
+	}
+	cond := storedWhere(where)
+	q := `WITH m AS (SELECT count(*) AS total, min({'c': r.capture, 'n': r.evt.num}, ` + fmt.Sprint(k) + `) AS first ` +
+		storedFromFor(db.Table, cond) + ` WHERE (` + cond + `))
+		SELECT total, first[1].c, first[-1].c, first[1].n, first[-1].n FROM m`
+	var c1, c2 sql.NullString
+	var n1, n2 sql.NullInt64
+	if err := db.conn.QueryRowContext(ctx, q).Scan(&total, &c1, &c2, &n1, &n2); err != nil {
+		return "", 0, fmt.Errorf("filter: %w", err)
+	}
+	if !c1.Valid || !n1.Valid || !n2.Valid || c1 != c2 {
+		return "true", total, nil
+	}
+	return fmt.Sprintf("(r.capture = '%s' AND evt.num BETWEEN %d AND %d)", strings.ReplaceAll(c1.String, "'", "''"), n1.Int64, n2.Int64), total, nil
+}
+
 // projected reports a database whose events are a table of some members (openProjected).
 func (db *DB) projected() bool { return contains(db.stored, "events") }
 
@@ -345,7 +368,8 @@ func (db *DB) MatchingEventNums(ctx context.Context, captureFile, where string) 
 	}
 	q := `SELECT evt.num FROM ` + db.Table("events") + ` WHERE capture = ? AND (` + where + `) ORDER BY evt.num`
 	if !db.projected() {
-		q = `SELECT r.evt.num ` + storedFrom(db.Table) + ` WHERE r.capture = ? AND (` + storedWhere(where) + `) ORDER BY r.evt.num`
+		cond := storedWhere(where)
+		q = `SELECT r.evt.num ` + storedFromFor(db.Table, cond) + ` WHERE r.capture = ? AND (` + cond + `) ORDER BY r.evt.num`
 	}
 	rows, err := db.conn.QueryContext(ctx, q, res[0].Capture)
 	if err != nil {

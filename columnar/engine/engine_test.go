@@ -485,3 +485,48 @@ func TestStoredWhere(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstMatches checks the shell's narrowed listing: the total is the filter's count, and
+// the first k events listed under the restriction are the first k of all matches.
+func TestFirstMatches(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	caps := []string{capturePath("curl_google"), capturePath("falco_syscall")}
+	if _, err := db.Load(ctx, caps, LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, where := range []string{"evt.type = 'connect'", "proc.name = 'curl'", "fd.typechar = 'f'",
+		"evt.type = 'read' AND fd.name LIKE '%etc%'", "evt.type = 'no such type'", "true"} {
+		for _, k := range []int{1, 5, 21} {
+			restrict, total, err := db.FirstMatches(ctx, where, k)
+			if err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+			list := func(cond string, limit int) []string {
+				rows, err := db.Query(ctx, `SELECT capture || '#' || evt.num FROM (`+db.FilteredEvents(cond)+
+					`) ORDER BY capture, evt.num`+fmt.Sprintf(" LIMIT %d", limit))
+				if err != nil {
+					t.Fatalf("%s: %v", cond, err)
+				}
+				defer rows.Close()
+				var out []string
+				for rows.Next() {
+					var s string
+					rows.Scan(&s)
+					out = append(out, s)
+				}
+				return out
+			}
+			all := list(where, 1<<30)
+			got := list(where+" AND "+restrict, k)
+			want := all[:min(k, len(all))]
+			if int(total) != len(all) || fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s, k=%d: total %d (want %d), first %v (want %v), restrict %s", where, k, total, len(all), got, want, restrict)
+			}
+		}
+	}
+}

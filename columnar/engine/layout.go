@@ -88,6 +88,26 @@ func storedFrom(table func(string) string) string {
 		" LEFT JOIN " + table(columnar.FDStatesTable) + " f ON f.id = r." + quote(columnar.FDStateID)
 }
 
+// threadRef and fdRef find references to the thread states' and the fd states' structs.
+var (
+	threadRef = regexp.MustCompile(`(?i)\b(proc|thread|user|group|container)\b`)
+	fdRef     = regexp.MustCompile(`(?i)\bfd\b`)
+)
+
+// storedFromFor joins only the state tables a condition over the stored tables may read: a
+// count or a search by evt members need not join at all. A mention anywhere (in a literal
+// too) joins, so the guess can only be too wide.
+func storedFromFor(table func(string) string, cond string) string {
+	from := "FROM " + table(columnar.RowsTable) + " r"
+	if threadRef.MatchString(cond) {
+		from += " LEFT JOIN " + table(columnar.ThreadStatesTable) + " t ON t.id = r." + quote(columnar.ThreadStateID)
+	}
+	if fdRef.MatchString(cond) {
+		from += " LEFT JOIN " + table(columnar.FDStatesTable) + " f ON f.id = r." + quote(columnar.FDStateID)
+	}
+	return from
+}
+
 // eventsViewDDL defines the events view over the compact layout. Like any SQL table it has no
 // order of its own (the joins may move a few rows): a query that needs event order says
 // ORDER BY evt.num. An ORDER BY here would sort every query's rows, aggregates included.
