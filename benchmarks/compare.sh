@@ -218,6 +218,13 @@ if step 3; then
 		grep -o '([0-9,]* rows\?, [0-9.]*m\?s)' "$TMP/shell.out" | tr -d '(),' | awk '{
 			t = $3; ms = (t ~ /ms$/) ? t + 0 : t * 1000; printf "   shell question %d: %s rows in %.0f ms\n", NR, $1, ms }'
 		row "ten questions in one shell session" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
+		# As one asks interactively: the first 20 events of each answer and its count.
+		sed 's/^\.limit 0$/.limit 20/' "$TMP/ten.txt" >"$TMP/ten20.txt"
+		"$TIME" -f '%e %M' -o "$TMP/shell20.time" "$SCAPQL" repl --db "$DB" <"$TMP/ten20.txt" >"$TMP/shell20.out" 2>&1
+		read -r WALL RSSKB < <(tail -n 1 "$TMP/shell20.time")
+		grep -o '([0-9,]* rows\?, 20 shown: [^,]*, [0-9.]*m\?s)' "$TMP/shell20.out" | tr -d '(),' | awk '{
+			t = $NF; ms = (t ~ /ms$/) ? t + 0 : t * 1000; printf "   shell question %d (first 20 shown): %s rows in %.0f ms\n", NR, $1, ms }'
+		row "the same, .limit 20 (first events + count)" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
 	fi
 fi
 
