@@ -98,7 +98,9 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ParquetOptions) (T
 		props = append(props, parquet.WithCompressionLevel(opts.Level))
 	}
 	if opts.Scratch {
-		props = append(props, parquet.WithDictionaryDefault(false), parquet.WithStats(false))
+		// Several row groups per batch let DuckDB read one file on both cores.
+		props = append(props, parquet.WithDictionaryDefault(false), parquet.WithStats(false),
+			parquet.WithMaxRowGroupLength(8192))
 	}
 	fw, err := pqarrow.NewFileWriter(schema, w, parquet.NewWriterProperties(props...),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
