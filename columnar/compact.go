@@ -14,8 +14,8 @@ import (
 // or an fd keeps from event to event are stored once rather than on every row:
 //
 //   - event_rows: one row per event with the members that change from event to event (evt,
-//     syscall, proc.duration, proc.fdopencount, fd.num, fd.name_changed) and the ids of its
-//     thread state and fd state;
+//     syscall, and perEventMembers in the structs proc_now, thread_now, fd_now) and the ids
+//     of its thread state and fd state;
 //   - thread_states: one row per distinct state of a thread as its events see it (the proc,
 //     thread, user, group and container members);
 //   - fd_states: one row per distinct state of an fd (the other fd members).
@@ -74,9 +74,7 @@ var CompactColumns = sync.OnceValue(func() [3][]Column {
 	var out [3][]Column
 	for _, c := range EventColumns() {
 		p := PartOf(&c)
-		if p == PartEvent && c.Struct != "evt" && c.Struct != "syscall" {
-			c.Struct += NowSuffix
-		}
+		c.Struct = StoredStruct(&c)
 		out[p] = append(out[p], c)
 	}
 	return out
