@@ -153,15 +153,15 @@ SELECT 'not reached';
 	for _, w := range []string{
 		"events\nprocesses\n",
 		" column | type\n--------+---------\n pid    | BIGINT\n name   | VARCHAR\n(2 rows)\n",
-		"((evt.type = 'open') AND (NOT coalesce(proc.name IN ('bash', 'sh'), false)))\n",
-		"coalesce(proc.name IN ('curl', 'wget'), false)\n",
+		"((evt.type = 'open') AND (NOT ((proc.name IN ('bash', 'sh')) IS TRUE)))\n",
+		"((proc.name IN ('curl', 'wget')) IS TRUE)\n",
 		"(4 rows, 2 shown: .limit 2)\n",
 		" n | first\n---+-------\n 4 |     1\n",
 		"capture    | type | name",
 		" extra.scap | open | " + capFile,
 		" proc.exe     | CHARBUF | proc.exe",
 		" proc.exepath | CHARBUF | proc.exepath",
-		"(coalesce(proc.name = 'a', false) AND (NOT (evt.failed IS NOT NULL)))\n",
+		"(((proc.name = 'a') IS TRUE) AND (NOT (evt.failed IS NOT NULL)))\n",
 	} {
 		if !strings.Contains(out, w) {
 			t.Errorf("stdout lacks %q:\n%s", w, out)

@@ -17,16 +17,16 @@ func TestTranslateExamples(t *testing.T) {
 		filter, want string
 	}{
 		{Falco, `evt.type = connect`, `(evt.type = 'connect')`},
-		{Falco, `fd.name != /etc/hosts`, `coalesce(fd.name <> '/etc/hosts', false)`},
-		{Falco, `not fd.name = /etc/hosts`, `(NOT coalesce(fd.name = '/etc/hosts', false))`},
-		{Falco, `evt.type in (open, close) and fd.num >= 0`, `((evt.type IN ('open', 'close')) AND coalesce(fd.num >= 0, false))`},
-		{Falco, `proc.aname[2] = sshd`, `coalesce(proc.anames[2] = 'sshd', false)`},
+		{Falco, `fd.name != /etc/hosts`, `((fd.name <> '/etc/hosts') IS TRUE)`},
+		{Falco, `not fd.name = /etc/hosts`, `(NOT ((fd.name = '/etc/hosts') IS TRUE))`},
+		{Falco, `evt.type in (open, close) and fd.num >= 0`, `((evt.type IN ('open', 'close')) AND ((fd.num >= 0) IS TRUE))`},
+		{Falco, `proc.aname[2] = sshd`, `((proc.anames[2] = 'sshd') IS TRUE)`},
 		{Falco, `evt.arg.fd exists`, `(evt.arg['fd'] IS NOT NULL)`},
-		{Falco, `proc.name = "it's"`, `coalesce(proc.name = 'it''s', false)`},
-		{Falco, `fd.sport = http`, `coalesce(fd.sport = 80, false)`},
-		{Falco, `evt.failed = true`, `coalesce(evt.failed = true, false)`},
+		{Falco, `proc.name = "it's"`, `((proc.name = 'it''s') IS TRUE)`},
+		{Falco, `fd.sport = http`, `((fd.sport = 80) IS TRUE)`},
+		{Falco, `evt.failed = true`, `((evt.failed = true) IS TRUE)`},
 		{Wireshark, `fd.name`, `(fd.name IS NOT NULL)`},
-		{Wireshark, `evt.rawres == -11`, `coalesce(evt.rawres = -11, false)`},
+		{Wireshark, `evt.rawres == -11`, `((evt.rawres = -11) IS TRUE)`},
 	}
 	for _, tt := range tests {
 		got, err := Translate(tt.filter, Options{Dialect: tt.d})
@@ -264,7 +264,7 @@ func TestMacrosAndLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `((((evt.type IN ('execve', 'execveat')) AND (evt.dir = '<')) AND coalesce(proc.name IN ('bash', 'sh'), false)) AND (NOT coalesce(proc.pname IN ('bash', 'sh', 'zsh'), false)) AND (NOT false))`
+	want := `((((evt.type IN ('execve', 'execveat')) AND (evt.dir = '<')) AND ((proc.name IN ('bash', 'sh')) IS TRUE)) AND (NOT ((proc.pname IN ('bash', 'sh', 'zsh')) IS TRUE)) AND (NOT false))`
 	if sql != want {
 		t.Errorf("got  %s\nwant %s", sql, want)
 	}

@@ -50,7 +50,7 @@ func (g *gen) expr(e ir.Expr) string {
 		return "false"
 	case *ir.Exists:
 		if isList(e.X) {
-			return "coalesce(len(" + g.value(e.X) + ") > 0, false)"
+			return isTrue("len(" + g.value(e.X) + ") > 0")
 		}
 		if neverNull(e.X) {
 			return "true"
@@ -79,14 +79,14 @@ func (g *gen) expr(e ir.Expr) string {
 		}
 		return guard(fn+"("+x+", "+Quote(e.Pattern)+")", e.X)
 	case *ir.CIDR:
-		return "coalesce(" + g.cidr(e) + ", false)"
+		return isTrue(g.cidr(e))
 	case *ir.AnyElem:
 		list := g.value(e.List)
 		g.lambda++
 		v := g.elemName()
 		body := g.expr(e.Body)
 		g.lambda--
-		return "coalesce(len(list_filter(" + list + ", lambda " + v + ": " + body + ")) > 0, false)"
+		return isTrue("len(list_filter(" + list + ", lambda " + v + ": " + body + ")) > 0")
 	}
 	panic(invariant(fmt.Sprintf("unknown expression %T", e)))
 }
@@ -105,11 +105,15 @@ func (g *gen) elemName() string { return "e" + strconv.Itoa(g.lambda) }
 func guard(pred string, inputs ...ir.Value) string {
 	for _, in := range inputs {
 		if !neverNull(in) {
-			return "coalesce(" + pred + ", false)"
+			return isTrue(pred)
 		}
 	}
 	return "(" + pred + ")"
 }
+
+// isTrue is pred made false where it is NULL. IS TRUE rather than coalesce(pred, false):
+// DuckDB pushes it into scans and turns outer joins into inner ones, which coalesce hides.
+func isTrue(pred string) string { return "((" + pred + ") IS TRUE)" }
 
 func neverNull(v ir.Value) bool {
 	switch v := v.(type) {

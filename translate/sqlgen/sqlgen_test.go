@@ -32,7 +32,7 @@ func TestEmitNeverNull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != "(NOT coalesce(fd.name = 'x', false))" {
+	if got != "(NOT ((fd.name = 'x') IS TRUE))" {
 		t.Errorf("got %s", got)
 	}
 }
