@@ -344,13 +344,7 @@ func writeRows(w io.Writer, rows *sql.Rows, format string) error {
 		}
 	}
 	// table: the whole result is laid out at once.
-	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithRowAutoWrap(tw.WrapNone), tablewriter.WithTrimSpace(tw.Off))
-	header := make([]any, len(cols))
-	for i, c := range cols {
-		header[i] = c
-	}
-	t.Header(header...)
+	var table [][]string
 	for {
 		ok, err := next()
 		if err != nil {
@@ -359,9 +353,32 @@ func writeRows(w io.Writer, rows *sql.Rows, format string) error {
 		if !ok {
 			break
 		}
-		rec := make([]any, len(cols))
+		rec := make([]string, len(cols))
 		for i, v := range vals {
 			rec[i] = cellText(v, "NULL")
+		}
+		table = append(table, rec)
+	}
+	return renderTable(w, cols, table)
+}
+
+// renderTable prints a table result: the fast layout when every cell is plain ASCII, else
+// the library's, which measures and wraps any text.
+func renderTable(w io.Writer, header []string, rows [][]string) error {
+	if ok, err := asciiTable(w, header, rows); ok || err != nil {
+		return err
+	}
+	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithRowAutoWrap(tw.WrapNone), tablewriter.WithTrimSpace(tw.Off))
+	hdr := make([]any, len(header))
+	for i, c := range header {
+		hdr[i] = c
+	}
+	t.Header(hdr...)
+	for _, r := range rows {
+		rec := make([]any, len(r))
+		for i, c := range r {
+			rec[i] = c
 		}
 		if err := t.Append(rec...); err != nil {
 			return err
