@@ -181,25 +181,10 @@ var extras = []Column{
 	{Field: "fd.ino", Type: Int64, Doc: "inode number of the fd's file"},
 }
 
-// contract are the members docs/schema.md promises (the filter translator emits SQL against
-// them). A contract member whose field package fields cannot extract yet is still a column,
-// NULL on every row, so that translated filters bind.
-var contract = map[string][]string{
-	"evt": {"num", "time", "datetime", "rawtime", "reltime", "cpu", "dir", "type", "category", "args",
-		"res", "rawres", "failed", "latency", "is_io", "is_io_read", "is_io_write", "io_dir",
-		"is_wait", "buflen", "buffer", "abspath", "is_open_read", "is_open_write", "is_open_exec"},
-	"thread": {"tid", "vtid", "ismain", "cgroups", "pfmajor", "pfminor", "vmsize", "vmrss"},
-	"proc": {"pid", "ppid", "vpid", "name", "exe", "exepath", "cmdline", "exeline", "args", "cwd", "env",
-		"pname", "pcmdline", "sid", "sname", "vpgid", "tty", "loginshellid", "duration", "fdopencount",
-		"fdlimit", "vmsize", "vmrss", "vmswap", "nthreads", "nchilds", "is_exe_writable"},
-	"fd": {"num", "type", "typechar", "name", "directory", "filename", "cip", "sip", "lip", "rip",
-		"cport", "sport", "lport", "rport", "l4proto", "sockfamily", "is_server", "connected", "dev",
-		"dev_major", "dev_minor", "uid", "containername", "containerdirectory", "cproto", "sproto",
-		"lproto", "rproto", "name_changed"},
-	"user":      {"uid", "name", "homedir", "shell", "loginuid", "loginname"},
-	"group":     {"gid", "name"},
-	"container": {"id", "name", "image", "image_id", "type", "privileged", "image_repository", "image_tag", "image_digest"},
-}
+// contract are the members docs/schema.md promises (fields.SchemaMembers, which the filter
+// translator emits SQL against). A contract member whose field package fields cannot extract
+// yet is still a column, NULL on every row, so that translated filters bind.
+var contract = fields.SchemaMembers
 
 func inContract(field string) bool {
 	class, rest, _ := strings.Cut(field, ".")

@@ -6,29 +6,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/translate/catalog"
 	"github.com/scapql/scapql/translate/ir"
 	"github.com/scapql/scapql/translate/sqlgen"
 )
 
-// members lists the struct members of the events table's columns (docs/schema.md) that hold
-// a filter field under the naming rule class.a.b -> class.a_b.
-var members = map[string][]string{
-	"evt": {"num", "datetime", "rawtime", "reltime", "cpu", "dir", "type", "category", "args",
-		"res", "rawres", "failed", "latency", "is_io", "is_io_read", "is_io_write", "io_dir", "is_wait",
-		"buflen", "buffer", "abspath", "is_open_read", "is_open_write", "is_open_exec"},
-	"thread": {"tid", "vtid", "ismain", "cgroups", "pfmajor", "pfminor", "vmsize", "vmrss"},
-	"proc": {"pid", "ppid", "vpid", "name", "exe", "exepath", "cmdline", "exeline", "args", "cwd", "env",
-		"pname", "pcmdline", "sid", "sname", "vpgid", "tty", "loginshellid", "duration", "fdopencount",
-		"fdlimit", "vmsize", "vmrss", "vmswap", "nthreads", "nchilds", "is_exe_writable"},
-	"fd": {"num", "type", "typechar", "name", "directory", "filename", "cip", "sip", "lip", "rip",
-		"cport", "sport", "lport", "rport", "l4proto", "sockfamily", "is_server", "connected", "dev",
-		"dev_major", "dev_minor", "uid", "containername", "containerdirectory", "cproto", "sproto",
-		"lproto", "rproto", "name_changed"},
-	"user":      {"uid", "name", "homedir", "shell", "loginuid", "loginname"},
-	"group":     {"gid", "name"},
-	"container": {"id", "name", "image", "image_id", "type", "privileged", "image_repository", "image_tag", "image_digest"},
-}
+// members lists the struct members of the events table's columns (docs/schema.md); a field
+// is stored when it is one of them under the naming rule class.a.b -> class.a_b (fields
+// derived from stored members, evt.time among them, are looked up first).
+var members = fields.SchemaMembers
 
 // neverNull are fields every event has.
 var neverNull = map[string]bool{"evt.num": true, "evt.type": true, "evt.dir": true}
