@@ -428,15 +428,7 @@ func (s *sides) appendSyscall(p *pendingEnter, c *rowCtx, ev *state.Event) {
 		b.str(fields.EventType(ev))
 		b.str(fields.Category(ev))
 		b.i64(ev.Raw.TID)
-		if t := ev.Thread; t != nil {
-			b.i64(t.Pid)
-			b.i64OrNull(int64(t.UPID), t.UPID != 0)
-			b.str(t.Comm)
-		} else {
-			b.null()
-			b.null()
-			b.null()
-		}
+		b.process(ev.Thread)
 	} else {
 		b.str(p.name)
 		b.null()
@@ -688,6 +680,19 @@ func l4Text(l uint8) string {
 	return ""
 }
 
+// process writes the pid, proc_id and proc_name columns of a thread's process (NULLs for none).
+func (b *flatBuilder) process(t *state.Thread) {
+	if t == nil {
+		b.null()
+		b.null()
+		b.null()
+		return
+	}
+	b.i64(t.Pid)
+	b.i64OrNull(int64(t.UPID), t.UPID != 0)
+	b.str(t.Comm)
+}
+
 // --- procinfo ---
 
 func (s *sides) observeProcinfo(c *rowCtx, ev *state.Event) error {
@@ -696,15 +701,7 @@ func (s *sides) observeProcinfo(c *rowCtx, ev *state.Event) error {
 	b.i64(int64(ev.Num))
 	b.ts(ev.Raw.TS)
 	b.i64(ev.Raw.TID)
-	if t := ev.Thread; t != nil {
-		b.i64(t.Pid)
-		b.i64OrNull(int64(t.UPID), t.UPID != 0)
-		b.str(t.Comm)
-	} else {
-		b.null()
-		b.null()
-		b.null()
-	}
+	b.process(ev.Thread)
 	for _, name := range []string{"cpu_usr", "cpu_sys"} {
 		p, ok := ev.Param(ev.Info.ParamIndex(name))
 		if ok && len(p) == 8 {
