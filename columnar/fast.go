@@ -9,6 +9,7 @@ import (
 
 	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/fields"
+	"github.com/scapql/scapql/ingest/scap"
 	"github.com/scapql/scapql/ingest/state"
 )
 
@@ -438,7 +439,7 @@ func rawArgText(ev *state.Event, i int, p []byte, buf []byte) (string, []byte) {
 		buf = strconv.AppendUint(buf[:0], u, 10)
 		return bytesString(buf), buf
 	}
-	if s, ok := signedParam(p); ok {
+	if s, ok := scap.ParamInt(p); ok {
 		buf = strconv.AppendInt(buf[:0], s, 10)
 		return bytesString(buf), buf
 	}

@@ -172,21 +172,7 @@ func rawres(ev *state.Event) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return signedParam(p)
-}
-
-func signedParam(p []byte) (int64, bool) {
-	switch len(p) {
-	case 1:
-		return int64(int8(p[0])), true
-	case 2:
-		return int64(int16(binary.LittleEndian.Uint16(p))), true
-	case 4:
-		return int64(int32(binary.LittleEndian.Uint32(p))), true
-	case 8:
-		return int64(binary.LittleEndian.Uint64(p)), true
-	}
-	return 0, false
+	return scap.ParamInt(p)
 }
 
 // paramByName returns the named parameter as a signed number.
@@ -195,7 +181,7 @@ func paramByName(ev *state.Event, name string) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return signedParam(p)
+	return scap.ParamInt(p)
 }
 
 // --- processes ---

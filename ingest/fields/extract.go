@@ -168,7 +168,7 @@ func rawres(ev *state.Event) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return signed(p)
+	return scap.ParamInt(p)
 }
 
 func thread(ev *state.Event) *state.Thread { return ev.Thread }
@@ -407,10 +407,10 @@ func init() {
 			return strV(string(p))
 		case et.PT_UINT8, et.PT_UINT16, et.PT_UINT32, et.PT_UINT64, et.PT_FLAGS8, et.PT_FLAGS16,
 			et.PT_FLAGS32, et.PT_UID, et.PT_GID, et.PT_MODE, et.PT_RELTIME, et.PT_ABSTIME, et.PT_PORT:
-			u, _ := le(p)
+			u, _ := scap.ParamUint(p)
 			return uintV(u)
 		}
-		if s, ok := signed(p); ok {
+		if s, ok := scap.ParamInt(p); ok {
 			return intV(s)
 		}
 		v, _ := ParamText(ev, idx, p, pi, RenderOptions{})
@@ -541,7 +541,7 @@ func init() {
 			}
 			var flags uint32
 			if p, ok := ev.Param(ev.Info.ParamIndex("flags")); ok {
-				v, _ := le(p)
+				v, _ := scap.ParamUint(p)
 				flags = uint32(v)
 			}
 			if ev.Info.Name == "creat" {
@@ -553,7 +553,7 @@ func init() {
 			// Executable: created (O_CREAT or O_TMPFILE) with an exec bit in the mode.
 			var mode uint64
 			if p, ok := ev.Param(ev.Info.ParamIndex("mode")); ok {
-				mode, _ = le(p)
+				mode, _ = scap.ParamUint(p)
 			}
 			return boolV(flags&(0x4|0x2000) != 0 && mode&0o111 != 0)
 		}

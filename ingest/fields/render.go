@@ -54,14 +54,14 @@ func appendParam(dst []byte, ev *state.Event, p []byte, pi *et.Param, opts Rende
 	case et.PT_INT8, et.PT_INT16, et.PT_INT32, et.PT_INT64, et.PT_UINT8, et.PT_UINT16, et.PT_UINT32, et.PT_UINT64:
 		if pi.Fmt == et.PF_DEC || pi.Fmt == et.PF_NA || pi.Fmt == et.PF_ID {
 			if pi.Type == et.PT_UINT8 || pi.Type == et.PT_UINT16 {
-				u, _ := le(p)
+				u, _ := scap.ParamUint(p)
 				return strconv.AppendUint(dst, u, 10)
 			}
-			v, _ := signed(p)
+			v, _ := scap.ParamInt(p)
 			return strconv.AppendInt(dst, v, 10)
 		}
 	case et.PT_ERRNO:
-		v, _ := signed(p)
+		v, _ := scap.ParamInt(p)
 		dst = strconv.AppendInt(dst, v, 10)
 		if v < 0 {
 			if n := et.ErrnoName(-v); n != "" {
@@ -72,7 +72,7 @@ func appendParam(dst []byte, ev *state.Event, p []byte, pi *et.Param, opts Rende
 		}
 		return dst
 	case et.PT_FD:
-		v, _ := signed(p)
+		v, _ := scap.ParamInt(p)
 		dst = strconv.AppendInt(dst, v, 10)
 		if ev.Thread != nil && v >= 0 {
 			f := ev.Engine().FDs(ev.Thread).Get(v)
@@ -154,36 +154,8 @@ func ParamText(ev *state.Event, i int, p []byte, pi *et.Param, opts RenderOption
 	return renderTyped(ev, p, pi.Type, pi.Fmt, pi, opts)
 }
 
-func le(p []byte) (uint64, bool) {
-	switch len(p) {
-	case 1:
-		return uint64(p[0]), true
-	case 2:
-		return uint64(binary.LittleEndian.Uint16(p)), true
-	case 4:
-		return uint64(binary.LittleEndian.Uint32(p)), true
-	case 8:
-		return binary.LittleEndian.Uint64(p), true
-	}
-	return 0, false
-}
-
-func signed(p []byte) (int64, bool) {
-	switch len(p) {
-	case 1:
-		return int64(int8(p[0])), true
-	case 2:
-		return int64(int16(binary.LittleEndian.Uint16(p))), true
-	case 4:
-		return int64(int32(binary.LittleEndian.Uint32(p))), true
-	case 8:
-		return int64(binary.LittleEndian.Uint64(p)), true
-	}
-	return 0, false
-}
-
 func numText(p []byte, t et.ParamType, f et.Format) string {
-	u, ok := le(p)
+	u, ok := scap.ParamUint(p)
 	if !ok {
 		return ""
 	}
@@ -196,14 +168,14 @@ func numText(p []byte, t et.ParamType, f et.Format) string {
 		}
 		return "0" + strconv.FormatUint(u, 8)
 	case et.PF_10_PADDED_DEC:
-		s, _ := signed(p)
+		s, _ := scap.ParamInt(p)
 		return padded(s)
 	}
 	switch t {
 	case et.PT_UINT8, et.PT_UINT16:
 		return strconv.FormatUint(u, 10)
 	}
-	s, _ := signed(p)
+	s, _ := scap.ParamInt(p)
 	return strconv.FormatInt(s, 10)
 }
 
@@ -222,7 +194,7 @@ func renderTyped(ev *state.Event, p []byte, t et.ParamType, f et.Format, pi *et.
 		et.PT_UINT8, et.PT_UINT16, et.PT_UINT32, et.PT_UINT64:
 		return numText(p, t, f), ""
 	case et.PT_ERRNO:
-		v, _ := signed(p)
+		v, _ := scap.ParamInt(p)
 		s := strconv.FormatInt(v, 10)
 		if v < 0 {
 			if n := et.ErrnoName(-v); n != "" {
@@ -231,16 +203,16 @@ func renderTyped(ev *state.Event, p []byte, t et.ParamType, f et.Format, pi *et.
 		}
 		return s, ""
 	case et.PT_FD, et.PT_FD32:
-		v, _ := signed(p)
+		v, _ := scap.ParamInt(p)
 		return strconv.FormatInt(v, 10), fdResolved(ev, v)
 	case et.PT_PID, et.PT_PID32:
-		v, _ := signed(p)
+		v, _ := scap.ParamInt(p)
 		if th := eng.Threads[v]; th != nil {
 			return strconv.FormatInt(v, 10), th.Comm
 		}
 		return strconv.FormatInt(v, 10), ""
 	case et.PT_UID, et.PT_GID:
-		v, _ := le(p)
+		v, _ := scap.ParamUint(p)
 		s := strconv.FormatInt(int64(int32(uint32(v))), 10)
 		if t == et.PT_UID {
 			if u := eng.Users[uint32(v)]; u != nil {
@@ -265,7 +237,7 @@ func renderTyped(ev *state.Event, p []byte, t et.ParamType, f et.Format, pi *et.
 			base := ""
 			if pi != nil && pi.DirfdParam >= 0 {
 				if d, ok := ev.Param(pi.DirfdParam); ok {
-					dirfd, _ := signed(d)
+					dirfd, _ := scap.ParamInt(d)
 					if dirfd == -100 {
 						base = eng.CwdOf(ev.Thread)
 					} else if fd := eng.FDs(ev.Thread).Get(dirfd); fd != nil {
@@ -304,17 +276,17 @@ func renderTyped(ev *state.Event, p []byte, t et.ParamType, f et.Format, pi *et.
 	case et.PT_FDLIST:
 		return fdlistText(ev, p), ""
 	case et.PT_SYSCALLID:
-		v, _ := le(p)
+		v, _ := scap.ParamUint(p)
 		name := et.SyscallName(uint16(v))
 		if v == 0 {
 			name = "<unknown>"
 		}
 		return strconv.FormatUint(v, 10), name
 	case et.PT_SIGTYPE:
-		v, _ := le(p)
+		v, _ := scap.ParamUint(p)
 		return strconv.FormatUint(v, 10), et.SignalName(uint32(v))
 	case et.PT_SIGSET:
-		v, _ := le(p)
+		v, _ := scap.ParamUint(p)
 		var names []string
 		for b := 0; b < 32; b++ {
 			if v&(1<<b) != 0 {
@@ -325,19 +297,19 @@ func renderTyped(ev *state.Event, p []byte, t et.ParamType, f et.Format, pi *et.
 		}
 		return strconv.FormatUint(v, 10), strings.Join(names, " ")
 	case et.PT_RELTIME:
-		v, _ := le(p)
+		v, _ := scap.ParamUint(p)
 		if v == math.MaxUint64 {
 			return "none", ""
 		}
 		return strconv.FormatUint(v, 10), strconv.FormatFloat(float64(v)/1e9, 'g', 6, 64) + "s"
 	case et.PT_ABSTIME:
-		v, _ := le(p)
+		v, _ := scap.ParamUint(p)
 		return time.Unix(0, int64(v)).Format("2006-01-02 15:04:05.000000000 -0700"), ""
 	case et.PT_FLAGS8, et.PT_FLAGS16, et.PT_FLAGS32, et.PT_ENUMFLAGS8, et.PT_ENUMFLAGS16, et.PT_ENUMFLAGS32:
-		v, _ := le(p)
+		v, _ := scap.ParamUint(p)
 		return strconv.FormatUint(v, 10), flagNames(uint32(v), pi)
 	case et.PT_MODE:
-		v, _ := le(p)
+		v, _ := scap.ParamUint(p)
 		return numText(p, et.PT_UINT32, f), flagNames(uint32(v), pi)
 	case et.PT_DYN:
 		if len(p) < 1 || pi == nil || int(p[0]) >= len(pi.Dyn) {
@@ -346,7 +318,7 @@ func renderTyped(ev *state.Event, p []byte, t et.ParamType, f et.Format, pi *et.
 		d := pi.Dyn[p[0]]
 		return renderTyped(ev, p[1:], d.Type, d.Fmt, nil, opts)
 	case et.PT_L4PROTO, et.PT_SOCKFAMILY, et.PT_PORT, et.PT_BOOL:
-		v, _ := le(p)
+		v, _ := scap.ParamUint(p)
 		return strconv.FormatUint(v, 10), ""
 	case et.PT_IPV4ADDR:
 		if len(p) == 4 {

@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/binary"
 	"sort"
 	"strings"
 
@@ -506,36 +505,14 @@ func paramI64(raw *scap.Event, i int) (int64, bool) {
 	if i < 0 || i >= len(raw.Params) {
 		return 0, false
 	}
-	p := raw.Params[i]
-	switch len(p) {
-	case 8:
-		return int64(binary.LittleEndian.Uint64(p)), true
-	case 4:
-		return int64(int32(binary.LittleEndian.Uint32(p))), true
-	case 2:
-		return int64(int16(binary.LittleEndian.Uint16(p))), true
-	case 1:
-		return int64(int8(p[0])), true
-	}
-	return 0, false
+	return scap.ParamInt(raw.Params[i])
 }
 
 func paramU64(raw *scap.Event, i int) (uint64, bool) {
 	if i < 0 || i >= len(raw.Params) {
 		return 0, false
 	}
-	p := raw.Params[i]
-	switch len(p) {
-	case 8:
-		return binary.LittleEndian.Uint64(p), true
-	case 4:
-		return uint64(binary.LittleEndian.Uint32(p)), true
-	case 2:
-		return uint64(binary.LittleEndian.Uint16(p)), true
-	case 1:
-		return uint64(p[0]), true
-	}
-	return 0, false
+	return scap.ParamUint(raw.Params[i])
 }
 
 func paramStr(raw *scap.Event, i int) (string, bool) {
