@@ -82,10 +82,19 @@ func eventsSelect() string {
 }
 
 // storedFrom joins the stored tables of the compact layout (each qualified by table).
-func storedFrom(table func(string) string) string {
-	return "FROM " + table(columnar.RowsTable) + " r" +
-		" LEFT JOIN " + table(columnar.ThreadStatesTable) + " t ON t.id = r." + quote(columnar.ThreadStateID) +
-		" LEFT JOIN " + table(columnar.FDStatesTable) + " f ON f.id = r." + quote(columnar.FDStateID)
+func storedFrom(table func(string) string) string { return storedJoins(table, true, true) }
+
+// storedJoins is the FROM clause over event_rows r, joined to the thread states t and the fd
+// states f as asked.
+func storedJoins(table func(string) string, threads, fds bool) string {
+	from := "FROM " + table(columnar.RowsTable) + " r"
+	if threads {
+		from += " LEFT JOIN " + table(columnar.ThreadStatesTable) + " t ON t.id = r." + quote(columnar.ThreadStateID)
+	}
+	if fds {
+		from += " LEFT JOIN " + table(columnar.FDStatesTable) + " f ON f.id = r." + quote(columnar.FDStateID)
+	}
+	return from
 }
 
 // threadRef and fdRef find references to the thread states' and the fd states' structs.
@@ -98,14 +107,7 @@ var (
 // count or a search by evt members need not join at all. A mention anywhere (in a literal
 // too) joins, so the guess can only be too wide.
 func storedFromFor(table func(string) string, cond string) string {
-	from := "FROM " + table(columnar.RowsTable) + " r"
-	if threadRef.MatchString(cond) {
-		from += " LEFT JOIN " + table(columnar.ThreadStatesTable) + " t ON t.id = r." + quote(columnar.ThreadStateID)
-	}
-	if fdRef.MatchString(cond) {
-		from += " LEFT JOIN " + table(columnar.FDStatesTable) + " f ON f.id = r." + quote(columnar.FDStateID)
-	}
-	return from
+	return storedJoins(table, threadRef.MatchString(cond), fdRef.MatchString(cond))
 }
 
 // eventsViewDDL defines the events view over the compact layout. Like any SQL table it has no
