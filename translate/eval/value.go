@@ -189,16 +189,7 @@ func compileColumn(c *ir.Column) getter {
 	arg := c.Arg
 	switch c.K {
 	case ir.String, ir.IP, ir.Bytes:
-		return func(ev *state.Event, _ elem) val {
-			v := ex(ev, arg)
-			switch v.Kind {
-			case fields.KindString:
-				return strVal(v.S)
-			case fields.KindNone:
-				return none
-			}
-			return strVal(v.Text())
-		}
+		return textGetter(ex, arg)
 	case ir.Int:
 		return func(ev *state.Event, _ elem) val {
 			v := ex(ev, arg)
@@ -282,6 +273,11 @@ func rawarg(c *ir.Column) getter {
 			return none
 		}
 	}
+	return textGetter(ex, arg)
+}
+
+// textGetter reads a field's value as text.
+func textGetter(ex fields.Extractor, arg string) getter {
 	return func(ev *state.Event, _ elem) val {
 		v := ex(ev, arg)
 		switch v.Kind {
