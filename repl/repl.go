@@ -55,9 +55,10 @@ type TableLister interface {
 
 // EventFilterer is implemented by a Backend that has a faster way than the events table's
 // WHERE to select the events matching a condition: FilteredEvents returns a query with the
-// events table's columns and just those rows.
+// events table's columns and just those rows; given uses, the SQL that reads its result, it
+// may leave out the columns uses does not name.
 type EventFilterer interface {
-	FilteredEvents(where string) string
+	FilteredEvents(where string, uses ...string) string
 }
 
 // FirstMatcher is implemented by a Backend that can count a filter's events and narrow the
@@ -434,14 +435,14 @@ func (s *Shell) filterQuery(filter string) (query, where string, err error) {
 // eventsWhere is a FROM item holding the events that match where.
 func (s *Shell) eventsWhere(where string) string {
 	if f, ok := s.b.(EventFilterer); ok {
-		return "(" + f.FilteredEvents(where) + ") AS events"
+		return "(" + f.FilteredEvents(where, s.selectList()) + ") AS events"
 	}
 	return "events WHERE " + where
 }
 
 // visibleEvents leaves out, from a filter's result, the events sysdig does not show either
 // (internal and state-only events, flagged evt.hidden); SQL sees them all.
-const visibleEvents = "NOT coalesce(evt.hidden, false)"
+const visibleEvents = "NOT coalesce(evt.hidden, false)" // engine.VisibleEvents, which it recognises
 
 // selectList is the select list of a filter's query.
 func (s *Shell) selectList() string {
@@ -467,7 +468,7 @@ func (s *Shell) runFilter(ctx context.Context, filter string) error {
 			if err != nil {
 				return err
 			}
-			lq := "SELECT " + s.selectList() + " FROM (" + fm.FilteredEvents(where+" AND "+restrict) +
+			lq := "SELECT " + s.selectList() + " FROM (" + fm.FilteredEvents(where+" AND "+restrict, s.selectList()) +
 				") AS events ORDER BY capture, evt.num"
 			return s.queryTotal(ctx, fmt.Sprintf("%s LIMIT %d", lq, s.limit+1), "", total, start)
 		}

@@ -185,4 +185,6 @@ func (b *engineBackend) FirstMatches(ctx context.Context, where string, k int) (
 }
 
 // FilteredEvents reads the matching events from the stored tables (see repl.EventFilterer).
-func (b *engineBackend) FilteredEvents(where string) string { return b.db.FilteredEvents(where) }
+func (b *engineBackend) FilteredEvents(where string, uses ...string) string {
+	return b.db.FilteredEvents(where, uses...)
+}

@@ -66,7 +66,18 @@ func sqlType(t arrow.DataType) (string, error) {
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // createTable is the CREATE TABLE statement of a table.
-func createTable(t *columnar.Table) (string, error) { return createTableAs(t.Name, t.Schema()) }
+// event_rows also has the key columns (keys.go).
+func createTable(t *columnar.Table) (string, error) {
+	ddl, err := createTableAs(t.Name, t.Schema())
+	if err != nil || t.Name != columnar.RowsTable {
+		return ddl, err
+	}
+	keys, err := keyColumnsDDL()
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(ddl, ")") + keys + ")", nil
+}
 
 // createTableAs is the CREATE TABLE statement of a table with an Arrow schema.
 func createTableAs(name string, s *arrow.Schema) (string, error) {
@@ -93,6 +104,7 @@ func schemaVersion() (string, error) {
 		h.Write([]byte(ddl))
 		h.Write([]byte{0})
 	}
+	h.Write([]byte(stateEventsDDL))
 	h.Write([]byte(eventsViewDDL()))
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }

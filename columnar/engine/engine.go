@@ -47,7 +47,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{db: sdb, conn: conn, path: path, stored: loadTables()}
+	db := &DB{db: sdb, conn: conn, path: path, stored: append(loadTables(), stateEventsTable)}
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db.catalog); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -126,7 +126,7 @@ func (db *DB) ensureSchema(ctx context.Context) error {
 		}
 		stmts = append(stmts, ddl)
 	}
-	stmts = append(stmts, eventsViewDDL())
+	stmts = append(stmts, stateEventsDDL, eventsViewDDL())
 	if _, err := db.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
 	}
@@ -255,6 +255,11 @@ func (db *DB) loadOne(ctx context.Context, path string, opts LoadOptions) (LoadR
 	if err != nil {
 		return res, err
 	}
+	if contains(tables, columnar.RowsTable) && contains(db.stored, stateEventsTable) {
+		if _, err := db.conn.ExecContext(ctx, fillStateEvents(db.Table), name, name); err != nil {
+			return res, fmt.Errorf("count events by state: %w", err)
+		}
+	}
 	if _, err := db.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return res, fmt.Errorf("commit capture %s: %w", name, err)
 	}
@@ -321,35 +326,150 @@ func (db *DB) SetFilter(ctx context.Context, where string) error {
 
 // FilteredEvents is a query for the events columns of the events that match where (a
 // condition over them), in no order: the same rows as the events view with that WHERE,
-// read from the stored tables, which is much faster (see layout.go).
-func (db *DB) FilteredEvents(where string) string {
+// read from the stored tables, which is much faster (see layout.go). Given uses, the SQL
+// that will read the result (a select list), it leaves out the structs that neither uses
+// nor where names, and the joins they would need.
+func (db *DB) FilteredEvents(where string, uses ...string) string {
 	if db.projected() {
 		return `SELECT * FROM ` + db.Table("events") + ` WHERE (` + where + `)`
+	}
+	if len(uses) > 0 {
+		return filteredEventsFor(db.Table, where, strings.Join(uses, " "))
 	}
 	return filteredEvents(db.Table, where)
 }
 
 // FirstMatches counts the events that match where and finds where the first k of them (in
 // capture, evt.num order) lie: restrict is a condition to add to where so that a listing of
-// those k reads a few row groups rather than every row's members ("true" when the matches
-// span captures). One pass over the filter's own columns does both.
+// those k reads a few row groups rather than every row's members ("true" when it cannot
+// narrow, "false" when nothing matches).
+//
+// A condition on one kind of state only is counted from state_events (a sum over the states
+// it matches), which also gives its first and last match; the first k are then looked for
+// in growing evt.num windows from the first. Any other condition takes one pass over the
+// filter's columns (key columns, keys.go) that counts and keeps the k least evt.num.
 func (db *DB) FirstMatches(ctx context.Context, where string, k int) (restrict string, total int64, err error) {
 	if db.projected() || k <= 0 {
 		return "true", -1, nil
 	}
 	cond := storedWhere(where)
-	q := `WITH m AS (SELECT count(*) AS total, min({'c': r.capture, 'n': r.evt.num}, ` + fmt.Sprint(k) + `) AS first ` +
-		storedFromFor(db.Table, cond) + ` WHERE (` + cond + `))
-		SELECT total, first[1].c, first[-1].c, first[1].n, first[-1].n FROM m`
-	var c1, c2 sql.NullString
-	var n1, n2 sql.NullInt64
-	if err := db.conn.QueryRowContext(ctx, q).Scan(&total, &c1, &c2, &n1, &n2); err != nil {
+	from := storedFromFor(db.Table, cond)
+	if kind, counted := stateCount(where); kind != "" {
+		alias := partAlias[stateParts[kind]]
+		// The capture listed first is the least name among those with matches.
+		q := `WITH s AS (SELECT e.capture, e.` + counted + ` AS n, e.` + counted + `_first AS lo, e.` + counted + `_last AS hi FROM ` +
+			db.Table(stateEventsTable) + ` e LEFT JOIN ` + db.Table(stateTables[kind]) + ` ` + alias + ` ON ` + alias +
+			`.id = e.state WHERE e.kind = '` + kind + `' AND e.` + counted + ` > 0 AND (` + storedWhere(stateCond(where)) + `)),
+			c AS (SELECT min(capture) AS c FROM s)
+			SELECT (SELECT coalesce(sum(n), 0) FROM s), c.c, min(s.lo), max(s.hi) FROM s, c WHERE s.capture = c.c GROUP BY c.c`
+		var capture string
+		var lo, hi int64
+		switch err := db.conn.QueryRowContext(ctx, q).Scan(&total, &capture, &lo, &hi); {
+		case errors.Is(err, sql.ErrNoRows):
+			return "false", 0, nil
+		case err != nil:
+			return "", 0, fmt.Errorf("filter: %w", err)
+		}
+		last, err := db.firstInWindows(ctx, from, cond, capture, lo, hi, k)
+		if err != nil {
+			return "", 0, err
+		}
+		return numRange(capture, lo, last), total, nil
+	}
+	// min(x, k) keeps the k least: the first k matches when they lie in one capture, the
+	// usual case, and the count comes with them.
+	first := func(capture string) (n int64, lo, hi sql.NullInt64, c1, c2 sql.NullString, err error) {
+		where := ""
+		var args []any
+		if capture != "" {
+			where, args = "r.capture = ? AND ", []any{capture}
+		}
+		q := `WITH m AS (SELECT count(*) AS total, min(r.capture) AS c1, max(r.capture) AS c2, min(r.evt_num, ` + fmt.Sprint(k) +
+			`) AS first ` + from + ` WHERE ` + where + `(` + cond + `)) SELECT total, c1, c2, first[1], first[-1] FROM m`
+		err = db.conn.QueryRowContext(ctx, q, args...).Scan(&n, &c1, &c2, &lo, &hi)
+		return
+	}
+	total, lo, hi, c1, c2, err := first("")
+	if err != nil {
 		return "", 0, fmt.Errorf("filter: %w", err)
 	}
-	if !c1.Valid || !n1.Valid || !n2.Valid || c1 != c2 {
+	if total == 0 {
+		return "false", 0, nil
+	}
+	if !c1.Valid || !lo.Valid || !hi.Valid {
 		return "true", total, nil
 	}
-	return fmt.Sprintf("(r.capture = '%s' AND evt.num BETWEEN %d AND %d)", strings.ReplaceAll(c1.String, "'", "''"), n1.Int64, n2.Int64), total, nil
+	if c1 != c2 {
+		// Matches in several captures: the first k are those of the first capture, if it
+		// has k of them.
+		n, l, h, _, _, err := first(c1.String)
+		if err != nil {
+			return "", 0, fmt.Errorf("filter: %w", err)
+		}
+		if n < int64(k) || !l.Valid || !h.Valid {
+			return "true", total, nil
+		}
+		lo, hi = l, h
+	}
+	return numRange(c1.String, lo.Int64, hi.Int64), total, nil
+}
+
+// numRange is the condition of FirstMatches for evt.num lo to hi of a capture.
+func numRange(capture string, lo, hi int64) string {
+	return fmt.Sprintf("(r.capture = '%s' AND evt.num BETWEEN %d AND %d)", strings.ReplaceAll(capture, "'", "''"), lo, hi)
+}
+
+// firstWindow is the evt.num span of firstInWindows' first window; each next is 8 times wider.
+const firstWindow = 1 << 16
+
+// firstInWindows returns the evt.num of the k-th match of cond in a capture whose matches lie
+// from lo to hi (or hi if it has fewer), reading windows of evt.num from lo: the key column
+// evt_num lets DuckDB skip the row groups outside each window.
+func (db *DB) firstInWindows(ctx context.Context, from, cond, capture string, lo, hi int64, k int) (int64, error) {
+	found, last := 0, hi
+	for start, span := lo, int64(firstWindow); start <= hi && found < k; start, span = start+span, span*8 {
+		end := min(start+span-1, hi)
+		var n int
+		var m sql.NullInt64
+		q := `SELECT count(*), max(n) FROM (SELECT r.evt_num AS n ` + from + ` WHERE r.capture = ? AND r.evt_num BETWEEN ? AND ? AND (` +
+			cond + `) ORDER BY r.evt_num LIMIT ` + fmt.Sprint(k-found) + `)`
+		if err := db.conn.QueryRowContext(ctx, q, capture, start, end).Scan(&n, &m); err != nil {
+			return 0, fmt.Errorf("filter: %w", err)
+		}
+		found += n
+		if m.Valid {
+			last = m.Int64
+		}
+	}
+	return last, nil
+}
+
+// stateTables and stateParts name the table and part of each kind of state.
+var (
+	stateTables = map[string]string{"thread": columnar.ThreadStatesTable, "fd": columnar.FDStatesTable}
+	stateParts  = map[string]columnar.Part{"thread": columnar.PartThread, "fd": columnar.PartFD}
+)
+
+// stateCount says whether where can be counted from state_events: the kind of state its
+// condition reads and the count to sum (visible events when where starts with VisibleEvents).
+func stateCount(where string) (kind, counted string) {
+	counted = "events"
+	if stateCond(where) != where {
+		counted = "visible"
+	}
+	if kind = stateOnly(storedWhere(stateCond(where))); kind == "" {
+		return "", ""
+	}
+	return kind, counted
+}
+
+// stateCond is where without a leading VisibleEvents.
+func stateCond(where string) string {
+	rest, ok := strings.CutPrefix(where, VisibleEvents+" AND ")
+	if !ok {
+		return where
+	}
+	return rest
 }
 
 // projected reports a database whose events are a table of some members (openProjected).

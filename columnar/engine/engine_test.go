@@ -499,8 +499,17 @@ func TestFirstMatches(t *testing.T) {
 	if _, err := db.Load(ctx, caps, LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, where := range []string{"evt.type = 'connect'", "proc.name = 'curl'", "fd.typechar = 'f'",
-		"evt.type = 'read' AND fd.name LIKE '%etc%'", "evt.type = 'no such type'", "true"} {
+	conds := []string{"evt.type = 'connect'", "proc.name = 'curl'", "fd.typechar = 'f'",
+		"evt.type = 'read' AND fd.name LIKE '%etc%'", "evt.type = 'no such type'", "true",
+		// counted from state_events: one kind of state, NULL states included or not
+		"fd.name IS NULL", "NOT ((fd.typechar = 'f') IS TRUE)", "(fd.sport = 443) IS TRUE",
+		"user.name = 'root'", "(proc.pname = 'bash') IS TRUE", "container.id IS NULL",
+		"fd.num >= 3", "thread.tid > 0", "evt.res = 'ENOENT'", "(evt.failed = true) IS TRUE"}
+	var wheres []string
+	for _, c := range conds {
+		wheres = append(wheres, c, VisibleEvents+" AND "+c)
+	}
+	for _, where := range wheres {
 		for _, k := range []int{1, 5, 21} {
 			restrict, total, err := db.FirstMatches(ctx, where, k)
 			if err != nil {
@@ -527,6 +536,50 @@ func TestFirstMatches(t *testing.T) {
 			if int(total) != len(all) || fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%s, k=%d: total %d (want %d), first %v (want %v), restrict %s", where, k, total, len(all), got, want, restrict)
 			}
+		}
+	}
+}
+
+// TestFilteredEventsFor checks that leaving out the structs a listing does not read changes
+// none of the values it reads.
+func TestFilteredEventsFor(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Load(ctx, []string{capturePath("curl_google")}, LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	listing := func(q string) string {
+		rows, err := db.Query(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		defer rows.Close()
+		var b strings.Builder
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(s + "\n")
+		}
+		return b.String()
+	}
+	for _, tc := range []struct{ where, uses string }{
+		{VisibleEvents + " AND evt.type = 'connect'", "evt.num, evt.type, evt.args"},
+		{VisibleEvents + " AND evt.type = 'read'", "evt.num, proc.name, thread.tid, user.name"},
+		{"fd.typechar = 'f'", "evt.num, evt.time, proc.name, evt.args"},
+		{"proc.name = 'curl'", "evt.num, fd.name, fd.num"},
+		{"true", "evt.num, \"group\".name, container.id"},
+	} {
+		sel := "SELECT CAST(row(" + tc.uses + ") AS VARCHAR) FROM "
+		want := listing(sel + "(" + db.FilteredEvents(tc.where) + ") ORDER BY capture, evt.num")
+		got := listing(sel + "(" + db.FilteredEvents(tc.where, tc.uses) + ") ORDER BY capture, evt.num")
+		if got != want || want == "" {
+			t.Errorf("%s / %s: narrowed listing differs (%d vs %d bytes)", tc.where, tc.uses, len(got), len(want))
 		}
 	}
 }

@@ -48,7 +48,7 @@ func (a *arrowInserter) insert(ctx context.Context, table string, rec arrow.Reco
 		return fmt.Errorf("insert into %s: %w", table, err)
 	}
 	defer release()
-	if _, err := a.conn.ExecContext(ctx, `INSERT INTO `+a.table(table)+` SELECT * FROM scapql_batch`); err != nil {
+	if _, err := a.conn.ExecContext(ctx, `INSERT INTO `+a.table(table)+` SELECT `+insertSelect(table)+` FROM scapql_batch`); err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
 	}
 	return nil

@@ -54,7 +54,7 @@ func (p *parquetInserter) insert(ctx context.Context, table string, rec arrow.Re
 	if err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
 	}
-	if _, err := p.conn.ExecContext(ctx, `INSERT INTO `+p.table(table)+` SELECT * FROM read_parquet(?)`, name); err != nil {
+	if _, err := p.conn.ExecContext(ctx, `INSERT INTO `+p.table(table)+` SELECT `+insertSelect(table)+` FROM read_parquet(?)`, name); err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
 	}
 	return nil

@@ -47,7 +47,12 @@ var partAlias = map[columnar.Part]string{columnar.PartEvent: "r", columnar.PartT
 
 // eventsSelect is the select list of the events columns over the joined stored tables:
 // structs stored whole pass through; the mixed ones are packed member by member.
-func eventsSelect() string {
+func eventsSelect() string { return eventsSelectOf(true, true) }
+
+// eventsSelectOf is eventsSelect without the structs that need the thread states or the fd
+// states when those are not joined.
+func eventsSelectOf(threads, fds bool) string {
+	joined := map[columnar.Part]bool{columnar.PartEvent: true, columnar.PartThread: threads, columnar.PartFD: fds}
 	cols := columnar.EventColumns()
 	var b strings.Builder
 	b.WriteString("r.capture")
@@ -60,7 +65,7 @@ func eventsSelect() string {
 				parts[columnar.PartOf(&cols[i])] = true
 			}
 		}
-		if len(ms) == 0 {
+		if len(ms) == 0 || !joined[columnar.PartThread] && parts[columnar.PartThread] || !joined[columnar.PartFD] && parts[columnar.PartFD] {
 			continue
 		}
 		b.WriteString(", ")
@@ -131,7 +136,8 @@ var perEventRef = sync.OnceValue(func() *regexp.Regexp {
 // storedWhere rewrites a condition over the events columns (as package translate writes
 // them: struct.member, literals in single quotes, identifiers in double quotes) into one
 // over the stored tables: the per-event members of proc, thread and fd become their _now
-// struct's. Text inside quotes is left alone.
+// struct's, and the evt members with key columns those columns (evt.type → evt_type, see
+// keys.go). Text inside quotes is left alone.
 func storedWhere(where string) string {
 	var b strings.Builder
 	re := perEventRef()
@@ -140,10 +146,10 @@ func storedWhere(where string) string {
 		if i < 0 {
 			i = len(where)
 		}
-		b.WriteString(re.ReplaceAllStringFunc(where[:i], func(m string) string {
+		b.WriteString(keyRef().ReplaceAllString(re.ReplaceAllStringFunc(where[:i], func(m string) string {
 			s, mem, _ := strings.Cut(m, ".")
 			return s + columnar.NowSuffix + "." + mem
-		}))
+		}), "evt_$1"))
 		where = where[i:]
 		if where == "" {
 			break
@@ -173,6 +179,16 @@ func storedWhere(where string) string {
 // over the events columns), in no particular order (see eventsViewDDL).
 func filteredEvents(table func(string) string, where string) string {
 	return "SELECT " + eventsSelect() + " " + storedFrom(table) + " WHERE (" + storedWhere(where) + ")"
+}
+
+// filteredEventsFor is filteredEvents for a query that reads only the columns uses names
+// (SQL text; a mention anywhere counts): the state tables that neither it nor where names
+// are not joined, and their structs are left out.
+func filteredEventsFor(table func(string) string, where, uses string) string {
+	cond := storedWhere(where)
+	threads := threadRef.MatchString(cond) || threadRef.MatchString(uses) || strings.Contains(uses, "*")
+	fds := fdRef.MatchString(cond) || fdRef.MatchString(uses) || strings.Contains(uses, "*")
+	return "SELECT " + eventsSelectOf(threads, fds) + " " + storedJoins(table, threads, fds) + " WHERE (" + cond + ")"
 }
 
 // CompactViews is a DuckDB script for a directory of compact-layout files (tables, each
