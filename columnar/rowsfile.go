@@ -293,17 +293,7 @@ func (c *rowCtx) encoded() *encRow {
 	// evt.args: what the view derives, against what the events table stores.
 	d := e.derived[:0]
 	if key.args {
-		for i := range ps {
-			d = append(d, kind.names[i]...)
-			d = append(d, '=')
-			d = append(d, e.vals[i]...)
-			if ps[i].res != "" {
-				d = append(d, '(')
-				d = append(d, e.texts[i]...)
-				d = append(d, ')')
-			}
-			d = append(d, ' ')
-		}
+		d = derivedArgs(d, kind.names, e.vals, e.texts, ps)
 	}
 	e.derived = d
 	want := c.args()
@@ -353,28 +343,65 @@ func (c *rowCtx) encoded() *encRow {
 	e.nulls = 0
 	rel, relOK := int64Value(x["evt.reltime"](ev))
 	e.baseOK, e.relX = false, false
-	switch base := raw - rel; {
-	case !relOK:
+	if !relOK {
 		e.nulls |= 1 << 2
-	case (raw^base)&(raw^rel) >= 0: // raw - base does not overflow
-		e.base, e.baseOK = base, true
-	default:
-		e.rel, e.relX = rel, true
+	} else {
+		e.base, e.baseOK = relBase(raw, rel)
+		e.rel, e.relX = rel, !e.baseOK
 	}
 
 	// thread.vmsize and thread.vmrss against proc's.
 	for j, m := range [2][2]string{{"thread.vmsize", "proc.vmsize"}, {"thread.vmrss", "proc.vmrss"}} {
 		t, tOK := int64Value(x[m[0]](ev))
 		p, pOK := int64Value(x[m[1]](ev))
-		e.vmX[j] = false
-		switch {
-		case tOK && (!pOK || p != t):
-			e.vm[j], e.vmX[j] = t, true
-		case !tOK && pOK:
+		var null bool
+		e.vm[j], e.vmX[j], null = overrides(t, tOK, p, pOK)
+		if null {
 			e.nulls |= 1 << j
 		}
 	}
 	return e
+}
+
+// derivedArgs appends evt.args as the view derives it from the kind's names, the parameters'
+// value texts and evt.arglist's texts (as stored): name=value, then (text) where the
+// parameter has a resolved text, then a space, for each parameter.
+func derivedArgs(dst []byte, names, vals, texts []string, ps []paramText) []byte {
+	for i := range ps {
+		dst = append(dst, names[i]...)
+		dst = append(dst, '=')
+		dst = append(dst, vals[i]...)
+		if ps[i].res != "" {
+			dst = append(dst, '(')
+			dst = append(dst, texts[i]...)
+			dst = append(dst, ')')
+		}
+		dst = append(dst, ' ')
+	}
+	return dst
+}
+
+// relBase is the enc.time_base of evt.rawtime raw and evt.reltime rel: raw - base must give
+// rel back without overflowing a BIGINT (ok false: store rel itself).
+func relBase(raw, rel int64) (base int64, ok bool) {
+	base = raw - rel
+	if (raw^base)&(raw^rel) < 0 { // raw - base overflows
+		return 0, false
+	}
+	return base, true
+}
+
+// overrides compares a member (v, NULL unless ok) with the member it is derived from (d,
+// NULL unless dOK): x is the exception to store (if xOK), null says the member must be
+// forced to NULL.
+func overrides(v int64, ok bool, d int64, dOK bool) (x int64, xOK, null bool) {
+	switch {
+	case ok && (!dOK || d != v):
+		return v, true, false
+	case !ok && dOK:
+		return 0, false, true
+	}
+	return 0, false, false
 }
 
 // derivedDatetime appends evt.datetime as the view derives it from the nanoseconds raw (≥ 0)
