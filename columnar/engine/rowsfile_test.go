@@ -203,3 +203,48 @@ func TestEncodedRowsDecode(t *testing.T) {
 		})
 	}
 }
+
+// TestEncodedRowsExceptions sets every exception column of the file encoding on stored rows
+// and checks that the decoded members take them over the derivations.
+func TestEncodedRowsExceptions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	enc, kindsPath := filepath.Join(dir, "enc.parquet"), filepath.Join(dir, "kinds.parquet")
+	writeRows(t, []string{capturePath("curl_google")}, enc, columnar.NewEventKinds(), kindsPath)
+	db, err := Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := db.Conn()
+	// Row a has evt.rawarg entries, row b any other; a takes every exception value, b every NULL.
+	for _, q := range []string{
+		`CREATE TABLE f AS SELECT * FROM read_parquet('` + enc + `')`,
+		`CREATE VIEW kinds AS SELECT * FROM read_parquet('` + kindsPath + `')`,
+		`CREATE TEMP TABLE pick AS SELECT (SELECT min(r.evt.num) FROM f r JOIN kinds k ON k.id = r.enc.kind WHERE len(k.keys) > 0) a,
+			(SELECT max(evt.num) FROM f) b`,
+		`UPDATE f SET enc = struct_pack(kind := enc.kind, argvals := enc.argvals, args := 'X', rawarg := ['R'],
+			utc_offset := enc.utc_offset, datetime := 'D', time_base := enc.time_base, reltime := 7::BIGINT,
+			vmsize := 9::BIGINT, vmrss := 10::BIGINT, nulls := NULL::BIGINT) WHERE evt.num = (SELECT a FROM pick)`,
+		`UPDATE f SET enc = struct_pack(kind := enc.kind, argvals := enc.argvals, args := enc.args, rawarg := enc.rawarg,
+			utc_offset := enc.utc_offset, datetime := enc.datetime, time_base := enc.time_base, reltime := enc.reltime,
+			vmsize := 9::BIGINT, vmrss := enc.vmrss, nulls := 7::BIGINT) WHERE evt.num = (SELECT b FROM pick)`,
+		`CREATE VIEW dec AS ` + columnar.EncodedRowsSelect("f", "kinds"),
+	} {
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+	}
+	var got string
+	err = c.QueryRowContext(ctx, `SELECT concat_ws('|', evt.args, map_values(evt.rawarg)[1], evt.datetime, evt.reltime,
+		thread_now.vmsize, thread_now.vmrss) FROM dec WHERE evt.num = (SELECT a FROM pick)`).Scan(&got)
+	if err != nil || got != "X|R|D|7|9|10" {
+		t.Errorf("row with exceptions: %q, %v", got, err)
+	}
+	var nulls string
+	err = c.QueryRowContext(ctx, `SELECT concat_ws('|', evt.reltime IS NULL, thread_now.vmsize IS NULL, thread_now.vmrss IS NULL,
+		evt.rawtime IS NULL) FROM dec WHERE evt.num = (SELECT b FROM pick)`).Scan(&nulls)
+	if err != nil || nulls != "true|true|true|false" {
+		t.Errorf("row with NULL bits: %q, %v", nulls, err)
+	}
+}
