@@ -51,8 +51,11 @@ Parquet directory (evt_type=open/...): a struct member evt.type becomes the part
 evt_type. Several captures go into the same tables, told apart by their capture column.
 --layout compact (Parquet or Arrow) writes the events table as a database stores it: OUT is a
 directory with event_rows, thread_states and fd_states (each thread and fd state once, not
-on every event: several times smaller and faster to write) and views.sql, which defines the
-events view over those files for DuckDB (run it from inside OUT: duckdb -init views.sql).
+on every event: several times smaller and faster to write), event_kinds, and views.sql,
+which defines the events view over those files for DuckDB (run it from inside OUT: duckdb
+-init views.sql). The files leave out the members other members give back (evt.args,
+evt.arg, evt.rawarg, evt.type, evt.datetime, ...; see docs/schema.md): views.sql rebuilds
+them, so its event_rows and events views hold exactly a database's rows and values.
 Output is written under a temporary name and renamed when complete: an interrupted convert
 leaves nothing under OUT.`,
 		Args: cobra.MinimumNArgs(1),
