@@ -139,12 +139,22 @@ type fdSnap struct {
 // NewCompactBuilder returns a builder of the compact tables whose state ids start at
 // firstID (ids must be unique among the captures loaded into one database).
 func NewCompactBuilder(capture string, batchRows int, firstID int64) *CompactBuilder {
+	return newCompactBuilder(capture, batchRows, firstID, nil)
+}
+
+// newCompactBuilder builds event_rows in the file encoding (rowsfile.go) when kinds is set.
+func newCompactBuilder(capture string, batchRows int, firstID int64, kinds *EventKinds) *CompactBuilder {
 	cols := CompactColumns()
+	rowCols := cols[PartEvent]
+	if kinds != nil {
+		rowCols = EncodedRowsColumns()
+	}
 	b := &CompactBuilder{threadSnaps: map[*state.Thread]*threadSnap{}, fdSnaps: map[*state.FD]*fdSnap{},
 		ownSnaps:  map[ownKey]int64{},
 		nilThread: -1, next: firstID}
-	b.rows = newBuilder(cols[PartEvent], []string{ThreadStateID, FDStateID}, capture, batchRows, nil)
+	b.rows = newBuilder(rowCols, []string{ThreadStateID, FDStateID}, capture, batchRows, nil)
 	b.ctx = &b.rows.ctx
+	b.ctx.kinds = kinds
 	b.threads = newBuilder(cols[PartThread], []string{"id"}, capture, batchRows, &b.ctx.memo)
 	b.fds = newBuilder(cols[PartFD], []string{"id"}, capture, batchRows, &b.ctx.memo)
 	return b

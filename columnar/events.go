@@ -209,6 +209,9 @@ type rowCtx struct {
 	slotsDone  bool
 	clock      clockCache
 	memo       threadMemo
+	kinds      *EventKinds // the file encoding's kinds (rowsfile.go), when it is built
+	enc        encRow
+	encDone    bool
 }
 
 type paramText struct {
@@ -222,7 +225,7 @@ func (c *rowCtx) init() { c.memo.init() }
 
 func (c *rowCtx) begin(ev *state.Event) {
 	c.ev = ev
-	c.paramsDone, c.argsDone, c.ancDone, c.slotsDone = false, false, false, false
+	c.paramsDone, c.argsDone, c.ancDone, c.slotsDone, c.encDone = false, false, false, false, false
 }
 
 // paramTexts renders every parameter once per row, as evt.arg renders them.
@@ -280,6 +283,9 @@ func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), le
 
 func newAppender(col *Column, cb column, memo *threadMemo) appender {
 	if mk := fast[col.Field]; mk != nil {
+		return mk(cb)
+	}
+	if mk := encAppenders[col.Field]; mk != nil {
 		return mk(cb)
 	}
 	if col.Null {

@@ -40,6 +40,9 @@ type ReadOptions struct {
 	// FirstStateID is the first id of the compact layout's states: ids must not repeat among
 	// the captures of one database (CaptureStats.NextStateID tells where the next may start).
 	FirstStateID int64
+	// Kinds, when set, makes event_rows in the file encoding (EncodedRowsSchema), its event
+	// kinds numbered in Kinds (share one among the captures of a conversion).
+	Kinds *EventKinds
 	// BatchRows caps the rows of a batch (0: DefaultBatchRows).
 	BatchRows int
 	Ingest    ingest.Options
@@ -162,7 +165,7 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 		if eb != nil {
 			return nil, errors.New("the events table and the compact layout are built apart")
 		}
-		cb = NewCompactBuilder(r.capture, r.batchRows, opts.FirstStateID)
+		cb = newCompactBuilder(r.capture, r.batchRows, opts.FirstStateID, opts.Kinds)
 		r.ctx = cb.ctx
 	}
 	if r.ctx == nil {

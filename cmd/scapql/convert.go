@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -50,8 +51,11 @@ Parquet directory (evt_type=open/...): a struct member evt.type becomes the part
 evt_type. Several captures go into the same tables, told apart by their capture column.
 --layout compact (Parquet or Arrow) writes the events table as a database stores it: OUT is a
 directory with event_rows, thread_states and fd_states (each thread and fd state once, not
-on every event: several times smaller and faster to write) and views.sql, which defines the
-events view over those files for DuckDB (run it from inside OUT: duckdb -init views.sql).
+on every event: several times smaller and faster to write), event_kinds, and views.sql,
+which defines the events view over those files for DuckDB (run it from inside OUT: duckdb
+-init views.sql). The files leave out the members other members give back (evt.args,
+evt.arg, evt.rawarg, evt.type, evt.datetime, ...; see docs/schema.md): views.sql rebuilds
+them, so its event_rows and events views hold exactly a database's rows and values.
 Output is written under a temporary name and renamed when complete: an interrupted convert
 leaves nothing under OUT.`,
 		Args: cobra.MinimumNArgs(1),
@@ -142,7 +146,7 @@ func runConvert(ctx context.Context, stderr io.Writer, cf convertFlags, args []s
 		case len(cf.partition) > 0:
 			err = convertPartitioned(ctx, paths, tables[0], members, cf.partition, tmp, progress)
 		case format == columnar.Parquet || format == columnar.ArrowIPC:
-			err = convertArrow(ctx, paths, tables, members, format, dir, tmp, progress)
+			err = convertArrow(ctx, paths, tables, members, format, dir, compact, tmp, progress)
 			if err == nil && compact {
 				err = os.WriteFile(filepath.Join(tmp, "views.sql"), []byte(engine.CompactViews(tables, format.Ext())), 0o644)
 			}
@@ -210,12 +214,14 @@ func compactTables(tables []string) []string {
 }
 
 // readAll reads every capture into sink, writing on another goroutine.
-func readAll(ctx context.Context, paths, tables, members []string, sink columnar.Sink, progress func(string, int64, int64)) error {
+// kinds, when set, makes event_rows in the file encoding of the compact layout.
+func readAll(ctx context.Context, paths, tables, members []string, kinds *columnar.EventKinds, sink columnar.Sink,
+	progress func(string, int64, int64)) error {
 	async := columnar.NewAsyncSink(sink, 1)
 	var err error
 	nextID := int64(1) // state ids of the compact layout go on from capture to capture
 	for _, p := range paths {
-		opts := columnar.ReadOptions{Tables: tables, Members: members, FirstStateID: nextID}
+		opts := columnar.ReadOptions{Tables: tables, Members: members, FirstStateID: nextID, Kinds: kinds}
 		if progress != nil {
 			var size int64
 			if info, err := os.Stat(p); err == nil && p != "-" {
@@ -260,10 +266,19 @@ type fileWriters struct {
 	writers map[string]columnar.TableWriter
 }
 
-func (fw *fileWriters) open(table, path string, members []string, format columnar.Format, codec *compress.Compression) error {
-	schema, err := tableSchema(table, members)
-	if err != nil {
-		return err
+func (fw *fileWriters) open(table, path string, members []string, format columnar.Format, codec *compress.Compression,
+	encoded bool) error {
+	var schema *arrow.Schema
+	switch {
+	case encoded && table == columnar.RowsTable:
+		schema = columnar.EncodedRowsSchema()
+	case encoded && table == columnar.KindsTable:
+		schema = columnar.KindsSchema()
+	default:
+		var err error
+		if schema, err = tableSchema(table, members); err != nil {
+			return err
+		}
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -322,21 +337,34 @@ func tableSchema(table string, members []string) (*arrow.Schema, error) {
 	return columnar.SchemaOf(cols), nil
 }
 
-// writeTables writes the tables of the captures to files: path(table) names each.
+// writeTables writes the tables of the captures to files: path(table) names each. With
+// encoded, event_rows is written in the file encoding of the compact layout, with its
+// event_kinds table.
 func writeTables(ctx context.Context, paths, tables, members []string, format columnar.Format, codec *compress.Compression,
-	path func(table string) string, progress func(string, int64, int64)) error {
+	encoded bool, path func(table string) string, progress func(string, int64, int64)) error {
 	fw := newFileWriters()
-	for _, t := range tables {
-		if err := fw.open(t, path(t), members, format, codec); err != nil {
+	var kinds *columnar.EventKinds
+	files := tables
+	if encoded && slices.Contains(tables, columnar.RowsTable) {
+		kinds = columnar.NewEventKinds()
+		files = append(slices.Clone(tables), columnar.KindsTable)
+	}
+	for _, t := range files {
+		if err := fw.open(t, path(t), members, format, codec, encoded); err != nil {
 			fw.close(false)
 			return err
 		}
 	}
-	err := readAll(ctx, paths, tables, members, fw, progress)
+	err := readAll(ctx, paths, tables, members, kinds, fw, progress)
+	if err == nil && kinds != nil {
+		rec := kinds.Record()
+		err = fw.Write(columnar.KindsTable, rec)
+		rec.Release()
+	}
 	return errors.Join(err, fw.close(err == nil))
 }
 
-func convertArrow(ctx context.Context, paths, tables, members []string, format columnar.Format, dir bool, tmp string,
+func convertArrow(ctx context.Context, paths, tables, members []string, format columnar.Format, dir, compact bool, tmp string,
 	progress func(string, int64, int64)) error {
 	path := func(string) string { return tmp }
 	if dir {
@@ -345,7 +373,7 @@ func convertArrow(ctx context.Context, paths, tables, members []string, format c
 		}
 		path = func(t string) string { return filepath.Join(tmp, t+format.Ext()) }
 	}
-	return writeTables(ctx, paths, tables, members, format, nil, path, progress)
+	return writeTables(ctx, paths, tables, members, format, nil, compact, path, progress)
 }
 
 // stage writes the tables to quickly compressed Parquet files in a scratch directory, for
@@ -353,7 +381,7 @@ func convertArrow(ctx context.Context, paths, tables, members []string, format c
 func stage(ctx context.Context, paths, tables, members []string, scratch string, progress func(string, int64, int64)) (func(string) string, error) {
 	snappy := compress.Codecs.Snappy
 	path := func(t string) string { return filepath.Join(scratch, t+".parquet") }
-	return path, writeTables(ctx, paths, tables, members, columnar.Parquet, &snappy, path, progress)
+	return path, writeTables(ctx, paths, tables, members, columnar.Parquet, &snappy, false, path, progress)
 }
 
 // scratchDB opens an in-memory DuckDB that spills to dir, with bounded memory.

@@ -401,13 +401,21 @@ func TestConvertInterrupted(t *testing.T) {
 	}
 }
 
-// TestCompactLayoutFiles converts captures with --layout compact and holds the events view
-// that views.sql defines over the files, in a plain DuckDB, to the events a database shows.
+// TestCompactLayoutFiles converts the bundled captures with --layout compact and holds the
+// events view that views.sql defines over the files, in a plain DuckDB, to the events a
+// database shows, and the event_rows view (decoded from the file encoding) to the event_rows
+// table the database stores: every member of every row.
 func TestCompactLayoutFiles(t *testing.T) {
 	ctx := context.Background()
+	captures, _ := filepath.Glob("../../testdata/captures/*.scap")
 	out := filepath.Join(t.TempDir(), "tables.parquet")
-	if err := runConvert(ctx, io.Discard, convertFlags{out: out, layout: "compact"}, convertCaptures); err != nil {
+	if err := runConvert(ctx, io.Discard, convertFlags{out: out, layout: "compact"}, captures); err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range []string{"event_rows.parquet", "event_kinds.parquet", "thread_states.parquet", "fd_states.parquet"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
 	}
 	script, err := os.ReadFile(filepath.Join(out, "views.sql"))
 	if err != nil {
@@ -440,12 +448,32 @@ func TestCompactLayoutFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Load(ctx, convertCaptures, engine.LoadOptions{Tables: []string{"events"}}); err != nil {
+	if _, err := db.Load(ctx, captures, engine.LoadOptions{Tables: []string{"events"}}); err != nil {
 		t.Fatal(err)
 	}
 	ref := filepath.Join(t.TempDir(), "ref.parquet")
 	if _, err := db.Exec(ctx, `COPY (SELECT * EXCLUDE (proc), proc.* EXCLUDE (id, parent_id) FROM events) TO `+sqlString(ref)); err != nil {
 		t.Fatal(err)
+	}
+	refRows := filepath.Join(t.TempDir(), "ref_rows.parquet")
+	if _, err := db.Exec(ctx, `COPY (SELECT * FROM event_rows) TO `+sqlString(refRows)); err != nil {
+		t.Fatal(err)
+	}
+	var rowsDiff1, rowsDiff2, rowsN int64
+	conn.QueryRowContext(ctx, `SELECT count(*) FROM event_rows`).Scan(&rowsN)
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT * FROM event_rows EXCEPT ALL SELECT * FROM read_parquet(`+
+		sqlString(refRows)+`))`).Scan(&rowsDiff1); err != nil {
+		t.Fatal(err)
+	}
+	conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT * FROM read_parquet(`+sqlString(refRows)+`) EXCEPT ALL SELECT * FROM event_rows)`).Scan(&rowsDiff2)
+	if rowsDiff1 != 0 || rowsDiff2 != 0 || rowsN == 0 {
+		t.Errorf("event_rows over the files: %d rows, %d and %d differ from the database's", rowsN, rowsDiff1, rowsDiff2)
+	}
+	var fileTypes, dbTypes string
+	conn.QueryRowContext(ctx, `SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE event_rows)`).Scan(&fileTypes)
+	db.Conn().QueryRowContext(ctx, `SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE event_rows)`).Scan(&dbTypes)
+	if fileTypes != dbTypes || fileTypes == "" {
+		t.Errorf("event_rows over the files:\n%s\nin the database:\n%s", fileTypes, dbTypes)
 	}
 	sel := `SELECT * EXCLUDE (proc), proc.* EXCLUDE (id, parent_id) FROM events`
 	var n, diff1, diff2 int64

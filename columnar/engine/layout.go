@@ -192,17 +192,25 @@ func filteredEventsFor(table func(string) string, where, uses string) string {
 }
 
 // CompactViews is a DuckDB script for a directory of compact-layout files (tables, each
-// TABLE+ext): a view per table over its file, and the events view over them.
+// TABLE+ext): a view per table over its file, and the events view over them. The files hold
+// event_rows in the file encoding (columnar.EncodedRowsSelect), with its event_kinds table:
+// the event_rows view decodes it into the table a database stores.
 func CompactViews(tables []string, ext string) string {
 	var b strings.Builder
 	b.WriteString("-- The tables of a scapql capture conversion (--layout compact), as DuckDB views.\n")
 	b.WriteString("-- Run from this directory: duckdb -init views.sql (or .read views.sql).\n")
+	reader := "read_parquet"
+	if ext != ".parquet" {
+		reader = "read_arrow" // the arrow extension's reader of Arrow IPC files
+	}
+	file := func(t string) string { return reader + "('" + strings.ReplaceAll(t+ext, "'", "''") + "')" }
 	for _, t := range tables {
-		reader := "read_parquet"
-		if ext != ".parquet" {
-			reader = "read_arrow" // the arrow extension's reader of Arrow IPC files
+		if t == columnar.RowsTable {
+			b.WriteString("CREATE OR REPLACE VIEW " + quote(columnar.KindsTable) + " AS SELECT * FROM " + file(columnar.KindsTable) + ";\n")
+			b.WriteString("CREATE OR REPLACE VIEW " + quote(t) + " AS " + columnar.EncodedRowsSelect(file(t), quote(columnar.KindsTable)) + ";\n")
+			continue
 		}
-		b.WriteString("CREATE OR REPLACE VIEW " + quote(t) + " AS SELECT * FROM " + reader + "('" + strings.ReplaceAll(t+ext, "'", "''") + "');\n")
+		b.WriteString("CREATE OR REPLACE VIEW " + quote(t) + " AS SELECT * FROM " + file(t) + ";\n")
 	}
 	b.WriteString(strings.Replace(eventsViewDDL(), "CREATE VIEW", "CREATE OR REPLACE VIEW", 1) + ";\n")
 	return b.String()
