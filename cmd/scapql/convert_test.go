@@ -456,7 +456,8 @@ func TestCompactLayoutFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	refRows := filepath.Join(t.TempDir(), "ref_rows.parquet")
-	if _, err := db.Exec(ctx, `COPY (SELECT * FROM event_rows) TO `+sqlString(refRows)); err != nil {
+	keys := strings.Join(engine.KeyColumns(), ", ") // a database's own, not in the files
+	if _, err := db.Exec(ctx, `COPY (SELECT * EXCLUDE (`+keys+`) FROM event_rows) TO `+sqlString(refRows)); err != nil {
 		t.Fatal(err)
 	}
 	var rowsDiff1, rowsDiff2, rowsN int64
@@ -471,7 +472,7 @@ func TestCompactLayoutFiles(t *testing.T) {
 	}
 	var fileTypes, dbTypes string
 	conn.QueryRowContext(ctx, `SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE event_rows)`).Scan(&fileTypes)
-	db.Conn().QueryRowContext(ctx, `SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE event_rows)`).Scan(&dbTypes)
+	db.Conn().QueryRowContext(ctx, `SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE SELECT * EXCLUDE (`+keys+`) FROM event_rows)`).Scan(&dbTypes)
 	if fileTypes != dbTypes || fileTypes == "" {
 		t.Errorf("event_rows over the files:\n%s\nin the database:\n%s", fileTypes, dbTypes)
 	}

@@ -117,3 +117,13 @@ func stateOnly(cond string) string {
 	}
 	return ""
 }
+
+// KeyColumns names event_rows' key columns, which only a database has: a file of the compact
+// layout leaves them out.
+func KeyColumns() []string {
+	out := make([]string, len(keyMembers))
+	for i, m := range keyMembers {
+		out[i] = keyColumn(m)
+	}
+	return out
+}
