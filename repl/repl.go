@@ -61,12 +61,12 @@ type EventFilterer interface {
 	FilteredEvents(where string, uses ...string) string
 }
 
-// FirstMatcher is implemented by a Backend that can count a filter's events and narrow the
-// listing of its first k to a condition cheaper to read (see engine.DB.FirstMatches). The
-// condition joins where inside FilteredEvents.
+// FirstMatcher is implemented by a Backend that can count a filter's events and give a
+// query for the first k that is cheaper to read than all of them (see
+// engine.DB.FirstMatches): its rows are the first k matches and maybe more after them, with
+// the columns uses (the SQL that reads them) names.
 type FirstMatcher interface {
-	EventFilterer
-	FirstMatches(ctx context.Context, where string, k int) (restrict string, total int64, err error)
+	FirstMatches(ctx context.Context, where string, k int, uses string) (first string, total int64, err error)
 }
 
 // HistoryEnv names the environment variable that overrides the default history file.
@@ -442,7 +442,7 @@ func (s *Shell) eventsWhere(where string) string {
 
 // visibleEvents leaves out, from a filter's result, the events sysdig does not show either
 // (internal and state-only events, flagged evt.hidden); SQL sees them all.
-const visibleEvents = "NOT coalesce(evt.hidden, false)" // engine.VisibleEvents, which it recognises
+const visibleEvents = "NOT coalesce(evt.hidden, false)"
 
 // selectList is the select list of a filter's query.
 func (s *Shell) selectList() string {
@@ -464,12 +464,11 @@ func (s *Shell) runFilter(ctx context.Context, filter string) error {
 			// Count and locate the first rows in one pass over the filter's columns, then
 			// read the listed members of those rows only.
 			start := time.Now()
-			restrict, total, err := fm.FirstMatches(ctx, where, s.limit+1)
+			first, total, err := fm.FirstMatches(ctx, where, s.limit+1, s.selectList())
 			if err != nil {
 				return err
 			}
-			lq := "SELECT " + s.selectList() + " FROM (" + fm.FilteredEvents(where+" AND "+restrict, s.selectList()) +
-				") AS events ORDER BY capture, evt.num"
+			lq := "SELECT " + s.selectList() + " FROM (" + first + ") AS events ORDER BY capture, evt.num"
 			return s.queryTotal(ctx, fmt.Sprintf("%s LIMIT %d", lq, s.limit+1), "", total, start)
 		}
 		// Only the rows shown are sorted and fetched; the total is counted apart.

@@ -180,8 +180,8 @@ func (b *engineBackend) Close() error { return b.db.Close() }
 
 // FirstMatches counts a filter's events and narrows the listing of the first k (see
 // repl.FirstMatcher).
-func (b *engineBackend) FirstMatches(ctx context.Context, where string, k int) (string, int64, error) {
-	return b.db.FirstMatches(ctx, where, k)
+func (b *engineBackend) FirstMatches(ctx context.Context, where string, k int, uses string) (string, int64, error) {
+	return b.db.FirstMatches(ctx, where, k, uses)
 }
 
 // FilteredEvents reads the matching events from the stored tables (see repl.EventFilterer).

@@ -104,7 +104,9 @@ func schemaVersion() (string, error) {
 		h.Write([]byte(ddl))
 		h.Write([]byte{0})
 	}
-	h.Write([]byte(stateEventsDDL))
+	for _, s := range summaries {
+		h.Write([]byte(s.ddl()))
+	}
 	h.Write([]byte(eventsViewDDL()))
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }

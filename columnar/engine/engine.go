@@ -47,7 +47,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{db: sdb, conn: conn, path: path, stored: append(loadTables(), stateEventsTable)}
+	db := &DB{db: sdb, conn: conn, path: path, stored: loadTables()}
+	for _, s := range summaries {
+		db.stored = append(db.stored, s.table)
+	}
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db.catalog); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -126,7 +129,10 @@ func (db *DB) ensureSchema(ctx context.Context) error {
 		}
 		stmts = append(stmts, ddl)
 	}
-	stmts = append(stmts, stateEventsDDL, eventsViewDDL())
+	for _, s := range summaries {
+		stmts = append(stmts, s.ddl())
+	}
+	stmts = append(stmts, eventsViewDDL())
 	if _, err := db.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
 	}
@@ -255,9 +261,11 @@ func (db *DB) loadOne(ctx context.Context, path string, opts LoadOptions) (LoadR
 	if err != nil {
 		return res, err
 	}
-	if contains(tables, columnar.RowsTable) && contains(db.stored, stateEventsTable) {
-		if _, err := db.conn.ExecContext(ctx, fillStateEvents(db.Table), name, name); err != nil {
-			return res, fmt.Errorf("count events by state: %w", err)
+	if contains(tables, columnar.RowsTable) {
+		for _, s := range summaries {
+			if _, err := db.conn.ExecContext(ctx, s.fill(db.Table), name); err != nil {
+				return res, fmt.Errorf("summary %s: %w", s.table, err)
+			}
 		}
 	}
 	if _, err := db.conn.ExecContext(ctx, "COMMIT"); err != nil {
@@ -339,46 +347,50 @@ func (db *DB) FilteredEvents(where string, uses ...string) string {
 	return filteredEvents(db.Table, where)
 }
 
-// FirstMatches counts the events that match where and finds where the first k of them (in
-// capture, evt.num order) lie: restrict is a condition to add to where so that a listing of
-// those k reads a few row groups rather than every row's members ("true" when it cannot
-// narrow, "false" when nothing matches).
+// FirstMatches counts the events that match where and returns a query for the first k of
+// them (in capture, evt.num order), like FilteredEvents(where, uses...) but reading only the
+// few row groups where they lie, where it can: its rows are those k and maybe more matches
+// after them, so a listing orders them and takes k.
 //
-// A condition on one kind of state only is counted from state_events (a sum over the states
-// it matches), which also gives its first and last match; the first k are then looked for
-// in growing evt.num windows from the first. Any other condition takes one pass over the
-// filter's columns (key columns, keys.go) that counts and keeps the k least evt.num.
-func (db *DB) FirstMatches(ctx context.Context, where string, k int) (restrict string, total int64, err error) {
+// A condition a summary can answer (keys.go) is counted there, which also gives its first
+// and last match; the first k are then looked for in growing evt.num windows from the first.
+// Any other condition takes one pass over the filter's columns (key columns where it can)
+// that counts and keeps the k least evt.num.
+func (db *DB) FirstMatches(ctx context.Context, where string, k int, uses ...string) (first string, total int64, err error) {
+	all := db.FilteredEvents(where, uses...)
 	if db.projected() || k <= 0 {
-		return "true", -1, nil
+		return all, -1, nil
 	}
 	cond := storedWhere(where)
 	from := storedFromFor(db.Table, cond)
-	if kind, counted := stateCount(where); kind != "" {
-		alias := partAlias[stateParts[kind]]
-		// The capture listed first is the least name among those with matches.
-		q := `WITH s AS (SELECT e.capture, e.` + counted + ` AS n, e.` + counted + `_first AS lo, e.` + counted + `_last AS hi FROM ` +
-			db.Table(stateEventsTable) + ` e LEFT JOIN ` + db.Table(stateTables[kind]) + ` ` + alias + ` ON ` + alias +
-			`.id = e.state WHERE e.kind = '` + kind + `' AND e.` + counted + ` > 0 AND (` + storedWhere(stateCond(where)) + `)),
-			c AS (SELECT min(capture) AS c FROM s)
-			SELECT (SELECT coalesce(sum(n), 0) FROM s), c.c, min(s.lo), max(s.hi) FROM s, c WHERE s.capture = c.c GROUP BY c.c`
-		var capture string
-		var lo, hi int64
-		switch err := db.conn.QueryRowContext(ctx, q).Scan(&total, &capture, &lo, &hi); {
-		case errors.Is(err, sql.ErrNoRows):
-			return "false", 0, nil
-		case err != nil:
+	if s := summaryFor(cond); s != nil {
+		from := joinsFrom(db.Table, s.table, threadRef.MatchString(cond), fdRef.MatchString(cond))
+		var c1, c2 sql.NullString
+		var lo, hi sql.NullInt64
+		q := `SELECT coalesce(sum(r.events), 0), min(r.capture), max(r.capture), min(r.first_num), max(r.last_num) ` + from + ` WHERE (` + cond + `)`
+		if err := db.conn.QueryRowContext(ctx, q).Scan(&total, &c1, &c2, &lo, &hi); err != nil {
 			return "", 0, fmt.Errorf("filter: %w", err)
 		}
-		last, err := db.firstInWindows(ctx, from, cond, capture, lo, hi, k)
+		if total == 0 || !c1.Valid || !lo.Valid || !hi.Valid {
+			return db.FilteredEvents("false", uses...), total, nil
+		}
+		if c1 != c2 {
+			// Matches in several captures: the first are in the least name.
+			q := `SELECT min(r.first_num), max(r.last_num) ` + from + ` WHERE r.capture = ? AND (` + cond + `)`
+			if err := db.conn.QueryRowContext(ctx, q, c1.String).Scan(&lo, &hi); err != nil {
+				return "", 0, fmt.Errorf("filter: %w", err)
+			}
+		}
+		last, err := db.firstInWindows(ctx, cond, c1.String, lo.Int64, hi.Int64, k)
 		if err != nil {
 			return "", 0, err
 		}
-		return numRange(capture, lo, last), total, nil
+		first, err := db.numRange(ctx, where, uses, c1.String, lo.Int64, last)
+		return first, total, err
 	}
 	// min(x, k) keeps the k least: the first k matches when they lie in one capture, the
 	// usual case, and the count comes with them.
-	first := func(capture string) (n int64, lo, hi sql.NullInt64, c1, c2 sql.NullString, err error) {
+	least := func(capture string) (n int64, lo, hi sql.NullInt64, c1, c2 sql.NullString, err error) {
 		where := ""
 		var args []any
 		if capture != "" {
@@ -389,34 +401,41 @@ func (db *DB) FirstMatches(ctx context.Context, where string, k int) (restrict s
 		err = db.conn.QueryRowContext(ctx, q, args...).Scan(&n, &c1, &c2, &lo, &hi)
 		return
 	}
-	total, lo, hi, c1, c2, err := first("")
+	total, lo, hi, c1, c2, err := least("")
 	if err != nil {
 		return "", 0, fmt.Errorf("filter: %w", err)
 	}
 	if total == 0 {
-		return "false", 0, nil
+		return db.FilteredEvents("false", uses...), 0, nil
 	}
 	if !c1.Valid || !lo.Valid || !hi.Valid {
-		return "true", total, nil
+		return all, total, nil
 	}
 	if c1 != c2 {
 		// Matches in several captures: the first k are those of the first capture, if it
 		// has k of them.
-		n, l, h, _, _, err := first(c1.String)
+		n, l, h, _, _, err := least(c1.String)
 		if err != nil {
 			return "", 0, fmt.Errorf("filter: %w", err)
 		}
 		if n < int64(k) || !l.Valid || !h.Valid {
-			return "true", total, nil
+			return all, total, nil
 		}
 		lo, hi = l, h
 	}
-	return numRange(c1.String, lo.Int64, hi.Int64), total, nil
+	first, err = db.numRange(ctx, where, uses, c1.String, lo.Int64, hi.Int64)
+	return first, total, err
 }
 
-// numRange is the condition of FirstMatches for evt.num lo to hi of a capture.
-func numRange(capture string, lo, hi int64) string {
-	return fmt.Sprintf("(r.capture = '%s' AND evt.num BETWEEN %d AND %d)", strings.ReplaceAll(capture, "'", "''"), lo, hi)
+// numRange is FirstMatches' query for the matches among a capture's events lo to hi, the
+// state tables cut to those events' state ids.
+func (db *DB) numRange(ctx context.Context, where string, uses []string, capture string, lo, hi int64) (string, error) {
+	b, err := db.stateBounds(ctx, capture, lo, hi)
+	if err != nil {
+		return "", err
+	}
+	where = fmt.Sprintf("%s AND r.capture = '%s' AND evt.num BETWEEN %d AND %d", where, strings.ReplaceAll(capture, "'", "''"), lo, hi)
+	return boundedEvents(db.Table, where, strings.Join(uses, " "), b), nil
 }
 
 // firstWindow is the evt.num span of firstInWindows' first window; each next is 8 times wider.
@@ -425,14 +444,22 @@ const firstWindow = 1 << 16
 // firstInWindows returns the evt.num of the k-th match of cond in a capture whose matches lie
 // from lo to hi (or hi if it has fewer), reading windows of evt.num from lo: the key column
 // evt_num lets DuckDB skip the row groups outside each window.
-func (db *DB) firstInWindows(ctx context.Context, from, cond, capture string, lo, hi int64, k int) (int64, error) {
+func (db *DB) firstInWindows(ctx context.Context, cond, capture string, lo, hi int64, k int) (int64, error) {
+	threads, fds := threadRef.MatchString(cond), fdRef.MatchString(cond)
 	found, last := 0, hi
 	for start, span := lo, int64(firstWindow); start <= hi && found < k; start, span = start+span, span*8 {
 		end := min(start+span-1, hi)
+		var b *stateBounds
+		if threads || fds {
+			var err error
+			if b, err = db.stateBounds(ctx, capture, start, end); err != nil {
+				return 0, err
+			}
+		}
 		var n int
 		var m sql.NullInt64
-		q := `SELECT count(*), max(n) FROM (SELECT r.evt_num AS n ` + from + ` WHERE r.capture = ? AND r.evt_num BETWEEN ? AND ? AND (` +
-			cond + `) ORDER BY r.evt_num LIMIT ` + fmt.Sprint(k-found) + `)`
+		q := `SELECT count(*), max(n) FROM (SELECT r.evt_num AS n ` + boundedJoins(db.Table, columnar.RowsTable, threads, fds, b) +
+			` WHERE r.capture = ? AND r.evt_num BETWEEN ? AND ? AND (` + cond + `) ORDER BY r.evt_num LIMIT ` + fmt.Sprint(k-found) + `)`
 		if err := db.conn.QueryRowContext(ctx, q, capture, start, end).Scan(&n, &m); err != nil {
 			return 0, fmt.Errorf("filter: %w", err)
 		}
@@ -444,32 +471,16 @@ func (db *DB) firstInWindows(ctx context.Context, from, cond, capture string, lo
 	return last, nil
 }
 
-// stateTables and stateParts name the table and part of each kind of state.
-var (
-	stateTables = map[string]string{"thread": columnar.ThreadStatesTable, "fd": columnar.FDStatesTable}
-	stateParts  = map[string]columnar.Part{"thread": columnar.PartThread, "fd": columnar.PartFD}
-)
-
-// stateCount says whether where can be counted from state_events: the kind of state its
-// condition reads and the count to sum (visible events when where starts with VisibleEvents).
-func stateCount(where string) (kind, counted string) {
-	counted = "events"
-	if stateCond(where) != where {
-		counted = "visible"
+// stateBounds returns the bounds of the state ids of a capture's events lo to hi.
+func (db *DB) stateBounds(ctx context.Context, capture string, lo, hi int64) (*stateBounds, error) {
+	var b stateBounds
+	err := db.conn.QueryRowContext(ctx, `SELECT min(r.thread_state), max(r.thread_state), min(r.fd_state), max(r.fd_state) FROM `+
+		db.Table(columnar.RowsTable)+` r WHERE r.capture = ? AND r.evt_num BETWEEN ? AND ?`, capture, lo, hi).Scan(
+		&b.threadLo, &b.threadHi, &b.fdLo, &b.fdHi)
+	if err != nil {
+		return nil, fmt.Errorf("filter: %w", err)
 	}
-	if kind = stateOnly(storedWhere(stateCond(where))); kind == "" {
-		return "", ""
-	}
-	return kind, counted
-}
-
-// stateCond is where without a leading VisibleEvents.
-func stateCond(where string) string {
-	rest, ok := strings.CutPrefix(where, VisibleEvents+" AND ")
-	if !ok {
-		return where
-	}
-	return rest
+	return &b, nil
 }
 
 // projected reports a database whose events are a table of some members (openProjected).

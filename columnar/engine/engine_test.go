@@ -504,22 +504,24 @@ func TestFirstMatches(t *testing.T) {
 		// counted from state_events: one kind of state, NULL states included or not
 		"fd.name IS NULL", "NOT ((fd.typechar = 'f') IS TRUE)", "(fd.sport = 443) IS TRUE",
 		"user.name = 'root'", "(proc.pname = 'bash') IS TRUE", "container.id IS NULL",
-		"fd.num >= 3", "thread.tid > 0", "evt.res = 'ENOENT'", "(evt.failed = true) IS TRUE"}
+		"fd.num >= 3", "thread.tid > 0", "evt.res = 'ENOENT'", "(evt.failed = true) IS TRUE",
+		"proc.name = 'curl' AND evt.type = 'read'", "evt.dir = '<' AND NOT (user.name = 'root') IS TRUE",
+		"evt.type = 'close' AND fd.typechar = 'f'"}
 	var wheres []string
 	for _, c := range conds {
-		wheres = append(wheres, c, VisibleEvents+" AND "+c)
+		wheres = append(wheres, c, "NOT coalesce(evt.hidden, false) AND "+c)
 	}
 	for _, where := range wheres {
 		for _, k := range []int{1, 5, 21} {
-			restrict, total, err := db.FirstMatches(ctx, where, k)
+			first, total, err := db.FirstMatches(ctx, where, k, "evt.num")
 			if err != nil {
 				t.Fatalf("%s: %v", where, err)
 			}
-			list := func(cond string, limit int) []string {
-				rows, err := db.Query(ctx, `SELECT capture || '#' || evt.num FROM (`+db.FilteredEvents(cond)+
+			list := func(query string, limit int) []string {
+				rows, err := db.Query(ctx, `SELECT capture || '#' || evt.num FROM (`+query+
 					`) ORDER BY capture, evt.num`+fmt.Sprintf(" LIMIT %d", limit))
 				if err != nil {
-					t.Fatalf("%s: %v", cond, err)
+					t.Fatalf("%s: %v", query, err)
 				}
 				defer rows.Close()
 				var out []string
@@ -530,11 +532,11 @@ func TestFirstMatches(t *testing.T) {
 				}
 				return out
 			}
-			all := list(where, 1<<30)
-			got := list(where+" AND "+restrict, k)
+			all := list(db.FilteredEvents(where), 1<<30)
+			got := list(first, k)
 			want := all[:min(k, len(all))]
 			if int(total) != len(all) || fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("%s, k=%d: total %d (want %d), first %v (want %v), restrict %s", where, k, total, len(all), got, want, restrict)
+				t.Errorf("%s, k=%d: total %d (want %d), first %v (want %v), query %s", where, k, total, len(all), got, want, first)
 			}
 		}
 	}
@@ -569,8 +571,8 @@ func TestFilteredEventsFor(t *testing.T) {
 		return b.String()
 	}
 	for _, tc := range []struct{ where, uses string }{
-		{VisibleEvents + " AND evt.type = 'connect'", "evt.num, evt.type, evt.args"},
-		{VisibleEvents + " AND evt.type = 'read'", "evt.num, proc.name, thread.tid, user.name"},
+		{"NOT coalesce(evt.hidden, false) AND evt.type = 'connect'", "evt.num, evt.type, evt.args"},
+		{"NOT coalesce(evt.hidden, false) AND evt.type = 'read'", "evt.num, proc.name, thread.tid, user.name"},
 		{"fd.typechar = 'f'", "evt.num, evt.time, proc.name, evt.args"},
 		{"proc.name = 'curl'", "evt.num, fd.name, fd.num"},
 		{"true", "evt.num, \"group\".name, container.id"},
@@ -580,6 +582,34 @@ func TestFilteredEventsFor(t *testing.T) {
 		got := listing(sel + "(" + db.FilteredEvents(tc.where, tc.uses) + ") ORDER BY capture, evt.num")
 		if got != want || want == "" {
 			t.Errorf("%s / %s: narrowed listing differs (%d vs %d bytes)", tc.where, tc.uses, len(got), len(want))
+		}
+	}
+}
+
+// TestSummaryFor checks which conditions a summary counts: only those that read its keys and
+// the state table it joins.
+func TestSummaryFor(t *testing.T) {
+	for _, tc := range []struct{ where, want string }{
+		{"NOT coalesce(evt.hidden, false) AND evt.type = 'open'", "event_classes"},
+		{"(evt.res = 'ENOENT') IS TRUE AND evt.dir = '<'", "event_classes"},
+		{"proc.name = 'nginx' AND evt.type = 'writev'", "event_classes"},
+		{"(user.name = 'alice') IS TRUE", "event_classes"},
+		{"NOT coalesce(evt.hidden, false) AND (fd.sport = 5432) IS TRUE", "fd_classes"},
+		{"fd.name IS NULL", "fd_classes"},
+		{"evt.type = 'read' AND fd.name LIKE '%etc%'", ""},
+		{"proc.name = 'curl' AND fd.typechar = 'f'", ""},
+		{"evt.rawres < 0", ""},
+		{"evt.args LIKE '%x%'", ""},
+		{"fd.num = 3", ""},
+		{"proc.duration > 0", ""},
+		{"evt.type = 'open' AND r.evt_num > 3", ""},
+	} {
+		got := ""
+		if s := summaryFor(storedWhere(tc.where)); s != nil {
+			got = s.table
+		}
+		if got != tc.want {
+			t.Errorf("%s: summary %q, want %q", tc.where, got, tc.want)
 		}
 	}
 }

@@ -71,51 +71,70 @@ var keyRef = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`\bevt\.(` + strings.Join(alts, "|") + `)\b`)
 })
 
-// stateEventsTable counts, per capture, the events of each thread state and each fd state
-// (state NULL or -1: the events with no such state), all and visible ones, with the first
-// and last evt.num of each. A filter that reads only one kind of state is counted by summing
-// the rows of the states it matches, a few thousand, rather than by joining every event to
-// its state; its first match is the least first evt.num of those states.
-const stateEventsTable = "state_events"
-
-const stateEventsDDL = `CREATE TABLE state_events (capture VARCHAR, kind VARCHAR, state BIGINT, ` +
-	`events BIGINT, events_first BIGINT, events_last BIGINT, visible BIGINT, visible_first BIGINT, visible_last BIGINT)`
-
-// fillStateEvents is the statement that counts a capture's events by state (argument: the
-// capture, twice).
-func fillStateEvents(table func(string) string) string {
-	const vis = ` FILTER (WHERE NOT coalesce(evt_hidden, false))`
-	count := func(kind, id string) string {
-		return `SELECT capture, '` + kind + `', ` + quote(id) + `, count(*), min(evt_num), max(evt_num), count(*)` + vis +
-			`, min(evt_num)` + vis + `, max(evt_num)` + vis + ` FROM ` + table(columnar.RowsTable) +
-			` WHERE capture = ? GROUP BY capture, ` + quote(id)
-	}
-	return `INSERT INTO ` + table(stateEventsTable) + ` ` + count("thread", columnar.ThreadStateID) +
-		` UNION ALL ` + count("fd", columnar.FDStateID)
+// A summary counts a capture's events by a few columns of event_rows (keys), with the
+// first and last evt.num of each group. A condition that reads no other column of
+// event_rows, and no state table but the one a key joins, is counted by summing the groups
+// it matches, a few thousand rows or fewer, rather than by reading every event; its first
+// and last matches bound the search for the first few (FirstMatches).
+type summary struct {
+	table   string
+	keys    []string // event_rows columns besides capture
+	threads bool     // a key is the thread state: conditions may read the thread states
+	fds     bool     // a key is the fd state: conditions may read the fd states
 }
 
-// VisibleEvents is the condition the shell puts first in a filter's WHERE: the events print
-// shows (evt.hidden false). FirstMatches recognises it to count visible events.
-const VisibleEvents = "NOT coalesce(evt.hidden, false)"
+// summaries: the evt keys of filters and the thread state (4M events: 57K groups), and the fd
+// state with evt_hidden (one group per fd state and visibility).
+var summaries = []summary{
+	{table: "event_classes", keys: []string{columnar.ThreadStateID, "evt_type", "evt_dir", "evt_res", "evt_failed", "evt_hidden"}, threads: true},
+	{table: "fd_classes", keys: []string{columnar.FDStateID, "evt_hidden"}, fds: true},
+}
 
-// eventRef finds references to event_rows' own columns in a condition over the stored tables.
-var eventRef = regexp.MustCompile(`(?i)\b(r|evt|syscall|proc_now|thread_now|fd_now|capture|thread_state|fd_state|evt_[a-z_]+)\b`)
-
-// stateOnly reports which kind of state ("thread" or "fd") a condition over the stored
-// tables reads, if it reads one kind and no member of event_rows. Mentions inside literals
-// count too, so the answer errs towards "" (no shortcut).
-func stateOnly(cond string) string {
-	if eventRef.MatchString(cond) {
-		return ""
+func (s *summary) groupBy() string {
+	cols := []string{"capture"}
+	for _, k := range s.keys {
+		cols = append(cols, quote(k))
 	}
+	return strings.Join(cols, ", ")
+}
+
+// aggregates of a summary's groups
+const summaryAggregates = `count(*) AS events, min(evt_num) AS first_num, max(evt_num) AS last_num`
+
+// ddl creates the summary with the types of event_rows' columns (which must exist).
+func (s *summary) ddl() string {
+	return `CREATE TABLE ` + quote(s.table) + ` AS SELECT ` + s.groupBy() + `, ` + summaryAggregates + ` FROM ` +
+		quote(columnar.RowsTable) + ` WHERE false GROUP BY ` + s.groupBy()
+}
+
+// fill is the statement that adds a capture's groups (argument: the capture).
+func (s *summary) fill(table func(string) string) string {
+	return `INSERT INTO ` + table(s.table) + ` SELECT ` + s.groupBy() + `, ` + summaryAggregates + ` FROM ` +
+		table(columnar.RowsTable) + ` WHERE capture = ? GROUP BY ` + s.groupBy()
+}
+
+// rowRef finds the references to event_rows' columns in a condition over the stored tables
+// (the struct names evt, syscall, *_now stand for their members).
+var rowRef = regexp.MustCompile(`(?i)\b(r|evt|syscall|proc_now|thread_now|fd_now|capture|thread_state|fd_state|evt_[a-z_]+)\b`)
+
+// summaryFor returns the summary that can count cond (a condition over the stored tables),
+// or nil. Mentions inside literals count too, so the answer errs towards nil.
+func summaryFor(cond string) *summary {
 	th, fd := threadRef.MatchString(cond), fdRef.MatchString(cond)
-	switch {
-	case th && !fd:
-		return "thread"
-	case fd && !th:
-		return "fd"
+next:
+	for i := range summaries {
+		s := &summaries[i]
+		if th && !s.threads || fd && !s.fds {
+			continue
+		}
+		for _, m := range rowRef.FindAllString(cond, -1) {
+			if m != "capture" && !contains(s.keys, m) {
+				continue next
+			}
+		}
+		return s
 	}
-	return ""
+	return nil
 }
 
 // KeyColumns names event_rows' key columns, which only a database has: a file of the compact

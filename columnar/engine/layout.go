@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"database/sql"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -92,15 +94,42 @@ func storedFrom(table func(string) string) string { return storedJoins(table, tr
 // storedJoins is the FROM clause over event_rows r, joined to the thread states t and the fd
 // states f as asked.
 func storedJoins(table func(string) string, threads, fds bool) string {
-	from := "FROM " + table(columnar.RowsTable) + " r"
+	return joinsFrom(table, columnar.RowsTable, threads, fds)
+}
+
+// joinsFrom is storedJoins over another table r with event_rows' state ids (a summary).
+func joinsFrom(table func(string) string, rows string, threads, fds bool) string {
+	return boundedJoins(table, rows, threads, fds, nil)
+}
+
+// boundedJoins is joinsFrom with each state table cut to the ids within b (nil: whole). The
+// cut is inside the join, so that events without a state still find none; it changes no
+// result when b bounds the ids of every row read, and lets DuckDB skip the state tables' row
+// groups out of range (state ids grow with time: the states of a few events close together
+// are a small part of the tables).
+func boundedJoins(table func(string) string, rows string, threads, fds bool, b *stateBounds) string {
+	from := "FROM " + table(rows) + " r"
+	join := func(t, alias, id string, lo, hi sql.NullInt64) {
+		src := table(t)
+		if lo.Valid && hi.Valid {
+			src = fmt.Sprintf("(SELECT * FROM %s WHERE id BETWEEN %d AND %d)", src, lo.Int64, hi.Int64)
+		}
+		from += " LEFT JOIN " + src + " " + alias + " ON " + alias + ".id = r." + quote(id)
+	}
+	if b == nil {
+		b = &stateBounds{}
+	}
 	if threads {
-		from += " LEFT JOIN " + table(columnar.ThreadStatesTable) + " t ON t.id = r." + quote(columnar.ThreadStateID)
+		join(columnar.ThreadStatesTable, "t", columnar.ThreadStateID, b.threadLo, b.threadHi)
 	}
 	if fds {
-		from += " LEFT JOIN " + table(columnar.FDStatesTable) + " f ON f.id = r." + quote(columnar.FDStateID)
+		join(columnar.FDStatesTable, "f", columnar.FDStateID, b.fdLo, b.fdHi)
 	}
 	return from
 }
+
+// stateBounds are the least and greatest thread and fd state ids of some events.
+type stateBounds struct{ threadLo, threadHi, fdLo, fdHi sql.NullInt64 }
 
 // threadRef and fdRef find references to the thread states' and the fd states' structs.
 var (
@@ -185,10 +214,17 @@ func filteredEvents(table func(string) string, where string) string {
 // (SQL text; a mention anywhere counts): the state tables that neither it nor where names
 // are not joined, and their structs are left out.
 func filteredEventsFor(table func(string) string, where, uses string) string {
+	return boundedEvents(table, where, uses, nil)
+}
+
+// boundedEvents is filteredEventsFor over state tables cut to b (see boundedJoins), which
+// must bound the state ids of every event where can match.
+func boundedEvents(table func(string) string, where, uses string, b *stateBounds) string {
 	cond := storedWhere(where)
 	threads := threadRef.MatchString(cond) || threadRef.MatchString(uses) || strings.Contains(uses, "*")
 	fds := fdRef.MatchString(cond) || fdRef.MatchString(uses) || strings.Contains(uses, "*")
-	return "SELECT " + eventsSelectOf(threads, fds) + " " + storedJoins(table, threads, fds) + " WHERE (" + cond + ")"
+	return "SELECT " + eventsSelectOf(threads, fds) + " " + boundedJoins(table, columnar.RowsTable, threads, fds, b) +
+		" WHERE (" + cond + ")"
 }
 
 // CompactViews is a DuckDB script for a directory of compact-layout files (tables, each
