@@ -366,9 +366,12 @@ func (db *DB) FirstMatches(ctx context.Context, where string, k int, uses ...str
 	if s := summaryFor(cond); s != nil {
 		from := joinsFrom(db.Table, s.table, threadRef.MatchString(cond), fdRef.MatchString(cond))
 		var c1, c2 sql.NullString
-		var lo, hi sql.NullInt64
-		q := `SELECT coalesce(sum(r.events), 0), min(r.capture), max(r.capture), min(r.first_num), max(r.last_num) ` + from + ` WHERE (` + cond + `)`
-		if err := db.conn.QueryRowContext(ctx, q).Scan(&total, &c1, &c2, &lo, &hi); err != nil {
+		var lo, hi, kth sql.NullInt64
+		// kth: the k-th least first match of a group. k groups have a match by then, so the
+		// first k matches lie in lo..kth.
+		q := `SELECT coalesce(sum(r.events), 0), min(r.capture), max(r.capture), min(r.first_num), max(r.last_num), (min(r.first_num, ` +
+			fmt.Sprint(k) + `))[` + fmt.Sprint(k) + `] ` + from + ` WHERE (` + cond + `)`
+		if err := db.conn.QueryRowContext(ctx, q).Scan(&total, &c1, &c2, &lo, &hi, &kth); err != nil {
 			return "", 0, fmt.Errorf("filter: %w", err)
 		}
 		if total == 0 || !c1.Valid || !lo.Valid || !hi.Valid {
@@ -381,11 +384,16 @@ func (db *DB) FirstMatches(ctx context.Context, where string, k int, uses ...str
 				return "", 0, fmt.Errorf("filter: %w", err)
 			}
 		}
-		last, err := db.firstInWindows(ctx, cond, c1.String, lo.Int64, hi.Int64, k)
-		if err != nil {
-			return "", 0, err
+		last := hi.Int64
+		if c1 == c2 && kth.Valid && kth.Int64-lo.Int64 < kthSpan {
+			last = kth.Int64
+		} else {
+			var err error
+			if last, err = db.firstInWindows(ctx, cond, c1.String, lo.Int64, hi.Int64, k); err != nil {
+				return "", 0, err
+			}
 		}
-		first, err := db.numRange(ctx, where, uses, c1.String, lo.Int64, last)
+		first, err := db.numRange(ctx, where, uses, c1.String, lo.Int64, last, k)
 		return first, total, err
 	}
 	// min(x, k) keeps the k least: the first k matches when they lie in one capture, the
@@ -423,20 +431,23 @@ func (db *DB) FirstMatches(ctx context.Context, where string, k int, uses ...str
 		}
 		lo, hi = l, h
 	}
-	first, err = db.numRange(ctx, where, uses, c1.String, lo.Int64, hi.Int64)
+	first, err = db.numRange(ctx, where, uses, c1.String, lo.Int64, hi.Int64, k)
 	return first, total, err
 }
 
-// numRange is FirstMatches' query for the matches among a capture's events lo to hi, the
-// state tables cut to those events' state ids.
-func (db *DB) numRange(ctx context.Context, where string, uses []string, capture string, lo, hi int64) (string, error) {
+// numRange is FirstMatches' query for the first k matches among a capture's events lo to
+// hi, the state tables cut to those events' state ids.
+func (db *DB) numRange(ctx context.Context, where string, uses []string, capture string, lo, hi int64, k int) (string, error) {
 	b, err := db.stateBounds(ctx, capture, lo, hi)
 	if err != nil {
 		return "", err
 	}
-	where = fmt.Sprintf("%s AND r.capture = '%s' AND evt.num BETWEEN %d AND %d", where, strings.ReplaceAll(capture, "'", "''"), lo, hi)
-	return boundedEvents(db.Table, where, strings.Join(uses, " "), b), nil
+	return firstEvents(db.Table, where, strings.Join(uses, " "), capture, lo, hi, k, b), nil
 }
+
+// kthSpan bounds the evt.num span from the first match to a summary's k-th group that a
+// listing reads without looking for the k-th match first (two row groups).
+const kthSpan = 1 << 18
 
 // firstWindow is the evt.num span of firstInWindows' first window; each next is 8 times wider.
 const firstWindow = 1 << 16

@@ -214,17 +214,33 @@ func filteredEvents(table func(string) string, where string) string {
 // (SQL text; a mention anywhere counts): the state tables that neither it nor where names
 // are not joined, and their structs are left out.
 func filteredEventsFor(table func(string) string, where, uses string) string {
-	return boundedEvents(table, where, uses, nil)
-}
-
-// boundedEvents is filteredEventsFor over state tables cut to b (see boundedJoins), which
-// must bound the state ids of every event where can match.
-func boundedEvents(table func(string) string, where, uses string, b *stateBounds) string {
 	cond := storedWhere(where)
 	threads := threadRef.MatchString(cond) || threadRef.MatchString(uses) || strings.Contains(uses, "*")
 	fds := fdRef.MatchString(cond) || fdRef.MatchString(uses) || strings.Contains(uses, "*")
+	return "SELECT " + eventsSelectOf(threads, fds) + " " + storedJoins(table, threads, fds) + " WHERE (" + cond + ")"
+}
+
+// firstEvents is a query for the events columns that uses names (see filteredEventsFor) of
+// the first k events, in evt.num order, among a capture's events lo to hi that match where
+// (and maybe more after them); b bounds the state ids of those events. When where reads the
+// state tables, the matches are found first, reading only the columns where reads, and only
+// their rows are read whole: DuckDB would otherwise gather the listed members of every event
+// in the range before joining the states that decide.
+func firstEvents(table func(string) string, where, uses, capture string, lo, hi int64, k int, b *stateBounds) string {
+	cond := storedWhere(where)
+	rng := fmt.Sprintf("r.capture = '%s' AND r.evt_num BETWEEN %d AND %d", strings.ReplaceAll(capture, "'", "''"), lo, hi)
+	condThreads, condFDs := threadRef.MatchString(cond), fdRef.MatchString(cond)
+	threads := threadRef.MatchString(uses) || strings.Contains(uses, "*")
+	fds := fdRef.MatchString(uses) || strings.Contains(uses, "*")
+	if !condThreads && !condFDs {
+		// A condition on event_rows alone is tested in the scan, before any member is read.
+		return "SELECT " + eventsSelectOf(threads, fds) + " " + boundedJoins(table, columnar.RowsTable, threads, fds, b) +
+			" WHERE " + rng + " AND (" + cond + ")"
+	}
+	matches := "SELECT r.evt_num " + boundedJoins(table, columnar.RowsTable, condThreads, condFDs, b) +
+		" WHERE " + rng + " AND (" + cond + ") ORDER BY r.evt_num LIMIT " + fmt.Sprint(k)
 	return "SELECT " + eventsSelectOf(threads, fds) + " " + boundedJoins(table, columnar.RowsTable, threads, fds, b) +
-		" WHERE (" + cond + ")"
+		" WHERE " + rng + " AND r.evt_num IN (" + matches + ")"
 }
 
 // CompactViews is a DuckDB script for a directory of compact-layout files (tables, each
