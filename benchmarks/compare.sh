@@ -184,12 +184,14 @@ if step 3; then
 		fi
 	fi
 	STOTAL=0
+	SWS=()
 	i=0
 	for flt in "${FILTERS[@]}"; do
 		i=$((i + 1))
 		measure "s3_$i" "$SYSDIG" -r "$F" "$flt"
 		STOTAL=$(awk -v a="$STOTAL" -v b="$WALL" 'BEGIN{print a+b}')
 		SW=$WALL SL=$LINES
+		SWS+=("$WALL")
 		row "$i: $flt" sysdig "$WALL" "$RSS" "$LINES" ""
 		if [ "$QOK" = 1 ]; then
 			measure "q3_$i" "$SCAPQL" query --db "$DB" --format csv --filter "$flt"
@@ -215,15 +217,17 @@ if step 3; then
 		} >"$TMP/ten.txt"
 		"$TIME" -f '%e %M' -o "$TMP/shell.time" "$SCAPQL" repl --db "$DB" <"$TMP/ten.txt" >"$TMP/shell.out" 2>&1
 		read -r WALL RSSKB < <(tail -n 1 "$TMP/shell.time")
-		grep -o '([0-9,]* rows\?, [0-9.]*m\?s)' "$TMP/shell.out" | tr -d '(),' | awk '{
-			t = $3; ms = (t ~ /ms$/) ? t + 0 : t * 1000; printf "   shell question %d: %s rows in %.0f ms\n", NR, $1, ms }'
+		grep -o '([0-9,]* rows\?, [0-9.]*m\?s)' "$TMP/shell.out" | tr -d '(),' | awk -v sw="${SWS[*]}" '{
+			split(sw, s, " "); t = $3; ms = (t ~ /ms$/) ? t + 0 : t * 1000
+			printf "   shell question %d: %s rows in %.0f ms (sysdig %.2f s: %.1fx)\n", NR, $1, ms, s[NR], s[NR] * 1000 / ms }'
 		row "ten questions in one shell session" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
 		# As one asks interactively: the first 20 events of each answer and its count.
 		sed 's/^\.limit 0$/.limit 20/' "$TMP/ten.txt" >"$TMP/ten20.txt"
 		"$TIME" -f '%e %M' -o "$TMP/shell20.time" "$SCAPQL" repl --db "$DB" <"$TMP/ten20.txt" >"$TMP/shell20.out" 2>&1
 		read -r WALL RSSKB < <(tail -n 1 "$TMP/shell20.time")
-		grep -o '([0-9,]* rows\?, 20 shown: [^,]*, [0-9.]*m\?s)' "$TMP/shell20.out" | tr -d '(),' | awk '{
-			t = $NF; ms = (t ~ /ms$/) ? t + 0 : t * 1000; printf "   shell question %d (first 20 shown): %s rows in %.0f ms\n", NR, $1, ms }'
+		grep -o '([0-9,]* rows\?, 20 shown: [^,]*, [0-9.]*m\?s)' "$TMP/shell20.out" | tr -d '(),' | awk -v sw="${SWS[*]}" '{
+			split(sw, s, " "); t = $NF; ms = (t ~ /ms$/) ? t + 0 : t * 1000
+			printf "   shell question %d (first 20 shown): %s rows in %.0f ms (sysdig %.2f s: %.0fx)\n", NR, $1, ms, s[NR], s[NR] * 1000 / ms }'
 		row "the same, .limit 20 (first events + count)" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
 	fi
 fi
