@@ -2,11 +2,12 @@ package benchmarks
 
 import (
 	"context"
-
-	"github.com/apache/arrow-go/v18/arrow"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/columnar/engine"
@@ -115,4 +116,47 @@ func BenchmarkArrowCompact(b *testing.B) {
 		cb.Flush(true, discard)
 		return n
 	})
+}
+
+// BenchmarkFirstMatches: a shell question with .limit 20 — the count of a display filter's
+// events and the listing of its first 20 (engine.DB.FirstMatches) — for compare.sh's ten
+// filters, one sub-benchmark each.
+func BenchmarkFirstMatches(b *testing.B) {
+	path := benchCapturePath(b)
+	ctx := context.Background()
+	db, err := engine.Open(ctx, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Load(ctx, []string{path}, engine.LoadOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	const uses = `evt.num, evt.time, proc.name, thread.tid, evt.dir, evt.type, evt.args`
+	for i, filter := range []string{
+		"evt.type=open", "evt.type in (open,openat) and evt.failed=true", "fd.name contains /etc/",
+		"proc.name=nginx and evt.type=writev", "evt.res=ENOENT", "fd.sport=5432", "fd.type=ipv6",
+		"user.name=alice", "evt.type=execve and evt.dir=<", "proc.pname=bash",
+	} {
+		sql, err := translate.Translate(filter, translate.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		where := "NOT coalesce(evt.hidden, false) AND " + sql
+		b.Run(fmt.Sprintf("q%d", i+1), func(b *testing.B) {
+			for b.Loop() {
+				first, _, err := db.FirstMatches(ctx, where, 21, uses)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows, err := db.Query(ctx, "SELECT "+uses+" FROM ("+first+") AS events ORDER BY capture, evt.num LIMIT 21")
+				if err != nil {
+					b.Fatal(err)
+				}
+				for rows.Next() {
+				}
+				rows.Close()
+			}
+		})
+	}
 }
