@@ -357,47 +357,78 @@ func (db *DB) FilteredEvents(where string, uses ...string) string {
 // Any other condition takes one pass over the filter's columns (key columns where it can)
 // that counts and keeps the k least evt.num.
 func (db *DB) FirstMatches(ctx context.Context, where string, k int, uses ...string) (first string, total int64, err error) {
-	all := db.FilteredEvents(where, uses...)
 	if db.projected() || k <= 0 {
-		return all, -1, nil
+		return db.FilteredEvents(where, uses...), -1, nil
 	}
 	cond := storedWhere(where)
-	from := storedFromFor(db.Table, cond)
+	var m span
 	if s := summaryFor(cond); s != nil {
-		from := joinsFrom(db.Table, s.table, threadRef.MatchString(cond), fdRef.MatchString(cond))
-		var c1, c2 sql.NullString
-		var lo, hi, kth sql.NullInt64
-		// kth: the k-th least first match of a group. k groups have a match by then, so the
-		// first k matches lie in lo..kth.
-		q := `SELECT coalesce(sum(r.events), 0), min(r.capture), max(r.capture), min(r.first_num), max(r.last_num), (min(r.first_num, ` +
-			fmt.Sprint(k) + `))[` + fmt.Sprint(k) + `] ` + from + ` WHERE (` + cond + `)`
-		if err := db.conn.QueryRowContext(ctx, q).Scan(&total, &c1, &c2, &lo, &hi, &kth); err != nil {
-			return "", 0, fmt.Errorf("filter: %w", err)
-		}
-		if total == 0 || !c1.Valid || !lo.Valid || !hi.Valid {
-			return db.FilteredEvents("false", uses...), total, nil
-		}
-		if c1 != c2 {
-			// Matches in several captures: the first are in the least name.
-			q := `SELECT min(r.first_num), max(r.last_num) ` + from + ` WHERE r.capture = ? AND (` + cond + `)`
-			if err := db.conn.QueryRowContext(ctx, q, c1.String).Scan(&lo, &hi); err != nil {
-				return "", 0, fmt.Errorf("filter: %w", err)
-			}
-		}
-		last := hi.Int64
-		if c1 == c2 && kth.Valid && kth.Int64-lo.Int64 < kthSpan {
-			last = kth.Int64
-		} else {
-			var err error
-			if last, err = db.firstInWindows(ctx, cond, c1.String, lo.Int64, hi.Int64, k); err != nil {
-				return "", 0, err
-			}
-		}
-		first, err := db.numRange(ctx, where, uses, c1.String, lo.Int64, last, k)
-		return first, total, err
+		m, err = db.summarySpan(ctx, s, cond, k)
+	} else {
+		m, err = db.scanSpan(ctx, cond, k)
 	}
-	// min(x, k) keeps the k least: the first k matches when they lie in one capture, the
-	// usual case, and the count comes with them.
+	switch {
+	case err != nil:
+		return "", 0, fmt.Errorf("filter: %w", err)
+	case m.total == 0:
+		return db.FilteredEvents("false", uses...), 0, nil
+	case m.capture == "":
+		return db.FilteredEvents(where, uses...), m.total, nil
+	}
+	if first, err = db.numRange(ctx, where, uses, m.capture, m.lo, m.hi, k); err != nil {
+		return "", 0, fmt.Errorf("filter: %w", err)
+	}
+	return first, m.total, nil
+}
+
+// span is where the first k matches of a filter lie: the events lo to hi of a capture
+// (capture "": not narrowed), with the count of all matches.
+type span struct {
+	total   int64
+	capture string
+	lo, hi  int64
+}
+
+// summarySpan finds the span of the first k matches of cond from the summary s.
+func (db *DB) summarySpan(ctx context.Context, s *summary, cond string, k int) (span, error) {
+	from := joinsFrom(db.Table, s.table, threadRef.MatchString(cond), fdRef.MatchString(cond))
+	var m span
+	var c1, c2 sql.NullString
+	var lo, hi, kth sql.NullInt64
+	// kth: the k-th least first match of a group. k groups have a match by then, so the
+	// first k matches lie in lo..kth.
+	q := `SELECT coalesce(sum(r.events), 0), min(r.capture), max(r.capture), min(r.first_num), max(r.last_num), (min(r.first_num, ` +
+		fmt.Sprint(k) + `))[` + fmt.Sprint(k) + `] ` + from + ` WHERE (` + cond + `)`
+	if err := db.conn.QueryRowContext(ctx, q).Scan(&m.total, &c1, &c2, &lo, &hi, &kth); err != nil {
+		return m, err
+	}
+	if m.total == 0 || !c1.Valid || !lo.Valid || !hi.Valid {
+		return span{}, nil
+	}
+	if c1 == c2 && kth.Valid && kth.Int64-lo.Int64 < kthSpan {
+		m.capture, m.lo, m.hi = c1.String, lo.Int64, kth.Int64
+		return m, nil
+	}
+	if c1 != c2 {
+		// Matches in several captures: the first are in the least name.
+		q := `SELECT min(r.first_num), max(r.last_num) ` + from + ` WHERE r.capture = ? AND (` + cond + `)`
+		if err := db.conn.QueryRowContext(ctx, q, c1.String).Scan(&lo, &hi); err != nil {
+			return m, err
+		}
+	}
+	last, err := db.firstInWindows(ctx, cond, c1.String, lo.Int64, hi.Int64, k)
+	if err != nil {
+		return m, err
+	}
+	m.capture, m.lo, m.hi = c1.String, lo.Int64, last
+	return m, nil
+}
+
+// scanSpan finds the span of the first k matches of cond in one pass over the columns cond
+// reads: min(x, k) keeps the k least evt.num, the first k matches when they lie in one
+// capture (the usual case), and the count comes with them.
+func (db *DB) scanSpan(ctx context.Context, cond string, k int) (span, error) {
+	from := storedFromFor(db.Table, cond)
 	least := func(capture string) (n int64, lo, hi sql.NullInt64, c1, c2 sql.NullString, err error) {
 		where := ""
 		var args []any
@@ -409,30 +440,23 @@ func (db *DB) FirstMatches(ctx context.Context, where string, k int, uses ...str
 		err = db.conn.QueryRowContext(ctx, q, args...).Scan(&n, &c1, &c2, &lo, &hi)
 		return
 	}
+	var m span
 	total, lo, hi, c1, c2, err := least("")
-	if err != nil {
-		return "", 0, fmt.Errorf("filter: %w", err)
-	}
-	if total == 0 {
-		return db.FilteredEvents("false", uses...), 0, nil
-	}
-	if !c1.Valid || !lo.Valid || !hi.Valid {
-		return all, total, nil
+	m.total = total
+	if err != nil || total == 0 || !c1.Valid || !lo.Valid || !hi.Valid {
+		return m, err
 	}
 	if c1 != c2 {
 		// Matches in several captures: the first k are those of the first capture, if it
 		// has k of them.
 		n, l, h, _, _, err := least(c1.String)
-		if err != nil {
-			return "", 0, fmt.Errorf("filter: %w", err)
-		}
-		if n < int64(k) || !l.Valid || !h.Valid {
-			return all, total, nil
+		if err != nil || n < int64(k) || !l.Valid || !h.Valid {
+			return m, err
 		}
 		lo, hi = l, h
 	}
-	first, err = db.numRange(ctx, where, uses, c1.String, lo.Int64, hi.Int64, k)
-	return first, total, err
+	m.capture, m.lo, m.hi = c1.String, lo.Int64, hi.Int64
+	return m, nil
 }
 
 // numRange is FirstMatches' query for the first k matches among a capture's events lo to
@@ -472,7 +496,7 @@ func (db *DB) firstInWindows(ctx context.Context, cond, capture string, lo, hi i
 		q := `SELECT count(*), max(n) FROM (SELECT r.evt_num AS n ` + boundedJoins(db.Table, columnar.RowsTable, threads, fds, b) +
 			` WHERE r.capture = ? AND r.evt_num BETWEEN ? AND ? AND (` + cond + `) ORDER BY r.evt_num LIMIT ` + fmt.Sprint(k-found) + `)`
 		if err := db.conn.QueryRowContext(ctx, q, capture, start, end).Scan(&n, &m); err != nil {
-			return 0, fmt.Errorf("filter: %w", err)
+			return 0, err
 		}
 		found += n
 		if m.Valid {
@@ -489,7 +513,7 @@ func (db *DB) stateBounds(ctx context.Context, capture string, lo, hi int64) (*s
 		db.Table(columnar.RowsTable)+` r WHERE r.capture = ? AND r.evt_num BETWEEN ? AND ?`, capture, lo, hi).Scan(
 		&b.threadLo, &b.threadHi, &b.fdLo, &b.fdHi)
 	if err != nil {
-		return nil, fmt.Errorf("filter: %w", err)
+		return nil, fmt.Errorf("state ids of events %d to %d: %w", lo, hi, err)
 	}
 	return &b, nil
 }
