@@ -471,10 +471,10 @@ func (db *DB) numRange(ctx context.Context, where string, uses []string, capture
 
 // kthSpan bounds the evt.num span from the first match to a summary's k-th group that a
 // listing reads without looking for the k-th match first (two row groups).
-const kthSpan = 1 << 18
+var kthSpan int64 = 1 << 18
 
 // firstWindow is the evt.num span of firstInWindows' first window; each next is 8 times wider.
-const firstWindow = 1 << 16
+var firstWindow int64 = 1 << 16
 
 // firstInWindows returns the evt.num of the k-th match of cond in a capture whose matches lie
 // from lo to hi (or hi if it has fewer), reading windows of evt.num from lo: the key column
@@ -482,7 +482,7 @@ const firstWindow = 1 << 16
 func (db *DB) firstInWindows(ctx context.Context, cond, capture string, lo, hi int64, k int) (int64, error) {
 	threads, fds := threadRef.MatchString(cond), fdRef.MatchString(cond)
 	found, last := 0, hi
-	for start, span := lo, int64(firstWindow); start <= hi && found < k; start, span = start+span, span*8 {
+	for start, span := lo, firstWindow; start <= hi && found < k; start, span = start+span, span*8 {
 		end := min(start+span-1, hi)
 		var b *stateBounds
 		if threads || fds {

@@ -501,7 +501,7 @@ func TestFirstMatches(t *testing.T) {
 	}
 	conds := []string{"evt.type = 'connect'", "proc.name = 'curl'", "fd.typechar = 'f'",
 		"evt.type = 'read' AND fd.name LIKE '%etc%'", "evt.type = 'no such type'", "true",
-		// counted from state_events: one kind of state, NULL states included or not
+		// counted from a summary: one kind of state, NULL states included or not
 		"fd.name IS NULL", "NOT ((fd.typechar = 'f') IS TRUE)", "(fd.sport = 443) IS TRUE",
 		"user.name = 'root'", "(proc.pname = 'bash') IS TRUE", "container.id IS NULL",
 		"fd.num >= 3", "thread.tid > 0", "evt.res = 'ENOENT'", "(evt.failed = true) IS TRUE",
@@ -511,6 +511,17 @@ func TestFirstMatches(t *testing.T) {
 	for _, c := range conds {
 		wheres = append(wheres, c, "NOT coalesce(evt.hidden, false) AND "+c)
 	}
+	// Tiny windows and no k-th group shortcut too, so that every path is taken.
+	defer func(w, s int64) { firstWindow, kthSpan = w, s }(firstWindow, kthSpan)
+	for _, sizes := range [][2]int64{{firstWindow, kthSpan}, {3, 0}} {
+		firstWindow, kthSpan = sizes[0], sizes[1]
+		firstMatchesCases(t, db, wheres)
+	}
+}
+
+// firstMatchesCases checks FirstMatches against the full listing of each condition.
+func firstMatchesCases(t *testing.T, db *DB, wheres []string) {
+	ctx := context.Background()
 	for _, where := range wheres {
 		for _, k := range []int{1, 5, 21} {
 			first, total, err := db.FirstMatches(ctx, where, k, "evt.num")
