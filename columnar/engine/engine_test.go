@@ -479,6 +479,10 @@ func TestStoredWhere(t *testing.T) {
 		{`"group".gid = 0 OR thread.vmsize>1`, `"group".gid = 0 OR thread_now.vmsize>1`},
 		{"fd.name_changed AND fd.num_x", "fd_now.name_changed AND fd.num_x"},
 		{"proc.vmswap = 'unterminated", "proc_now.vmswap = 'unterminated"},
+		// key columns (keys.go)
+		{"evt.type = 'open' AND evt.num > 3", "evt_type = 'open' AND evt_num > 3"},
+		{"NOT coalesce(evt.hidden, false) AND (evt.res = 'evt.res') IS TRUE", "NOT coalesce(evt_hidden, false) AND (evt_res = 'evt.res') IS TRUE"},
+		{"evt.type_is = 1 AND evt.args LIKE '%x%' AND evt.rawres < 0", "evt.type_is = 1 AND evt.args LIKE '%x%' AND evt_rawres < 0"},
 	} {
 		if got := storedWhere(c.in); got != c.want {
 			t.Errorf("storedWhere(%q) = %q, want %q", c.in, got, c.want)
