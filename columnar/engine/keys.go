@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,16 +25,19 @@ func keyColumn(member string) string { return "evt_" + member }
 
 // keyColumnsDDL is the column definitions of the key columns, typed as their members.
 var keyColumnsDDL = sync.OnceValues(func() (string, error) {
-	evt, ok := columnar.CompactSchema(columnar.RowsTable).FieldsByName("evt")
-	if !ok || len(evt) != 1 {
-		return "", errNoEvt
+	evt, _ := columnar.CompactSchema(columnar.RowsTable).FieldsByName("evt")
+	var st *arrow.StructType
+	if len(evt) == 1 {
+		st, _ = evt[0].Type.(*arrow.StructType)
 	}
-	st := evt[0].Type.(*arrow.StructType)
+	if st == nil {
+		return "", errors.New("key columns: event_rows has no evt struct")
+	}
 	var b strings.Builder
 	for _, m := range keyMembers {
 		f, ok := st.FieldByName(m)
 		if !ok {
-			return "", &keyError{m}
+			return "", fmt.Errorf("key columns: event_rows has no member evt.%s", m)
 		}
 		t, err := sqlType(f.Type)
 		if err != nil {
@@ -42,12 +47,6 @@ var keyColumnsDDL = sync.OnceValues(func() (string, error) {
 	}
 	return b.String(), nil
 })
-
-type keyError struct{ member string }
-
-func (e *keyError) Error() string { return "key column: event_rows has no member evt." + e.member }
-
-var errNoEvt = &keyError{"(evt struct)"}
 
 // insertSelect is the select list that fills table from a batch of its Arrow schema.
 func insertSelect(table string) string {
@@ -62,7 +61,8 @@ func insertSelect(table string) string {
 	return b.String()
 }
 
-// keyRef finds the evt members that have key columns (not evt.type_is, nor a quoted name).
+// keyRef finds the evt members that have key columns (not evt.type_is); the first group is
+// the member.
 var keyRef = sync.OnceValue(func() *regexp.Regexp {
 	alts := make([]string, len(keyMembers))
 	for i, m := range keyMembers {

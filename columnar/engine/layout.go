@@ -175,10 +175,10 @@ func storedWhere(where string) string {
 		if i < 0 {
 			i = len(where)
 		}
-		b.WriteString(keyRef().ReplaceAllString(re.ReplaceAllStringFunc(where[:i], func(m string) string {
+		b.WriteString(keyRef().ReplaceAllStringFunc(re.ReplaceAllStringFunc(where[:i], func(m string) string {
 			s, mem, _ := strings.Cut(m, ".")
 			return s + columnar.NowSuffix + "." + mem
-		}), "evt_$1"))
+		}), func(m string) string { return keyColumn(strings.TrimPrefix(m, "evt.")) }))
 		where = where[i:]
 		if where == "" {
 			break
