@@ -289,7 +289,8 @@ func (fw *fileWriters) open(table, path string, members []string, format columna
 	if format == columnar.ArrowIPC {
 		w, err = columnar.NewIPCWriter(bw, schema)
 	} else {
-		w, err = columnar.NewParquetWriter(bw, schema, columnar.ParquetOptions{Codec: codec})
+		// The compact layout's files are written for speed (see ParquetOptions.Fast).
+		w, err = columnar.NewParquetWriter(bw, schema, columnar.ParquetOptions{Codec: codec, Fast: encoded})
 	}
 	if err != nil {
 		f.Close()
