@@ -216,6 +216,7 @@ type rowCtx struct {
 	encDone    bool
 	valid      validParams
 	validDone  bool
+	render     fields.RenderCache
 }
 
 // validParams are the parameters' texts as text columns store them (valid UTF-8).
@@ -284,7 +285,7 @@ func (c *rowCtx) paramTexts() []paramText {
 			break
 		}
 		pi := &info.Params[i]
-		val, res := fields.ParamText(ev, i, p, pi, fields.RenderOptions{MaxBufLen: fields.DefaultBufLen})
+		val, res := fields.ParamText(ev, i, p, pi, fields.RenderOptions{MaxBufLen: fields.DefaultBufLen, Cache: &c.render})
 		t := val
 		if res != "" {
 			t = res
