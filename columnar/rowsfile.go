@@ -266,6 +266,7 @@ type encRow struct {
 	secDtX  bool // the second offSec's date and clock text differs from its derivation
 
 	kindCache []kindCacheEntry // per event type: the kind of the last event of that type
+	x         *encExtractors
 }
 
 // kindCacheEntry remembers the kind of an event type's last event, with the values its key
@@ -309,7 +310,10 @@ func (c *rowCtx) encoded() *encRow {
 	}
 	c.encDone = true
 	ev := c.ev
-	x := encExtract()
+	if e.x == nil {
+		e.x = encExtract()
+	}
+	x := e.x
 	ps := c.paramTexts()
 	vt := c.validTexts()
 
@@ -392,16 +396,21 @@ func (c *rowCtx) encoded() *encRow {
 	}
 
 	// thread.vmsize and thread.vmrss against proc's.
-	for j, m := range [2][2]func(ev *state.Event) fields.Value{{x.threadVMSize, x.procVMSize}, {x.threadVMRSS, x.procVMRSS}} {
-		t, tOK := int64Value(m[0](ev))
-		p, pOK := int64Value(m[1](ev))
-		var null bool
-		e.vm[j], e.vmX[j], null = overrides(t, tOK, p, pOK)
-		if null {
-			e.nulls |= 1 << j
-		}
-	}
+	e.vmOverride(0, x.threadVMSize(ev), x.procVMSize(ev))
+	e.vmOverride(1, x.threadVMRSS(ev), x.procVMRSS(ev))
 	return e
+}
+
+// vmOverride sets the exception of thread.vmsize (j 0) or thread.vmrss (j 1), the thread's
+// value t against the process's p.
+func (e *encRow) vmOverride(j int, t, p fields.Value) {
+	tv, tOK := int64Value(t)
+	pv, pOK := int64Value(p)
+	var null bool
+	e.vm[j], e.vmX[j], null = overrides(tv, tOK, pv, pOK)
+	if null {
+		e.nulls |= 1 << j
+	}
 }
 
 // derivedArgs appends evt.args as the view derives it from the kind's names, the parameters'
