@@ -30,12 +30,18 @@ type validity struct {
 	nulls int
 }
 
-func (v *validity) add(ok bool) {
+// addValid records a valid value: inlined, and only a count while there is no NULL.
+func (v *validity) addValid() {
 	if v.bits == nil {
-		if ok {
-			v.n++
-			return
-		}
+		v.n++
+		return
+	}
+	v.addSlow(true)
+}
+
+// addSlow records a value once the bitmap exists or at the first NULL.
+func (v *validity) addSlow(ok bool) {
+	if v.bits == nil {
 		v.materialise()
 	}
 	if v.n&7 == 0 {
@@ -84,12 +90,12 @@ type numCol[T number] struct {
 }
 
 func (c *numCol[T]) add(v T) {
-	c.valid.add(true)
+	c.valid.addValid()
 	c.vals = append(c.vals, v)
 }
 
 func (c *numCol[T]) appendNull() {
-	c.valid.add(false)
+	c.valid.addSlow(false)
 	c.vals = append(c.vals, 0)
 }
 
@@ -110,12 +116,12 @@ type boolCol struct {
 }
 
 func (c *boolCol) add(v bool) {
-	c.valid.add(true)
+	c.valid.addValid()
 	c.bit(v)
 }
 
 func (c *boolCol) appendNull() {
-	c.valid.add(false)
+	c.valid.addSlow(false)
 	c.bit(false)
 }
 
@@ -151,14 +157,14 @@ func (c *strCol) add(s string) {
 	if !c.binary && !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	c.valid.add(true)
+	c.valid.addValid()
 	c.data = append(c.data, s...)
 	c.offsets = append(c.offsets, int32(len(c.data)))
 }
 
 // addValid appends text already known to be valid UTF-8 (cached, sanitised values).
 func (c *strCol) addValid(s string) {
-	c.valid.add(true)
+	c.valid.addValid()
 	c.data = append(c.data, s...)
 	c.offsets = append(c.offsets, int32(len(c.data)))
 }
@@ -168,13 +174,13 @@ func (c *strCol) addBytes(b []byte) {
 		c.add(string(b))
 		return
 	}
-	c.valid.add(true)
+	c.valid.addValid()
 	c.data = append(c.data, b...)
 	c.offsets = append(c.offsets, int32(len(c.data)))
 }
 
 func (c *strCol) appendNull() {
-	c.valid.add(false)
+	c.valid.addSlow(false)
 	c.offsets = append(c.offsets, int32(len(c.data)))
 }
 
@@ -199,12 +205,12 @@ type listCol struct {
 }
 
 func (c *listCol) start() {
-	c.valid.add(true)
+	c.valid.addValid()
 	c.offsets = append(c.offsets, c.n)
 }
 
 func (c *listCol) appendNull() {
-	c.valid.add(false)
+	c.valid.addSlow(false)
 	c.offsets = append(c.offsets, c.n)
 }
 

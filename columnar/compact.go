@@ -115,8 +115,14 @@ type CompactBuilder struct {
 	fdSnaps     map[*state.FD]*fdSnap
 	ownSnaps    map[ownKey]int64
 	nilThread   int64 // state id of events without a thread, -1 until one is seen
-	next        int64 // next state id (thread and fd states share the sequence)
-	key         []word
+	// The snapshots of the last thread and fd seen (consecutive events often share them),
+	// which spare a map look-up.
+	lastThread   *threadSnap
+	lastThreadOf *state.Thread
+	lastFD       *fdSnap
+	lastFDOf     *state.FD
+	next         int64 // next state id (thread and fd states share the sequence)
+	key          []word
 }
 
 type threadSnap struct {
@@ -203,8 +209,12 @@ func (b *CompactBuilder) threadState(c *rowCtx, ev *state.Event) int64 {
 	}
 	key, ok := threadKey(b.key[:0], ev.Engine(), t)
 	b.key = key
-	s := b.threadSnaps[t]
+	s := b.lastThread
+	if s == nil || b.lastThreadOf != t {
+		s = b.threadSnaps[t]
+	}
 	if ok && s != nil && equalWords(s.key, key) {
+		b.lastThread, b.lastThreadOf = s, t
 		return s.id
 	}
 	id := b.newState(b.threads, c, ev)
@@ -220,6 +230,7 @@ func (b *CompactBuilder) threadState(c *rowCtx, ev *state.Event) int64 {
 	}
 	s.key = append(s.key[:0], key...)
 	s.id = id
+	b.lastThread, b.lastThreadOf = s, t
 	return id
 }
 
@@ -244,8 +255,12 @@ func (b *CompactBuilder) fdState(c *rowCtx, ev *state.Event) int64 {
 		b.ownSnaps[k] = id
 		return id
 	}
-	s := b.fdSnaps[fd]
+	s := b.lastFD
+	if s == nil || b.lastFDOf != fd {
+		s = b.fdSnaps[fd]
+	}
 	if s != nil && s.val == *fd {
+		b.lastFD, b.lastFDOf = s, fd
 		return s.id
 	}
 	id := b.newState(b.fds, c, ev)
@@ -257,6 +272,7 @@ func (b *CompactBuilder) fdState(c *rowCtx, ev *state.Event) int64 {
 		b.fdSnaps[fd] = s
 	}
 	s.val, s.id = *fd, id
+	b.lastFD, b.lastFDOf = s, fd
 	return id
 }
 

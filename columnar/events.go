@@ -3,6 +3,8 @@ package columnar
 import (
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -212,6 +214,16 @@ type rowCtx struct {
 	kinds      *EventKinds // the file encoding's kinds (rowsfile.go), when it is built
 	enc        encRow
 	encDone    bool
+	valid      validParams
+	validDone  bool
+	render     fields.RenderCache
+}
+
+// validParams are the parameters' texts as text columns store them (valid UTF-8).
+type validParams struct {
+	vals     []string // value texts
+	texts    []string // evt.arglist's texts: the resolved text where there is one, else the value
+	allValid bool     // no text needed sanitising
 }
 
 type paramText struct {
@@ -225,7 +237,38 @@ func (c *rowCtx) init() { c.memo.init() }
 
 func (c *rowCtx) begin(ev *state.Event) {
 	c.ev = ev
-	c.paramsDone, c.argsDone, c.ancDone, c.slotsDone, c.encDone = false, false, false, false, false
+	c.paramsDone, c.argsDone, c.ancDone, c.slotsDone, c.encDone, c.validDone = false, false, false, false, false, false
+}
+
+// validTexts sanitises the parameters' texts once per row.
+func (c *rowCtx) validTexts() *validParams {
+	v := &c.valid
+	if c.validDone {
+		return v
+	}
+	c.validDone = true
+	ps := c.paramTexts()
+	v.vals, v.texts = v.vals[:0], v.texts[:0]
+	v.allValid = true
+	for i := range ps {
+		p := &ps[i]
+		val := p.val
+		if !utf8.ValidString(val) {
+			val = strings.ToValidUTF8(val, "\uFFFD")
+			v.allValid = false
+		}
+		text := val // the value text, unless there is a resolved text
+		if p.res != "" {
+			text = p.res
+			if !utf8.ValidString(text) {
+				text = strings.ToValidUTF8(text, "\uFFFD")
+				v.allValid = false
+			}
+		}
+		v.vals = append(v.vals, val)
+		v.texts = append(v.texts, text)
+	}
+	return v
 }
 
 // paramTexts renders every parameter once per row, as evt.arg renders them.
@@ -242,7 +285,7 @@ func (c *rowCtx) paramTexts() []paramText {
 			break
 		}
 		pi := &info.Params[i]
-		val, res := fields.ParamText(ev, i, p, pi, fields.RenderOptions{MaxBufLen: fields.DefaultBufLen})
+		val, res := fields.ParamText(ev, i, p, pi, fields.RenderOptions{MaxBufLen: fields.DefaultBufLen, Cache: &c.render})
 		t := val
 		if res != "" {
 			t = res

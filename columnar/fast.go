@@ -93,8 +93,8 @@ var fast = map[string]func(column) appender{
 		vb := l.child.(*strCol)
 		return func(c *rowCtx, ev *state.Event) {
 			l.start()
-			for _, p := range c.paramTexts() {
-				vb.add(p.text)
+			for _, t := range c.validTexts().texts {
+				vb.addValid(t)
 				l.grow()
 			}
 		}

@@ -119,9 +119,10 @@ type kindKey struct {
 }
 
 type eventKind struct {
-	key   kindKey
-	names []string // sanitised
-	keys  []int32  // 1-based positions of the first parameter of each name
+	key        kindKey
+	names      []string // sanitised
+	namesValid bool     // no name needed sanitising
+	keys       []int32  // 1-based positions of the first parameter of each name
 }
 
 // EventKinds numbers the kinds of events of the file encoding of event_rows; one value serves
@@ -141,11 +142,12 @@ func (k *EventKinds) id(key kindKey) (int32, *eventKind) {
 	if id, ok := k.ids[key]; ok {
 		return id, k.kinds[id]
 	}
-	ek := &eventKind{key: key}
+	ek := &eventKind{key: key, namesValid: true}
 	seen := map[string]bool{}
 	for i := 0; i < key.n; i++ {
 		name := key.info.Params[i].Name
 		ek.names = append(ek.names, validText(name))
+		ek.namesValid = ek.namesValid && utf8.ValidString(name)
 		if !seen[name] {
 			seen[name] = true
 			ek.keys = append(ek.keys, int32(i+1))
@@ -198,18 +200,22 @@ func (k *EventKinds) Record() arrow.RecordBatch {
 	return b.NewRecordBatch()
 }
 
-// extractors of the members the encoding computes as the events table's appenders do.
-var encExtract = sync.OnceValue(func() map[string]func(ev *state.Event) fields.Value {
-	out := map[string]func(ev *state.Event) fields.Value{}
-	for _, name := range []string{"evt.type", "evt.dir", "syscall.type", "evt.reltime",
-		"thread.vmsize", "thread.vmrss", "proc.vmsize", "proc.vmrss"} {
+// encExtractors extract the members the encoding computes as the events table's appenders do.
+type encExtractors struct {
+	typ, dir, sys, rel, threadVMSize, threadVMRSS, procVMSize, procVMRSS func(ev *state.Event) fields.Value
+}
+
+var encExtract = sync.OnceValue(func() *encExtractors {
+	get := func(name string) func(ev *state.Event) fields.Value {
 		f, arg, err := fields.Lookup(name)
 		if err != nil {
 			panic("columnar: no extractor for " + name)
 		}
-		out[name] = func(ev *state.Event) fields.Value { return f.Extract(ev, arg) }
+		return func(ev *state.Event) fields.Value { return f.Extract(ev, arg) }
 	}
-	return out
+	return &encExtractors{typ: get("evt.type"), dir: get("evt.dir"), sys: get("syscall.type"), rel: get("evt.reltime"),
+		threadVMSize: get("thread.vmsize"), threadVMRSS: get("thread.vmrss"),
+		procVMSize: get("proc.vmsize"), procVMRSS: get("proc.vmrss")}
 })
 
 // int64Value is a value as a BIGINT member stores it (ok false: NULL).
@@ -254,11 +260,46 @@ type encRow struct {
 
 	derived []byte
 	rawBuf  []byte
-	vals    []string // sanitised value texts
-	texts   []string // sanitised arglist texts
 	offSec  int64
 	offOK   bool
 	offVal  int32
+	secDtX  bool // the second offSec's date and clock text differs from its derivation
+
+	kindCache []kindCacheEntry // per event type: the kind of the last event of that type
+	x         *encExtractors
+}
+
+// kindCacheEntry remembers the kind of an event type's last event, with the values its key
+// was made from (as extracted, before sanitising): an event whose values are the same has
+// the same key.
+type kindCacheEntry struct {
+	set           bool
+	info          *et.Event
+	n             int
+	typ, dir, sys fields.Value
+	id            int32
+	kind          *eventKind
+}
+
+// kindOf is the kind of the row's event.
+func (c *rowCtx) kindOf(ev *state.Event, n int, x *encExtractors) (int32, *eventKind) {
+	e := &c.enc
+	typ, dir, sys := x.typ(ev), x.dir(ev), x.sys(ev)
+	t := int(ev.Raw.Type)
+	if t >= len(e.kindCache) {
+		e.kindCache = append(e.kindCache, make([]kindCacheEntry, t+1-len(e.kindCache))...)
+	}
+	ce := &e.kindCache[t]
+	if ce.set && ce.info == ev.Info && ce.n == n && ce.typ == typ && ce.dir == dir && ce.sys == sys {
+		return ce.id, ce.kind
+	}
+	key := kindKey{info: ev.Info, n: n, args: ev.Raw.Type > 1}
+	key.typ, key.typOK = textValue(typ)
+	key.dir, key.dirOK = textValue(dir)
+	key.sys, key.sysOK = textValue(sys)
+	id, kind := c.kinds.id(key)
+	*ce = kindCacheEntry{set: true, info: ev.Info, n: n, typ: typ, dir: dir, sys: sys, id: id, kind: kind}
+	return id, kind
 }
 
 // encoded computes the row's encoded columns once.
@@ -269,40 +310,43 @@ func (c *rowCtx) encoded() *encRow {
 	}
 	c.encDone = true
 	ev := c.ev
-	x := encExtract()
+	if e.x == nil {
+		e.x = encExtract()
+	}
+	x := e.x
 	ps := c.paramTexts()
+	vt := c.validTexts()
 
-	key := kindKey{info: ev.Info, n: len(ps), args: ev.Raw.Type > 1}
-	key.typ, key.typOK = textValue(x["evt.type"](ev))
-	key.dir, key.dirOK = textValue(x["evt.dir"](ev))
-	key.sys, key.sysOK = textValue(x["syscall.type"](ev))
-	id, kind := c.kinds.id(key)
+	id, kind := c.kindOf(ev, len(ps), x)
 	e.kind = id
 
-	// Parameter texts as the columns store them.
-	e.vals, e.texts = e.vals[:0], e.texts[:0]
 	e.argvals = false
 	for i := range ps {
-		e.vals = append(e.vals, validText(ps[i].val))
-		e.texts = append(e.texts, validText(ps[i].text))
 		if ps[i].res != "" {
 			e.argvals = true
+			break
 		}
 	}
 
-	// evt.args: what the view derives, against what the events table stores.
-	d := e.derived[:0]
-	if key.args {
-		d = derivedArgs(d, kind.names, e.vals, e.texts, ps)
-	}
-	e.derived = d
-	want := c.args()
-	if !utf8.Valid(want) {
-		want = []byte(strings.ToValidUTF8(string(want), "\uFFFD"))
-	}
-	e.argsX = !bytes.Equal(d, want)
-	if e.argsX {
-		e.args = append(e.args[:0], want...)
+	// evt.args: what the view derives, against what the events table stores. Both are
+	// name=value(resolved) per parameter from the same pieces (the kind's names are the
+	// event's parameter names, evt.arglist's text is the resolved text where there is one),
+	// or '' alike: they only differ where sanitising changed a piece.
+	e.argsX = false
+	if !vt.allValid || !kind.namesValid {
+		d := e.derived[:0]
+		if kind.key.args {
+			d = derivedArgs(d, kind.names, vt.vals, vt.texts, ps)
+		}
+		e.derived = d
+		want := c.args()
+		if !utf8.Valid(want) {
+			want = []byte(strings.ToValidUTF8(string(want), "\uFFFD"))
+		}
+		e.argsX = !bytes.Equal(d, want)
+		if e.argsX {
+			e.args = append(e.args[:0], want...)
+		}
 	}
 
 	// evt.rawarg: the value text unless the raw text differs.
@@ -313,7 +357,7 @@ func (c *rowCtx) encoded() *encRow {
 		var s string
 		s, e.rawBuf = rawArgText(ev, i, ev.Raw.Params[i], e.rawBuf)
 		s = validText(s)
-		if s == e.vals[i] {
+		if s == vt.vals[i] {
 			e.rawarg, e.rawargOK = append(e.rawarg, ""), append(e.rawargOK, false)
 			continue
 		}
@@ -321,27 +365,28 @@ func (c *rowCtx) encoded() *encRow {
 		e.rawargX = true
 	}
 
-	// Times.
+	// Times. The text of evt.datetime and its derivation both end in '.' and the same nine
+	// digits of nanoseconds: they differ where their date and clock parts do, which only
+	// change once a second.
 	ts := ev.Raw.TS
 	raw := int64(ts)
-	want = c.clock.datetime(ts)
 	e.dtX = raw < 0
 	if !e.dtX {
 		sec := raw / 1e9
 		if !e.offOK || sec != e.offSec {
 			_, off := time.Unix(sec, 0).Zone()
 			e.offSec, e.offOK, e.offVal = sec, true, int32(off)
+			e.derived = derivedDatetime(e.derived[:0], sec*1e9, e.offVal)
+			e.secDtX = string(e.derived[:len(e.derived)-10]) != c.clock.at(ts)
 		}
-		d = derivedDatetime(e.derived[:0], raw, e.offVal)
-		e.derived = d
-		e.dtX = !bytes.Equal(d, want)
+		e.dtX = e.secDtX
 	}
 	e.offset = e.offVal
 	if e.dtX {
-		e.datetime = append(e.datetime[:0], want...)
+		e.datetime = append(e.datetime[:0], c.clock.datetime(ts)...)
 	}
 	e.nulls = 0
-	rel, relOK := int64Value(x["evt.reltime"](ev))
+	rel, relOK := int64Value(x.rel(ev))
 	e.baseOK, e.relX = false, false
 	if !relOK {
 		e.nulls |= 1 << 2
@@ -351,16 +396,21 @@ func (c *rowCtx) encoded() *encRow {
 	}
 
 	// thread.vmsize and thread.vmrss against proc's.
-	for j, m := range [2][2]string{{"thread.vmsize", "proc.vmsize"}, {"thread.vmrss", "proc.vmrss"}} {
-		t, tOK := int64Value(x[m[0]](ev))
-		p, pOK := int64Value(x[m[1]](ev))
-		var null bool
-		e.vm[j], e.vmX[j], null = overrides(t, tOK, p, pOK)
-		if null {
-			e.nulls |= 1 << j
-		}
-	}
+	e.vmOverride(0, x.threadVMSize(ev), x.procVMSize(ev))
+	e.vmOverride(1, x.threadVMRSS(ev), x.procVMRSS(ev))
 	return e
+}
+
+// vmOverride sets the exception of thread.vmsize (j 0) or thread.vmrss (j 1), the thread's
+// value t against the process's p.
+func (e *encRow) vmOverride(j int, t, p fields.Value) {
+	tv, tOK := int64Value(t)
+	pv, pOK := int64Value(p)
+	var null bool
+	e.vm[j], e.vmX[j], null = overrides(tv, tOK, pv, pOK)
+	if null {
+		e.nulls |= 1 << j
+	}
 }
 
 // derivedArgs appends evt.args as the view derives it from the kind's names, the parameters'
@@ -434,9 +484,10 @@ var encAppenders = map[string]func(column) appender{
 				return
 			}
 			l.start()
+			vals := c.validTexts().vals
 			for i, p := range c.paramTexts() {
 				if p.res != "" {
-					vb.addValid(e.vals[i])
+					vb.addValid(vals[i])
 				} else {
 					vb.appendNull()
 				}

@@ -64,6 +64,10 @@ type ParquetOptions struct {
 	// Scratch writes a file read once and deleted (a hand-over to DuckDB): no dictionaries,
 	// no statistics, nothing that only pays for a file that is kept.
 	Scratch bool
+	// Fast trades a little size for speed (the compact layout's files): zstd's fastest
+	// level, no dictionaries for numbers that rarely repeat (their plain pages compress as
+	// well or better), and no statistics on list elements, which no reader prunes by.
+	Fast bool
 }
 
 // NewParquetWriter writes Parquet to w: one row group per batch, zstd, dictionary encoding
@@ -94,6 +98,15 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ParquetOptions) (T
 	for _, p := range prefixColumns {
 		props = append(props, parquet.WithEncodingFor(p, parquet.Encodings.DeltaByteArray))
 	}
+	if opts.Fast {
+		props = append(props, parquet.WithCompressionLevel(fastLevel))
+		for _, p := range fastPlainColumns {
+			props = append(props, parquet.WithDictionaryFor(p, false))
+		}
+		for _, p := range noStatsColumns {
+			props = append(props, parquet.WithStatsFor(p, false))
+		}
+	}
 	if opts.Level != 0 {
 		props = append(props, parquet.WithCompressionLevel(opts.Level))
 	}
@@ -120,6 +133,19 @@ var (
 // uniqueColumns are the Parquet column paths of the events table whose values rarely repeat.
 var uniqueColumns = []string{"evt.num", "evt.time", "evt.rawtime", "evt.reltime", "evt.datetime",
 	"evt.args", "evt.buffer"}
+
+// fastLevel is the zstd level of ParquetOptions.Fast: zstd's fastest (about 3 times faster
+// than its default level on event_rows, for files 0.4% larger).
+const fastLevel = 1
+
+// fastPlainColumns are the Parquet column paths of event_rows that ParquetOptions.Fast stores
+// without a dictionary: counters and durations whose values rarely repeat within a row group.
+var fastPlainColumns = []string{"evt.latency", "proc_now.duration", "proc_now.fdopencount", "thread_now.pfminor"}
+
+// noStatsColumns are the Parquet column paths (list elements, blobs) whose statistics
+// ParquetOptions.Fast leaves out.
+var noStatsColumns = []string{"evt.arglist.list.element", "enc.argvals.list.element", "enc.rawarg.list.element",
+	"evt.buffer"}
 
 type ipcWriter struct{ w *ipc.FileWriter }
 

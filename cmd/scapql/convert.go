@@ -217,7 +217,13 @@ func compactTables(tables []string) []string {
 // kinds, when set, makes event_rows in the file encoding of the compact layout.
 func readAll(ctx context.Context, paths, tables, members []string, kinds *columnar.EventKinds, sink columnar.Sink,
 	progress func(string, int64, int64)) error {
-	async := columnar.NewAsyncSink(sink, 1)
+	// The compact layout's batches are small (no state members): two may wait, which
+	// smooths the hand-over when one batch takes the writer longer than the reader.
+	depth := 1
+	if kinds != nil {
+		depth = 2
+	}
+	async := columnar.NewAsyncSink(sink, depth)
 	var err error
 	nextID := int64(1) // state ids of the compact layout go on from capture to capture
 	for _, p := range paths {
@@ -289,7 +295,8 @@ func (fw *fileWriters) open(table, path string, members []string, format columna
 	if format == columnar.ArrowIPC {
 		w, err = columnar.NewIPCWriter(bw, schema)
 	} else {
-		w, err = columnar.NewParquetWriter(bw, schema, columnar.ParquetOptions{Codec: codec})
+		// The compact layout's files are written for speed (see ParquetOptions.Fast).
+		w, err = columnar.NewParquetWriter(bw, schema, columnar.ParquetOptions{Codec: codec, Fast: encoded})
 	}
 	if err != nil {
 		f.Close()

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/scap"
@@ -17,6 +18,20 @@ import (
 type RenderOptions struct {
 	// MaxBufLen cuts byte buffers to this many characters (with "..."), 0 = no cut.
 	MaxBufLen int
+	// Cache, when set, keeps texts made from state (an fd's "<f>/path") for the next events
+	// that render the same; one cache serves one goroutine.
+	Cache *RenderCache
+}
+
+// RenderCache remembers recent fd texts, by fd number.
+type RenderCache struct {
+	fds [64]fdTextEntry
+}
+
+type fdTextEntry struct {
+	typ, l4 byte
+	name    string
+	text    string
 }
 
 // DefaultBufLen is the reference's default cut of data buffers in text output.
@@ -204,7 +219,7 @@ func renderTyped(ev *state.Event, p []byte, t et.ParamType, f et.Format, pi *et.
 		return s, ""
 	case et.PT_FD, et.PT_FD32:
 		v, _ := scap.ParamInt(p)
-		return strconv.FormatInt(v, 10), fdResolved(ev, v)
+		return strconv.FormatInt(v, 10), fdResolved(ev, v, opts.Cache)
 	case et.PT_PID, et.PT_PID32:
 		v, _ := scap.ParamInt(p)
 		if th := eng.Threads[v]; th != nil {
@@ -362,7 +377,14 @@ func flagNames(v uint32, pi *et.Param) string {
 	return sb.String()
 }
 
-func bufText(p []byte, max int) string { return string(appendBuf(nil, p, max)) }
+func bufText(p []byte, max int) string {
+	n := len(p)
+	if max > 0 && n > max {
+		n = max
+	}
+	b := appendBuf(make([]byte, 0, n), p, max) // n is the text's length: one allocation
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
 
 func cstr(b []byte) string {
 	for i, c := range b {
@@ -432,7 +454,7 @@ func l4char(f *state.FD) byte {
 	return 0
 }
 
-func fdResolved(ev *state.Event, v int64) string {
+func fdResolved(ev *state.Event, v int64, cache *RenderCache) string {
 	if ev.Thread == nil {
 		return ""
 	}
@@ -441,12 +463,25 @@ func fdResolved(ev *state.Event, v int64) string {
 		if f == nil {
 			return ""
 		}
-		b := []byte{'<', Typechar(f.Type)}
-		if c := l4char(f); c != 0 {
-			b = append(b, c)
+		typ, l4 := Typechar(f.Type), l4char(f)
+		var e *fdTextEntry
+		if cache != nil {
+			// The text depends on the type's letter, the protocol's letter and the name only.
+			e = &cache.fds[v&63]
+			if e.text != "" && e.typ == typ && e.l4 == l4 && e.name == f.Name {
+				return e.text
+			}
+		}
+		b := []byte{'<', typ}
+		if l4 != 0 {
+			b = append(b, l4)
 		}
 		b = append(b, '>')
-		return string(b) + sanitize(f.Name)
+		text := string(b) + sanitize(f.Name)
+		if e != nil {
+			*e = fdTextEntry{typ: typ, l4: l4, name: f.Name, text: text}
+		}
+		return text
 	}
 	if v == -100 {
 		return "AT_FDCWD"
