@@ -391,7 +391,7 @@ type span struct {
 
 // summarySpan finds the span of the first k matches of cond from the summary s.
 func (db *DB) summarySpan(ctx context.Context, s *summary, cond string, k int) (span, error) {
-	from := joinsFrom(db.Table, s.table, threadRef.MatchString(cond), fdRef.MatchString(cond))
+	from := boundedJoins(db.Table, s.table, threadRef.MatchString(cond), fdRef.MatchString(cond), nil)
 	var m span
 	var c1, c2 sql.NullString
 	var lo, hi, kth sql.NullInt64

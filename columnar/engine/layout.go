@@ -94,16 +94,12 @@ func storedFrom(table func(string) string) string { return storedJoins(table, tr
 // storedJoins is the FROM clause over event_rows r, joined to the thread states t and the fd
 // states f as asked.
 func storedJoins(table func(string) string, threads, fds bool) string {
-	return joinsFrom(table, columnar.RowsTable, threads, fds)
+	return boundedJoins(table, columnar.RowsTable, threads, fds, nil)
 }
 
-// joinsFrom is storedJoins over another table r with event_rows' state ids (a summary).
-func joinsFrom(table func(string) string, rows string, threads, fds bool) string {
-	return boundedJoins(table, rows, threads, fds, nil)
-}
-
-// boundedJoins is joinsFrom with each state table cut to the ids within b (nil: whole). The
-// cut is inside the join, so that events without a state still find none; it changes no
+// boundedJoins is storedJoins over rows (event_rows or a table with its state ids, a
+// summary) with each state table cut to the ids within b (nil: whole). The cut is inside the
+// join, so that events without a state still find none; it changes no
 // result when b bounds the ids of every row read, and lets DuckDB skip the state tables' row
 // groups out of range (state ids grow with time: the states of a few events close together
 // are a small part of the tables).
@@ -215,9 +211,16 @@ func filteredEvents(table func(string) string, where string) string {
 // are not joined, and their structs are left out.
 func filteredEventsFor(table func(string) string, where, uses string) string {
 	cond := storedWhere(where)
-	threads := threadRef.MatchString(cond) || threadRef.MatchString(uses) || strings.Contains(uses, "*")
-	fds := fdRef.MatchString(cond) || fdRef.MatchString(uses) || strings.Contains(uses, "*")
+	threads, fds := usesStates(uses)
+	threads, fds = threads || threadRef.MatchString(cond), fds || fdRef.MatchString(cond)
 	return "SELECT " + eventsSelectOf(threads, fds) + " " + storedJoins(table, threads, fds) + " WHERE (" + cond + ")"
+}
+
+// usesStates says whether SQL that reads a query's columns (a select list; a mention
+// anywhere counts, * reads all) may read the thread states' or the fd states' members.
+func usesStates(uses string) (threads, fds bool) {
+	all := strings.Contains(uses, "*")
+	return all || threadRef.MatchString(uses), all || fdRef.MatchString(uses)
 }
 
 // firstEvents is a query for the events columns that uses names (see filteredEventsFor) of
@@ -230,8 +233,7 @@ func firstEvents(table func(string) string, where, uses, capture string, lo, hi 
 	cond := storedWhere(where)
 	rng := fmt.Sprintf("r.capture = '%s' AND r.evt_num BETWEEN %d AND %d", strings.ReplaceAll(capture, "'", "''"), lo, hi)
 	condThreads, condFDs := threadRef.MatchString(cond), fdRef.MatchString(cond)
-	threads := threadRef.MatchString(uses) || strings.Contains(uses, "*")
-	fds := fdRef.MatchString(uses) || strings.Contains(uses, "*")
+	threads, fds := usesStates(uses)
 	if !condThreads && !condFDs {
 		// A condition on event_rows alone is tested in the scan, before any member is read.
 		return "SELECT " + eventsSelectOf(threads, fds) + " " + boundedJoins(table, columnar.RowsTable, threads, fds, b) +
