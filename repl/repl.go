@@ -461,8 +461,7 @@ func (s *Shell) runFilter(ctx context.Context, filter string) error {
 	s.last = q
 	if s.limit > 0 {
 		if fm, ok := s.b.(FirstMatcher); ok {
-			// Count and locate the first rows in one pass over the filter's columns, then
-			// read the listed members of those rows only.
+			// Count the matches, and read the listed members of the first rows only.
 			start := time.Now()
 			first, total, err := fm.FirstMatches(ctx, where, s.limit+1, s.selectList())
 			if err != nil {
