@@ -405,7 +405,15 @@ func (db *DB) summarySpan(ctx context.Context, s *summary, cond string, k int) (
 	if m.total == 0 || !c1.Valid || !lo.Valid || !hi.Valid {
 		return span{}, nil
 	}
-	if c1 == c2 && kth.Valid && kth.Int64-lo.Int64 < kthSpan {
+	// A window that holds about 2k matches, were they spread evenly. The k-th group's first
+	// match may end a wider range when the listing finds its rows on the filter's own
+	// columns first (a condition on the states, see firstEvents), up to a few row groups.
+	window := max(minWindow, int64(2*k)*(hi.Int64-lo.Int64+1)/m.total)
+	reach := window
+	if s.threads && threadRef.MatchString(cond) || s.fds && fdRef.MatchString(cond) {
+		reach = max(reach, kthReach)
+	}
+	if c1 == c2 && kth.Valid && kth.Int64-lo.Int64 < reach && kthShortcut {
 		m.capture, m.lo, m.hi = c1.String, lo.Int64, kth.Int64
 		return m, nil
 	}
@@ -416,7 +424,7 @@ func (db *DB) summarySpan(ctx context.Context, s *summary, cond string, k int) (
 			return m, err
 		}
 	}
-	last, err := db.firstInWindows(ctx, cond, c1.String, lo.Int64, hi.Int64, k)
+	last, err := db.firstInWindows(ctx, cond, c1.String, lo.Int64, hi.Int64, k, window)
 	if err != nil {
 		return m, err
 	}
@@ -469,20 +477,26 @@ func (db *DB) numRange(ctx context.Context, where string, uses []string, capture
 	return firstEvents(db.Table, where, strings.Join(uses, " "), capture, lo, hi, k, b), nil
 }
 
-// kthSpan bounds the evt.num span from the first match to a summary's k-th group that a
-// listing reads without looking for the k-th match first (two row groups).
-var kthSpan int64 = 1 << 18
+// minWindow is the least evt.num span of firstInWindows' first window; kthShortcut lets a
+// summary's k-th group end the listing's range when it lies within that window (tests turn
+// it off, and make windows tiny, to take every path).
+var (
+	minWindow   int64 = 1 << 12
+	kthShortcut       = true
+)
 
-// firstWindow is the evt.num span of firstInWindows' first window; each next is 8 times wider.
-var firstWindow int64 = 1 << 16
+// kthReach is how far a k-th group's first match may end the range of a listing that finds
+// its rows first on the filter's columns (8 row groups).
+const kthReach = 1 << 20
 
 // firstInWindows returns the evt.num of the k-th match of cond in a capture whose matches lie
-// from lo to hi (or hi if it has fewer), reading windows of evt.num from lo: the key column
-// evt_num lets DuckDB skip the row groups outside each window.
-func (db *DB) firstInWindows(ctx context.Context, cond, capture string, lo, hi int64, k int) (int64, error) {
+// from lo to hi (or hi if it has fewer), reading windows of evt.num from lo, the first one
+// span wide and each next 8 times wider: the key column evt_num lets DuckDB skip the row
+// groups outside each window.
+func (db *DB) firstInWindows(ctx context.Context, cond, capture string, lo, hi int64, k int, span int64) (int64, error) {
 	threads, fds := threadRef.MatchString(cond), fdRef.MatchString(cond)
 	found, last := 0, hi
-	for start, span := lo, firstWindow; start <= hi && found < k; start, span = start+span, span*8 {
+	for start := lo; start <= hi && found < k; start, span = start+span, span*8 {
 		end := min(start+span-1, hi)
 		var b *stateBounds
 		if threads || fds {

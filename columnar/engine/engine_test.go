@@ -516,9 +516,12 @@ func TestFirstMatches(t *testing.T) {
 		wheres = append(wheres, c, "NOT coalesce(evt.hidden, false) AND "+c)
 	}
 	// Tiny windows and no k-th group shortcut too, so that every path is taken.
-	defer func(w, s int64) { firstWindow, kthSpan = w, s }(firstWindow, kthSpan)
-	for _, sizes := range [][2]int64{{firstWindow, kthSpan}, {3, 0}} {
-		firstWindow, kthSpan = sizes[0], sizes[1]
+	defer func(w int64, s bool) { minWindow, kthShortcut = w, s }(minWindow, kthShortcut)
+	for _, knobs := range []struct {
+		window   int64
+		shortcut bool
+	}{{minWindow, true}, {1, false}, {3, true}} {
+		minWindow, kthShortcut = knobs.window, knobs.shortcut
 		firstMatchesCases(t, db, wheres)
 	}
 }

@@ -237,7 +237,7 @@ func firstEvents(table func(string) string, where, uses, capture string, lo, hi 
 	if !condThreads && !condFDs {
 		// A condition on event_rows alone is tested in the scan, before any member is read.
 		return "SELECT " + eventsSelectOf(threads, fds) + " " + boundedJoins(table, columnar.RowsTable, threads, fds, b) +
-			" WHERE " + rng + " AND (" + cond + ")"
+			" WHERE " + rng + " AND (" + cond + ") ORDER BY r.evt_num LIMIT " + fmt.Sprint(k)
 	}
 	matches := "SELECT r.evt_num " + boundedJoins(table, columnar.RowsTable, condThreads, condFDs, b) +
 		" WHERE " + rng + " AND (" + cond + ") ORDER BY r.evt_num LIMIT " + fmt.Sprint(k)
