@@ -13,7 +13,8 @@
 #   2. json:    scapql print -r F -j              vs  sysdig -r F -j
 #   3. filters: ingest once (scapql convert F -o F.duckdb), then ten
 #               `scapql query --db F.duckdb --format csv --filter X` vs `sysdig -r F X`,
-#               then the ten asked in one `scapql repl --db F.duckdb` session
+#               then the ten asked in one `scapql repl --db F.duckdb` session (all lines,
+#               .limit 20, .limit 100)
 #   4. convert: scapql convert F -o F.parquet: time, RSS, size, events/s
 #
 # Environment:
@@ -229,6 +230,14 @@ if step 3; then
 			split(sw, s, " "); t = $NF; ms = (t ~ /ms$/) ? t + 0 : t * 1000
 			printf "   shell question %d (first 20 shown): %s rows in %.0f ms (sysdig %.2f s: %.0fx)\n", NR, $1, ms, s[NR], s[NR] * 1000 / ms }'
 		row "the same, .limit 20 (first events + count)" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
+		# A terminal's default: the first 100.
+		sed 's/^\.limit 0$/.limit 100/' "$TMP/ten.txt" >"$TMP/ten100.txt"
+		"$TIME" -f '%e %M' -o "$TMP/shell100.time" "$SCAPQL" repl --db "$DB" <"$TMP/ten100.txt" >"$TMP/shell100.out" 2>&1
+		read -r WALL RSSKB < <(tail -n 1 "$TMP/shell100.time")
+		grep -o '([0-9,]* rows\?, 100 shown: [^,]*, [0-9.]*m\?s)' "$TMP/shell100.out" | tr -d '(),' | awk -v sw="${SWS[*]}" '{
+			split(sw, s, " "); t = $NF; ms = (t ~ /ms$/) ? t + 0 : t * 1000
+			printf "   shell question %d (first 100 shown): %s rows in %.0f ms (sysdig %.2f s: %.0fx)\n", NR, $1, ms, s[NR], s[NR] * 1000 / ms }'
+		row "the same, .limit 100 (a terminal's default)" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
 	fi
 fi
 
