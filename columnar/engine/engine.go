@@ -353,7 +353,8 @@ func (db *DB) FilteredEvents(where string, uses ...string) string {
 // after them, so a listing orders them and takes k.
 //
 // A condition a summary can answer (keys.go) is counted there, which also gives its first
-// and last match; the first k are then looked for in growing evt.num windows from the first.
+// and last match and where its k-th group starts; the first k lie before that, or are looked
+// for in growing evt.num windows from the first match.
 // Any other condition takes one pass over the filter's columns (key columns where it can)
 // that counts and keeps the k least evt.num.
 func (db *DB) FirstMatches(ctx context.Context, where string, k int, uses ...string) (first string, total int64, err error) {
@@ -403,7 +404,7 @@ func (db *DB) summarySpan(ctx context.Context, s *summary, cond string, k int) (
 		return m, err
 	}
 	if m.total == 0 || !c1.Valid || !lo.Valid || !hi.Valid {
-		return span{}, nil
+		return span{total: m.total}, nil
 	}
 	// A window that holds about 2k matches, were they spread evenly. The k-th group's first
 	// match may end a wider range when the listing finds its rows on the filter's own
