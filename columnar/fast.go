@@ -381,14 +381,7 @@ func (k *clockCache) at(ns uint64) string {
 
 // datetime is evt.datetime's text: local date and time with nanoseconds.
 func (k *clockCache) datetime(ns uint64) []byte {
-	k.buf = append(append(k.buf[:0], k.at(ns)...), '.')
-	frac := ns % 1e9
-	var d [9]byte
-	for i := 8; i >= 0; i-- {
-		d[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	k.buf = append(k.buf, d[:]...)
+	k.buf = fields.AppendNanos(append(append(k.buf[:0], k.at(ns)...), '.'), ns)
 	return k.buf
 }
 

@@ -458,14 +458,7 @@ func overrides(v int64, ok bool, d int64, dOK bool) (x int64, xOK, null bool) {
 // and the zone offset in seconds: strftime of the shifted second, '.', the nanoseconds.
 func derivedDatetime(dst []byte, raw int64, offset int32) []byte {
 	dst = time.Unix(raw/1e9+int64(offset), 0).UTC().AppendFormat(dst, "2006-01-02 15:04:05")
-	dst = append(dst, '.')
-	frac := raw % 1e9
-	var d [9]byte
-	for i := 8; i >= 0; i-- {
-		d[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	return append(dst, d[:]...)
+	return fields.AppendNanos(append(dst, '.'), uint64(raw))
 }
 
 // encAppenders append the members of enc.

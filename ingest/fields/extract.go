@@ -82,7 +82,13 @@ func AppendTime(dst []byte, ts uint64) []byte {
 	dst = append(dst, ':')
 	dst = append2(dst, s)
 	dst = append(dst, '.')
-	ns := ts % 1e9
+	return AppendNanos(dst, ts)
+}
+
+// AppendNanos appends the nanoseconds within the second of ns, nine digits: the fraction of
+// every time text with nanoseconds (evt.time, evt.datetime).
+func AppendNanos(dst []byte, ns uint64) []byte {
+	ns %= 1e9
 	var buf [9]byte
 	for i := 8; i >= 0; i-- {
 		buf[i] = byte('0' + ns%10)
