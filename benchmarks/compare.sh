@@ -166,6 +166,22 @@ if step 2; then
 	fi
 fi
 
+# shell_session LIMIT LABEL: the ten filters of $TMP/ten.txt typed into one shell session
+# over $DB with .limit LIMIT (0: every line); prints each question's time (the shell's timer)
+# and its ratio to sysdig's run (SWS), then the session's row.
+shell_session() {
+	local limit=$1 label=$2 shown=""
+	[ "$limit" = 0 ] || shown="$limit shown: [^,]*, "
+	sed "s/^\.limit 0\$/.limit $limit/" "$TMP/ten.txt" >"$TMP/ten$limit.txt"
+	"$TIME" -f '%e %M' -o "$TMP/shell$limit.time" "$SCAPQL" repl --db "$DB" <"$TMP/ten$limit.txt" >"$TMP/shell$limit.out" 2>&1
+	read -r WALL RSSKB < <(tail -n 1 "$TMP/shell$limit.time")
+	grep -o "([0-9,]* rows\?, $shown[0-9.]*m\?s)" "$TMP/shell$limit.out" | tr -d '(),' | awk -v sw="${SWS[*]}" -v limit="$limit" '{
+		split(sw, s, " "); t = $NF; ms = (t ~ /ms$/) ? t + 0 : t * 1000
+		what = limit > 0 ? sprintf(" (first %d shown)", limit) : ""
+		printf "   shell question %d%s: %s rows in %.0f ms (sysdig %.2f s: %.1fx)\n", NR, what, $1, ms, s[NR], s[NR] * 1000 / ms }'
+	row "$label" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
+}
+
 # --- 3. ten filters: ingest once vs re-reading ---------------------------------------
 if step 3; then
 	header "3. ten filters: scapql query on an ingested DB vs sysdig re-reading"
@@ -216,28 +232,10 @@ if step 3; then
 			printf '.timer on\n.mode csv\n.limit 0\n'
 			for flt in "${FILTERS[@]}"; do printf '%s\n' "$flt"; done
 		} >"$TMP/ten.txt"
-		"$TIME" -f '%e %M' -o "$TMP/shell.time" "$SCAPQL" repl --db "$DB" <"$TMP/ten.txt" >"$TMP/shell.out" 2>&1
-		read -r WALL RSSKB < <(tail -n 1 "$TMP/shell.time")
-		grep -o '([0-9,]* rows\?, [0-9.]*m\?s)' "$TMP/shell.out" | tr -d '(),' | awk -v sw="${SWS[*]}" '{
-			split(sw, s, " "); t = $3; ms = (t ~ /ms$/) ? t + 0 : t * 1000
-			printf "   shell question %d: %s rows in %.0f ms (sysdig %.2f s: %.1fx)\n", NR, $1, ms, s[NR], s[NR] * 1000 / ms }'
-		row "ten questions in one shell session" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
-		# As one asks interactively: the first 20 events of each answer and its count.
-		sed 's/^\.limit 0$/.limit 20/' "$TMP/ten.txt" >"$TMP/ten20.txt"
-		"$TIME" -f '%e %M' -o "$TMP/shell20.time" "$SCAPQL" repl --db "$DB" <"$TMP/ten20.txt" >"$TMP/shell20.out" 2>&1
-		read -r WALL RSSKB < <(tail -n 1 "$TMP/shell20.time")
-		grep -o '([0-9,]* rows\?, 20 shown: [^,]*, [0-9.]*m\?s)' "$TMP/shell20.out" | tr -d '(),' | awk -v sw="${SWS[*]}" '{
-			split(sw, s, " "); t = $NF; ms = (t ~ /ms$/) ? t + 0 : t * 1000
-			printf "   shell question %d (first 20 shown): %s rows in %.0f ms (sysdig %.2f s: %.0fx)\n", NR, $1, ms, s[NR], s[NR] * 1000 / ms }'
-		row "the same, .limit 20 (first events + count)" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
-		# A terminal's default: the first 100.
-		sed 's/^\.limit 0$/.limit 100/' "$TMP/ten.txt" >"$TMP/ten100.txt"
-		"$TIME" -f '%e %M' -o "$TMP/shell100.time" "$SCAPQL" repl --db "$DB" <"$TMP/ten100.txt" >"$TMP/shell100.out" 2>&1
-		read -r WALL RSSKB < <(tail -n 1 "$TMP/shell100.time")
-		grep -o '([0-9,]* rows\?, 100 shown: [^,]*, [0-9.]*m\?s)' "$TMP/shell100.out" | tr -d '(),' | awk -v sw="${SWS[*]}" '{
-			split(sw, s, " "); t = $NF; ms = (t ~ /ms$/) ? t + 0 : t * 1000
-			printf "   shell question %d (first 100 shown): %s rows in %.0f ms (sysdig %.2f s: %.0fx)\n", NR, $1, ms, s[NR], s[NR] * 1000 / ms }'
-		row "the same, .limit 100 (a terminal's default)" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "total incl. opening the database; speed $(ratio "$STOTAL" "$WALL")"
+		shell_session 0 "ten questions in one shell session"
+		# As one asks interactively: the first events of each answer and its count.
+		shell_session 20 "the same, .limit 20 (first events + count)"
+		shell_session 100 "the same, .limit 100 (a terminal's default)"
 	fi
 fi
 
