@@ -76,18 +76,25 @@ func BenchmarkDuckDBLoad(b *testing.B) {
 	}
 }
 
-// BenchmarkQuery: one translated filter over the loaded events table.
-func BenchmarkQuery(b *testing.B) {
+// loadedDB is an in-memory database holding the benchmark capture.
+func loadedDB(b *testing.B) *engine.DB {
 	path := benchCapturePath(b)
-	ctx := context.Background()
-	db, err := engine.Open(ctx, "")
+	db, err := engine.Open(context.Background(), "")
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
-	if _, err := db.Load(ctx, []string{path}, engine.LoadOptions{}); err != nil {
+	if _, err := db.Load(context.Background(), []string{path}, engine.LoadOptions{}); err != nil {
+		db.Close()
 		b.Fatal(err)
 	}
+	return db
+}
+
+// BenchmarkQuery: one translated filter over the loaded events table.
+func BenchmarkQuery(b *testing.B) {
+	ctx := context.Background()
+	db := loadedDB(b)
+	defer db.Close()
 	where, err := translate.Translate("evt.type in (open, openat) and evt.failed = true", translate.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -122,16 +129,9 @@ func BenchmarkArrowCompact(b *testing.B) {
 // events and the listing of its first 20 (engine.DB.FirstMatches) — for compare.sh's ten
 // filters, one sub-benchmark each.
 func BenchmarkFirstMatches(b *testing.B) {
-	path := benchCapturePath(b)
 	ctx := context.Background()
-	db, err := engine.Open(ctx, "")
-	if err != nil {
-		b.Fatal(err)
-	}
+	db := loadedDB(b)
 	defer db.Close()
-	if _, err := db.Load(ctx, []string{path}, engine.LoadOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	const uses = `evt.num, evt.time, proc.name, thread.tid, evt.dir, evt.type, evt.args`
 	for i, filter := range []string{
 		"evt.type=open", "evt.type in (open,openat) and evt.failed=true", "fd.name contains /etc/",
