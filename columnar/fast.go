@@ -1,7 +1,6 @@
 package columnar
 
 import (
-	"encoding/binary"
 	"strconv"
 	"strings"
 	"time"
@@ -418,17 +417,7 @@ func rawArgText(ev *state.Event, i int, p []byte, buf []byte) (string, []byte) {
 		return bytesString(p), buf
 	case et.PT_UINT8, et.PT_UINT16, et.PT_UINT32, et.PT_UINT64, et.PT_FLAGS8, et.PT_FLAGS16,
 		et.PT_FLAGS32, et.PT_UID, et.PT_GID, et.PT_MODE, et.PT_RELTIME, et.PT_ABSTIME, et.PT_PORT:
-		var u uint64
-		switch len(p) {
-		case 1:
-			u = uint64(p[0])
-		case 2:
-			u = uint64(binary.LittleEndian.Uint16(p))
-		case 4:
-			u = uint64(binary.LittleEndian.Uint32(p))
-		case 8:
-			u = binary.LittleEndian.Uint64(p)
-		}
+		u, _ := scap.ParamUint(p) // 0 for an odd width, as before
 		buf = strconv.AppendUint(buf[:0], u, 10)
 		return bytesString(buf), buf
 	}
