@@ -166,6 +166,16 @@ func newCompactBuilder(capture string, batchRows int, firstID int64, kinds *Even
 	return b
 }
 
+// forgetStates makes the next events' states new rows, numbered from 0 (WideBuilder's
+// batches hold the states their rows see).
+func (b *CompactBuilder) forgetStates() {
+	clear(b.threadSnaps)
+	clear(b.fdSnaps)
+	clear(b.ownSnaps)
+	b.nilThread, b.next = -1, 0
+	b.lastThread, b.lastThreadOf, b.lastFD, b.lastFDOf = nil, nil, nil, nil
+}
+
 // NextID is the first state id not used yet.
 func (b *CompactBuilder) NextID() int64 { return b.next }
 

@@ -43,6 +43,9 @@ type ReadOptions struct {
 	// Kinds, when set, makes event_rows in the file encoding (EncodedRowsSchema), its event
 	// kinds numbered in Kinds (share one among the captures of a conversion).
 	Kinds *EventKinds
+	// DictStates builds the whole events table (no Members) in DictEventSchema, through
+	// WideBuilder: much faster, for writers that take dictionaries (Parquet).
+	DictStates bool
 	// BatchRows caps the rows of a batch (0: DefaultBatchRows).
 	BatchRows int
 	Ingest    ingest.Options
@@ -149,7 +152,11 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 	defer src.Close()
 
 	var eb *EventBuilder
-	if r.want["events"] {
+	var wb *WideBuilder
+	if r.want["events"] && opts.DictStates && opts.Members == nil {
+		wb = NewWideBuilder(r.capture, r.batchRows)
+		r.ctx = wb.cb.ctx
+	} else if r.want["events"] {
 		cols := EventColumns()
 		if opts.Members != nil {
 			if cols, err = SelectColumns(opts.Members); err != nil {
@@ -162,7 +169,7 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 	}
 	var cb *CompactBuilder
 	if r.want[RowsTable] || r.want[ThreadStatesTable] || r.want[FDStatesTable] {
-		if eb != nil {
+		if eb != nil || wb != nil {
 			return nil, errors.New("the events table and the compact layout are built apart")
 		}
 		cb = newCompactBuilder(r.capture, r.batchRows, opts.FirstStateID, opts.Kinds)
@@ -179,7 +186,15 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 
 	st := &CaptureStats{Capture: r.capture}
 	flushEvents := func() error {
-		rec := eb.NewRecord()
+		var rec arrow.RecordBatch
+		if wb != nil {
+			var err error
+			if rec, err = wb.NewRecord(); err != nil {
+				return fmt.Errorf("table events: %w", err)
+			}
+		} else {
+			rec = eb.NewRecord()
+		}
 		defer rec.Release()
 		if err := sink.Write("events", rec); err != nil {
 			return fmt.Errorf("table events: %w", err)
@@ -240,6 +255,14 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 				}
 			}
 		}
+		if wb != nil {
+			wb.appendWith(c, ev)
+			if wb.Full() {
+				if err := flushEvents(); err != nil {
+					return nil, err
+				}
+			}
+		}
 		if cb != nil {
 			cb.appendWith(c, ev)
 			if cb.rows.rows&1023 == 0 {
@@ -252,7 +275,7 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 			return nil, err
 		}
 	}
-	if eb != nil && eb.Len() > 0 {
+	if eb != nil && eb.Len() > 0 || wb != nil && wb.Len() > 0 {
 		if err := flushEvents(); err != nil {
 			return nil, err
 		}

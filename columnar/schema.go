@@ -259,9 +259,15 @@ var EventSchema = sync.OnceValue(func() *arrow.Schema { return schemaOf(EventCol
 
 // schemaOf is the events schema holding cols: capture, then the structs that have members.
 func schemaOf(cols []Column) *arrow.Schema {
+	return schemaWith(cols, func(c *Column) arrow.DataType { return c.Type.Arrow() })
+}
+
+// schemaWith is schemaOf with the members' Arrow types given by typeOf.
+func schemaWith(cols []Column, typeOf func(*Column) arrow.DataType) *arrow.Schema {
 	fieldsOf := map[string][]arrow.Field{}
-	for _, c := range cols {
-		fieldsOf[c.Struct] = append(fieldsOf[c.Struct], arrow.Field{Name: c.Member, Type: c.Type.Arrow(), Nullable: true})
+	for i := range cols {
+		c := &cols[i]
+		fieldsOf[c.Struct] = append(fieldsOf[c.Struct], arrow.Field{Name: c.Member, Type: typeOf(c), Nullable: true})
 	}
 	fs := []arrow.Field{{Name: "capture", Type: arrow.BinaryTypes.String}}
 	for _, s := range structOrder(cols) {

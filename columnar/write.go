@@ -1,6 +1,8 @@
 package columnar
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -68,6 +71,10 @@ type ParquetOptions struct {
 	// level, no dictionaries for numbers that rarely repeat (their plain pages compress as
 	// well or better), and no statistics on list elements, which no reader prunes by.
 	Fast bool
+	// StoredSchema is the schema recorded for Arrow readers when it differs from the
+	// batches' (WideBuilder's dictionaries, which Parquet stores as their values); nil: the
+	// batches' schema.
+	StoredSchema *arrow.Schema
 }
 
 // NewParquetWriter writes Parquet to w: one row group per batch, zstd, dictionary encoding
@@ -115,12 +122,51 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ParquetOptions) (T
 		props = append(props, parquet.WithDictionaryDefault(false), parquet.WithStats(false),
 			parquet.WithMaxRowGroupLength(8192))
 	}
+	var arrowProps []pqarrow.WriterOption
+	if opts.StoredSchema == nil {
+		arrowProps = append(arrowProps, pqarrow.WithStoreSchema())
+	}
 	fw, err := pqarrow.NewFileWriter(schema, w, parquet.NewWriterProperties(props...),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+		pqarrow.NewArrowWriterProperties(arrowProps...))
 	if err != nil {
 		return nil, fmt.Errorf("parquet writer: %w", err)
 	}
+	if opts.StoredSchema != nil {
+		text, err := storedSchemaText(opts.StoredSchema)
+		if err == nil {
+			err = fw.AppendKeyValueMetadata(arrowSchemaKey, text)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parquet writer: %w", err)
+		}
+	}
 	return fw, nil
+}
+
+// arrowSchemaKey is the key of the Parquet metadata that holds the Arrow schema.
+const arrowSchemaKey = "ARROW:schema"
+
+// storedSchemaText is the ARROW:schema metadata value pqarrow records for schema, taken from
+// an empty file written with it (so that its normalisation of the schema is pqarrow's own).
+func storedSchemaText(schema *arrow.Schema) (string, error) {
+	var buf bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(schema, &buf, nil, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		return "", err
+	}
+	if err := fw.Close(); err != nil {
+		return "", err
+	}
+	r, err := file.NewParquetReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	v := r.MetaData().KeyValueMetadata().FindValue(arrowSchemaKey)
+	if v == nil {
+		return "", errors.New("no Arrow schema recorded")
+	}
+	return *v, nil
 }
 
 // deltaColumns and prefixColumns are the Parquet column paths of the events table (and of

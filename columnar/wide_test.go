@@ -1,0 +1,115 @@
+package columnar
+
+import (
+	"context"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+
+	"github.com/scapql/scapql/ingest"
+)
+
+// TestWideBuilderEqualsEventBuilder holds WideBuilder's batches, their dictionaries decoded,
+// to EventBuilder's, member by member, on every bundled capture and writer sample, with
+// batches of several sizes (each batch numbers its states afresh).
+func TestWideBuilderEqualsEventBuilder(t *testing.T) {
+	for name, open := range compactCaptures(t) {
+		for _, batch := range []int{50, 1 << 20} {
+			src, err := open()
+			if err != nil {
+				continue // captures the reader rejects have their own tests
+			}
+			n := compareWide(t, src, batch)
+			src.Close()
+			if t.Failed() {
+				t.Fatalf("%s, batches of %d: differs", name, batch)
+			}
+			if batch == 50 {
+				t.Logf("%s: %d events agree", name, n)
+			}
+		}
+	}
+}
+
+// compareWide reads src into both builders, cutting batches of batchRows rows, and compares
+// the batches; it returns the events read.
+func compareWide(t *testing.T, src *ingest.Source, batchRows int) int {
+	t.Helper()
+	eb := NewEventBuilder("x", batchRows)
+	wb := NewWideBuilder("x", batchRows)
+	if !wb.schema.Equal(DictEventSchema()) {
+		t.Fatal("WideBuilder's schema is not DictEventSchema")
+	}
+	n := 0
+	cut := func() {
+		want := eb.NewRecord()
+		defer want.Release()
+		got, err := wb.NewRecord()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer got.Release()
+		compareBatches(t, n, got, want)
+	}
+	for {
+		ev, err := src.Next()
+		if err != nil {
+			break // the end, or damage: compare what was read
+		}
+		if ev.Initial {
+			continue
+		}
+		eb.Append(ev)
+		wb.cb.Append(ev)
+		n++
+		if eb.Full() != wb.Full() {
+			t.Fatalf("event %d: the builders disagree on a full batch", n)
+		}
+		if eb.Full() {
+			cut()
+		}
+	}
+	if eb.Len() > 0 {
+		cut()
+	}
+	return n
+}
+
+// compareBatches compares a WideBuilder batch with an EventBuilder batch of the same rows.
+func compareBatches(t *testing.T, upTo int, got, want arrow.RecordBatch) {
+	t.Helper()
+	if got.NumRows() != want.NumRows() || got.NumCols() != want.NumCols() {
+		t.Fatalf("batch ending at event %d: %dx%d, want %dx%d", upTo, got.NumRows(), got.NumCols(), want.NumRows(), want.NumCols())
+	}
+	if !array.Equal(got.Column(0), want.Column(0)) {
+		t.Errorf("batch ending at event %d: capture differs", upTo)
+	}
+	ctx := context.Background()
+	for c := 1; c < int(want.NumCols()); c++ {
+		gs, ws := got.Column(c).(*array.Struct), want.Column(c).(*array.Struct)
+		st := ws.DataType().(*arrow.StructType)
+		for j := 0; j < ws.NumField(); j++ {
+			g, w := gs.Field(j), ws.Field(j)
+			if d, ok := g.(*array.Dictionary); ok {
+				dense, err := compute.CastArray(ctx, d, compute.SafeCastOptions(w.DataType()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer dense.Release()
+				g = dense
+			}
+			if array.Equal(g, w) {
+				continue
+			}
+			for i := 0; i < w.Len(); i++ {
+				if gv, wv := valueText(g, i), valueText(w, i); gv != wv {
+					t.Errorf("batch ending at event %d, row %d: %s.%s = %q, want %q", upTo, i,
+						want.Schema().Field(c).Name, st.Field(j).Name, gv, wv)
+					break
+				}
+			}
+		}
+	}
+}
