@@ -3,6 +3,7 @@ package columnar
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -36,23 +37,78 @@ func dictable(t Type) bool {
 // dictIndex is the index type of the state members' dictionaries.
 var dictIndex = arrow.PrimitiveTypes.Int32
 
-// DictEventSchema is the events schema WideBuilder builds: EventSchema with the state
-// members of dictable types as dictionaries.
+// interned reports whether WideBuilder also turns an event member into a dictionary, on the
+// reading goroutine: texts that repeat from event to event (types, results, parameter names
+// and values), which the Parquet writer would otherwise hash row by row on its goroutine,
+// the busier of the two. Texts that rarely repeat are left as they are.
+func interned(c *Column) bool {
+	switch c.Type {
+	case String:
+		return !slices.Contains(uniqueColumns, c.Field) && !slices.Contains(prefixColumns, c.Field)
+	case StringList, StringMap:
+		return true
+	}
+	return false
+}
+
+// dictOf is the type t with its texts (themselves, a list's elements, a map's keys and
+// values) as dictionaries.
+func dictOf(t arrow.DataType) arrow.DataType {
+	switch t := t.(type) {
+	case *arrow.ListType:
+		return arrow.ListOfField(arrow.Field{Name: t.ElemField().Name, Type: dictOf(t.Elem()), Nullable: true})
+	case *arrow.MapType:
+		return arrow.MapOf(dictOf(t.KeyType()), dictOf(t.ItemType()))
+	}
+	return &arrow.DictionaryType{IndexType: dictIndex, ValueType: t}
+}
+
+// DictEventSchema is the events schema WideBuilder builds: EventSchema with the capture,
+// the state members of dictable types, the state members' lists and maps of texts and the
+// interned event members as dictionaries.
 var DictEventSchema = sync.OnceValue(func() *arrow.Schema {
-	return schemaWith(EventColumns(), func(c *Column) arrow.DataType {
-		if PartOf(c) != PartEvent && dictable(c.Type) {
-			return &arrow.DictionaryType{IndexType: dictIndex, ValueType: c.Type.Arrow()}
+	s := schemaWith(EventColumns(), func(c *Column) arrow.DataType {
+		if sourceOf(c) != fromRows && sourceOf(c) != takenStates {
+			return dictOf(c.Type.Arrow())
 		}
 		return c.Type.Arrow()
 	})
+	fs := s.Fields()
+	fs[0].Type = dictOf(fs[0].Type)
+	return arrow.NewSchema(fs, nil)
 })
+
+// source is how WideBuilder makes a member's column.
+type source uint8
+
+const (
+	fromRows     source = iota // event_rows' column as it is
+	internedRows               // event_rows' column, its texts as dictionaries
+	stateValues                // a dictionary of the states' values, indexed per row
+	stateTexts                 // the states' lists or maps, texts interned, gathered per row
+	takenStates                // the states' values taken row by row (booleans, lists of numbers)
+)
+
+func sourceOf(c *Column) source {
+	switch {
+	case PartOf(c) == PartEvent && interned(c):
+		return internedRows
+	case PartOf(c) == PartEvent:
+		return fromRows
+	case dictable(c.Type):
+		return stateValues
+	case c.Type == StringList || c.Type == StringMap:
+		return stateTexts
+	}
+	return takenStates
+}
 
 // wideMember says where a member of the wide table comes from.
 type wideMember struct {
 	part  Part
 	field int // the struct's column in its part's record
 	child int // the member within that struct
-	dict  bool
+	src   source
 }
 
 // WideBuilder builds batches of the whole events table (DictEventSchema) through a
@@ -82,7 +138,7 @@ func NewWideBuilder(capture string, batchRows int) *WideBuilder {
 			ps := parts[m.part]
 			m.field = ps.FieldIndices(StoredStruct(c))[0]
 			m.child, _ = ps.Field(m.field).Type.(*arrow.StructType).FieldIdx(c.Member)
-			m.dict = m.part != PartEvent && dictable(c.Type)
+			m.src = sourceOf(c)
 			ms = append(ms, m)
 		}
 		w.members = append(w.members, ms)
@@ -147,9 +203,7 @@ func (w *WideBuilder) NewRecord() (arrow.RecordBatch, error) {
 			a.Release()
 		}
 	}()
-	capture := recs[PartEvent].Column(0)
-	capture.Retain()
-	cols = append(cols, capture)
+	cols = append(cols, internArray(w.schema.Field(0).Type, recs[PartEvent].Column(0)))
 	var takeIdx [3]arrow.Array
 	defer func() {
 		for _, a := range takeIdx {
@@ -164,15 +218,19 @@ func (w *WideBuilder) NewRecord() (arrow.RecordBatch, error) {
 		for j, m := range ms {
 			src := recs[m.part].Column(m.field).(*array.Struct).Field(m.child)
 			var a arrow.Array
-			switch {
-			case m.part == PartEvent:
+			switch m.src {
+			case fromRows:
 				src.Retain()
 				a = src
-			case m.dict:
+			case internedRows:
+				a = internArray(st.Field(j).Type, src)
+			case stateValues:
 				var err error
 				if a, err = w.dictionary(st.Field(j).Type.(*arrow.DictionaryType), src, stateRows[m.part]); err != nil {
 					return nil, err
 				}
+			case stateTexts:
+				a = gatherTexts(st.Field(j).Type, src, stateRows[m.part])
 			default:
 				if takeIdx[m.part] == nil {
 					takeIdx[m.part] = indexArray(stateRows[m.part], nil)
@@ -222,9 +280,107 @@ func (w *WideBuilder) dictionary(dt *arrow.DictionaryType, states arrow.Array, r
 	return array.NewDictionaryArray(dt, idx, dict), nil
 }
 
+// internArray is the texts of a (a text, list or map array) as dictionaries of type dt
+// (dictOf of a's type), over the distinct texts of each array of texts.
+func internArray(dt arrow.DataType, a arrow.Array) arrow.Array {
+	var d arrow.ArrayData
+	switch a := a.(type) {
+	case *array.String:
+		dict, remap := stringDict(a)
+		defer dict.Release()
+		idx := indexArray(nil, remap)
+		defer idx.Release()
+		return array.NewDictionaryArray(dt, idx, dict)
+	case *array.Map:
+		mt := dt.(*arrow.MapType)
+		keys := internArray(mt.KeyType(), a.Keys())
+		defer keys.Release()
+		items := internArray(mt.ItemType(), a.Items())
+		defer items.Release()
+		ed := a.Data().Children()[0]
+		entries := array.NewData(mt.Elem(), ed.Len(), ed.Buffers(), []arrow.ArrayData{keys.Data(), items.Data()}, ed.NullN(), ed.Offset())
+		defer entries.Release()
+		d = array.NewData(dt, a.Len(), a.Data().Buffers(), []arrow.ArrayData{entries}, a.NullN(), a.Data().Offset())
+	case *array.List:
+		elems := internArray(dt.(*arrow.ListType).Elem(), a.ListValues())
+		defer elems.Release()
+		d = array.NewData(dt, a.Len(), a.Data().Buffers(), []arrow.ArrayData{elems.Data()}, a.NullN(), a.Data().Offset())
+	default:
+		panic(fmt.Sprintf("columnar: no dictionary for %s", a.DataType()))
+	}
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
+// gatherTexts is, per row, the list or map of its state (states: the member over the
+// batch's states; rows: each row's state row, -1: NULL), its texts as dictionaries over the
+// states' distinct texts: rows copy indices, nothing is hashed per row.
+func gatherTexts(dt arrow.DataType, states arrow.Array, rows []int32) arrow.Array {
+	in := internArray(dt, states)
+	defer in.Release()
+	ll := in.(array.ListLike)
+	newOffs := make([]int32, len(rows)+1)
+	valid := make([]byte, bitutil.BytesForBits(int64(len(rows))))
+	nulls := 0
+	var pos []int32
+	for i, s := range rows {
+		if s < 0 || in.IsNull(int(s)) {
+			nulls++
+		} else {
+			bitutil.SetBit(valid, i)
+			start, end := ll.ValueOffsets(int(s))
+			for k := start; k < end; k++ {
+				pos = append(pos, int32(k))
+			}
+		}
+		newOffs[i+1] = int32(len(pos))
+	}
+	var bitmap *memory.Buffer
+	if nulls > 0 {
+		bitmap = memory.NewBufferBytes(valid)
+	}
+	var child arrow.ArrayData
+	switch a := in.(type) {
+	case *array.Map:
+		keys := gatherDict(a.Keys().(*array.Dictionary), pos)
+		defer keys.Release()
+		items := gatherDict(a.Items().(*array.Dictionary), pos)
+		defer items.Release()
+		child = array.NewData(dt.(*arrow.MapType).Elem(), len(pos), []*memory.Buffer{nil}, []arrow.ArrayData{keys.Data(), items.Data()}, 0, 0)
+	case *array.List:
+		elems := gatherDict(a.ListValues().(*array.Dictionary), pos)
+		defer elems.Release()
+		child = elems.Data()
+		child.Retain()
+	}
+	defer child.Release()
+	d := array.NewData(dt, len(rows), []*memory.Buffer{bitmap, memory.NewBufferBytes(arrow.GetBytes(newOffs))},
+		[]arrow.ArrayData{child}, nulls, 0)
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
+// gatherDict is the dictionary array of d's entries at pos.
+func gatherDict(d *array.Dictionary, pos []int32) arrow.Array {
+	old := make([]int32, d.Len())
+	for i := range old {
+		old[i] = -1
+		if d.IsValid(i) {
+			old[i] = int32(d.GetValueIndex(i))
+		}
+	}
+	idx := indexArray(pos, old)
+	defer idx.Release()
+	return array.NewDictionaryArray(d.DataType(), idx, d.Dictionary())
+}
+
 // indexArray is an Int32 array with, per row, remap[rows[i]] (rows[i] itself when remap is
-// nil), NULL where either is negative.
+// nil; remap[i] when rows is nil), NULL where either is negative.
 func indexArray(rows, remap []int32) arrow.Array {
+	if rows == nil {
+		rows = remap
+		remap = nil
+	}
 	n := len(rows)
 	vals := make([]int32, n)
 	valid := make([]byte, bitutil.BytesForBits(int64(n)))

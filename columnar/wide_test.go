@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -83,19 +84,24 @@ func compareBatches(t *testing.T, upTo int, got, want arrow.RecordBatch) {
 	if got.NumRows() != want.NumRows() || got.NumCols() != want.NumCols() {
 		t.Fatalf("batch ending at event %d: %dx%d, want %dx%d", upTo, got.NumRows(), got.NumCols(), want.NumRows(), want.NumCols())
 	}
-	if !array.Equal(got.Column(0), want.Column(0)) {
+	ctx := context.Background()
+	capture, err := decoded(ctx, got.Column(0), want.Column(0).DataType())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer capture.Release()
+	if !array.Equal(capture, want.Column(0)) {
 		t.Errorf("batch ending at event %d: capture differs", upTo)
 	}
-	ctx := context.Background()
 	for c := 1; c < int(want.NumCols()); c++ {
 		gs, ws := got.Column(c).(*array.Struct), want.Column(c).(*array.Struct)
 		st := ws.DataType().(*arrow.StructType)
 		for j := 0; j < ws.NumField(); j++ {
 			g, w := gs.Field(j), ws.Field(j)
-			if d, ok := g.(*array.Dictionary); ok {
-				dense, err := compute.CastArray(ctx, d, compute.SafeCastOptions(w.DataType()))
+			if !arrow.TypeEqual(g.DataType(), w.DataType()) {
+				dense, err := decoded(ctx, g, w.DataType())
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("%s.%s: %v", want.Schema().Field(c).Name, st.Field(j).Name, err)
 				}
 				defer dense.Release()
 				g = dense
@@ -112,4 +118,41 @@ func compareBatches(t *testing.T, upTo int, got, want arrow.RecordBatch) {
 			}
 		}
 	}
+}
+
+// decoded is a with its dictionaries (also as list elements, map keys and values) decoded
+// into dt.
+func decoded(ctx context.Context, a arrow.Array, dt arrow.DataType) (arrow.Array, error) {
+	var d arrow.ArrayData
+	switch a := a.(type) {
+	case *array.Dictionary:
+		return compute.CastArray(ctx, a, compute.SafeCastOptions(dt))
+	case *array.Map:
+		mt := dt.(*arrow.MapType)
+		keys, err := decoded(ctx, a.Keys(), mt.KeyType())
+		if err != nil {
+			return nil, err
+		}
+		defer keys.Release()
+		items, err := decoded(ctx, a.Items(), mt.ItemType())
+		if err != nil {
+			return nil, err
+		}
+		defer items.Release()
+		ed := a.Data().Children()[0]
+		entries := array.NewData(mt.Elem(), ed.Len(), ed.Buffers(), []arrow.ArrayData{keys.Data(), items.Data()}, ed.NullN(), ed.Offset())
+		defer entries.Release()
+		d = array.NewData(dt, a.Len(), a.Data().Buffers(), []arrow.ArrayData{entries}, a.NullN(), a.Data().Offset())
+	case *array.List:
+		elems, err := decoded(ctx, a.ListValues(), dt.(*arrow.ListType).Elem())
+		if err != nil {
+			return nil, err
+		}
+		defer elems.Release()
+		d = array.NewData(dt, a.Len(), a.Data().Buffers(), []arrow.ArrayData{elems.Data()}, a.NullN(), a.Data().Offset())
+	default:
+		return nil, fmt.Errorf("no decoding of %s into %s", a.DataType(), dt)
+	}
+	defer d.Release()
+	return array.MakeFromData(d), nil
 }

@@ -149,21 +149,27 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ParquetOptions) (T
 	return fw, nil
 }
 
-// dictionaryPaths are the Parquet column paths of the schema's dictionary members (of a
-// top-level column or of a struct).
+// dictionaryPaths are the Parquet column paths of the schema's dictionary leaves.
 func dictionaryPaths(schema *arrow.Schema) []string {
 	var out []string
-	for _, f := range schema.Fields() {
-		if f.Type.ID() == arrow.DICTIONARY {
-			out = append(out, f.Name)
-		}
-		if st, ok := f.Type.(*arrow.StructType); ok {
-			for _, m := range st.Fields() {
-				if m.Type.ID() == arrow.DICTIONARY {
-					out = append(out, f.Name+"."+m.Name)
-				}
+	var walk func(path string, t arrow.DataType)
+	walk = func(path string, t arrow.DataType) {
+		switch t := t.(type) {
+		case *arrow.DictionaryType:
+			out = append(out, path)
+		case *arrow.StructType:
+			for _, f := range t.Fields() {
+				walk(path+"."+f.Name, f.Type)
 			}
+		case *arrow.MapType: // before ListType: a map is a list of entries
+			walk(path+".key_value.key", t.KeyType())
+			walk(path+".key_value.value", t.ItemType())
+		case *arrow.ListType:
+			walk(path+".list.element", t.Elem())
 		}
+	}
+	for _, f := range schema.Fields() {
+		walk(f.Name, f.Type)
 	}
 	return out
 }
