@@ -33,6 +33,31 @@ func BenchmarkArrowEvents(b *testing.B) {
 	})
 }
 
+// BenchmarkArrowWide: the same table built as Parquet conversion builds it (WideBuilder:
+// states extracted once per batch, texts as dictionaries).
+func BenchmarkArrowWide(b *testing.B) {
+	run(b, func(src *ingest.Source) int {
+		wb := columnar.NewWideBuilder("bench", 0)
+		cut := func() {
+			rec, err := wb.NewRecord()
+			if err != nil {
+				b.Fatal(err)
+			}
+			rec.Release()
+		}
+		n := eachStored(src, func(ev *state.Event, _ int) {
+			wb.Append(ev)
+			if wb.Full() {
+				cut()
+			}
+		})
+		if wb.Len() > 0 {
+			cut()
+		}
+		return n
+	})
+}
+
 // eachStored calls f with each event the tables store (not the leading container events)
 // and its ordinal from 1, and returns how many there were.
 func eachStored(src *ingest.Source, f func(ev *state.Event, n int)) int {

@@ -149,6 +149,9 @@ func NewWideBuilder(capture string, batchRows int) *WideBuilder {
 // SetCapture changes the capture name of the rows that follow.
 func (w *WideBuilder) SetCapture(name string) { w.cb.SetCapture(name) }
 
+// Append adds one event as a row (see EventBuilder.Append).
+func (w *WideBuilder) Append(ev *state.Event) { w.cb.Append(ev) }
+
 // appendWith adds the event, c begun for it.
 func (w *WideBuilder) appendWith(c *rowCtx, ev *state.Event) { w.cb.appendWith(c, ev) }
 
@@ -375,26 +378,32 @@ func gatherDict(d *array.Dictionary, pos []int32) arrow.Array {
 }
 
 // indexArray is an Int32 array with, per row, remap[rows[i]] (rows[i] itself when remap is
-// nil; remap[i] when rows is nil), NULL where either is negative.
+// nil), NULL where either is negative. When rows is nil it is remap itself, handed over.
 func indexArray(rows, remap []int32) arrow.Array {
-	if rows == nil {
-		rows = remap
-		remap = nil
-	}
-	n := len(rows)
-	vals := make([]int32, n)
-	valid := make([]byte, bitutil.BytesForBits(int64(n)))
-	nulls := 0
-	for i, r := range rows {
-		if r >= 0 && remap != nil {
-			r = remap[r]
+	vals := remap
+	if rows != nil {
+		vals = make([]int32, len(rows))
+		for i, r := range rows {
+			if r >= 0 && remap != nil {
+				r = remap[r]
+			}
+			vals[i] = r
 		}
-		if r < 0 {
-			nulls++
+	}
+	n := len(vals)
+	var valid []byte
+	nulls := 0
+	for i, v := range vals {
+		if v >= 0 {
 			continue
 		}
-		vals[i] = r
-		bitutil.SetBit(valid, i)
+		if valid == nil {
+			valid = make([]byte, bitutil.BytesForBits(int64(n)))
+			bitutil.SetBitsTo(valid, 0, int64(n), true)
+		}
+		bitutil.ClearBit(valid, i)
+		vals[i] = 0
+		nulls++
 	}
 	var bitmap *memory.Buffer
 	if nulls > 0 {
@@ -409,7 +418,7 @@ func indexArray(rows, remap []int32) arrow.Array {
 // in them (-1: NULL).
 func stringDict(a *array.String) (arrow.Array, []int32) {
 	remap := make([]int32, a.Len())
-	seen := make(map[string]int32, a.Len())
+	seen := map[string]int32{} // few distinct texts: grown as needed
 	b := array.NewStringBuilder(memory.DefaultAllocator)
 	defer b.Release()
 	for i := range remap {
@@ -432,7 +441,7 @@ func stringDict(a *array.String) (arrow.Array, []int32) {
 // numDict is stringDict for fixed-width values vals of a, typed t.
 func numDict[T int64 | int32 | int16 | arrow.Timestamp](t arrow.DataType, a arrow.Array, vals []T) (arrow.Array, []int32) {
 	remap := make([]int32, len(vals))
-	seen := make(map[T]int32, len(vals))
+	seen := map[T]int32{}
 	var uniq []T
 	for i, v := range vals {
 		if a.IsNull(i) {
