@@ -71,6 +71,21 @@ func TestCompactLayoutEqualsWide(t *testing.T) {
 // samples with random bytes flipped: whatever state the damage leaves, the ids must join
 // each event to what it saw.
 func TestCompactLayoutOnDamagedCaptures(t *testing.T) {
+	events := 0
+	eachDamaged(t, 200, func(i int, src *ingest.Source) {
+		n, _, _ := compareCompact(t, src)
+		events += n
+		if t.Failed() {
+			t.Fatalf("capture %d differs", i)
+		}
+	})
+	t.Logf("%d events of 200 damaged captures agree", events)
+}
+
+// eachDamaged calls f with n sources: the writer's samples in turn, each with one to four
+// random bytes flipped (a fixed seed), skipping those the reader refuses outright.
+func eachDamaged(t *testing.T, n int, f func(i int, src *ingest.Source)) {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(7, 7))
 	var samples [][]byte
 	for _, s := range scapwrite.Samples() {
@@ -80,8 +95,7 @@ func TestCompactLayoutOnDamagedCaptures(t *testing.T) {
 		}
 		samples = append(samples, buf.Bytes())
 	}
-	events := 0
-	for i := 0; i < 200; i++ {
+	for i := 0; i < n; i++ {
 		data := append([]byte(nil), samples[i%len(samples)]...)
 		for k := 0; k < 1+rng.IntN(4); k++ {
 			data[rng.IntN(len(data))] ^= byte(1 + rng.IntN(255))
@@ -91,14 +105,9 @@ func TestCompactLayoutOnDamagedCaptures(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		n, _, _ := compareCompact(t, src)
+		f(i, src)
 		src.Close()
-		events += n
-		if t.Failed() {
-			t.Fatalf("capture %d differs", i)
-		}
 	}
-	t.Logf("%d events of 200 damaged captures agree", events)
 }
 
 // compareCompact reads src's events into both layouts and compares every member of every

@@ -34,6 +34,19 @@ func TestWideBuilderEqualsEventBuilder(t *testing.T) {
 	}
 }
 
+// TestWideBuilderOnDamagedCaptures does the same on the writer's samples with random bytes
+// flipped, in batches of 3 rows.
+func TestWideBuilderOnDamagedCaptures(t *testing.T) {
+	events := 0
+	eachDamaged(t, 200, func(i int, src *ingest.Source) {
+		events += compareWide(t, src, 3)
+		if t.Failed() {
+			t.Fatalf("capture %d differs", i)
+		}
+	})
+	t.Logf("%d events of 200 damaged captures agree", events)
+}
+
 // compareWide reads src into both builders, cutting batches of batchRows rows, and compares
 // the batches; it returns the events read.
 func compareWide(t *testing.T, src *ingest.Source, batchRows int) int {
