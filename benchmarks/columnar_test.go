@@ -2,6 +2,7 @@ package benchmarks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -56,6 +57,85 @@ func BenchmarkArrowWide(b *testing.B) {
 		}
 		return n
 	})
+}
+
+// BenchmarkParquetWrite: the Parquet writer alone, on batches of the capture's first 256K
+// events built beforehand, with the options convert uses: the wide table (WideBuilder's
+// dictionaries) and the compact files' event_rows (its file encoding).
+func BenchmarkParquetWrite(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		table  string
+		read   columnar.ReadOptions
+		schema *arrow.Schema
+		opts   columnar.ParquetOptions
+	}{
+		{"wide", "events", columnar.ReadOptions{Tables: []string{"events"}, DictStates: true},
+			columnar.DictEventSchema(), columnar.ParquetOptions{Fast: true, StoredSchema: columnar.EventSchema()}},
+		{"compact", columnar.RowsTable, columnar.ReadOptions{Tables: []string{columnar.RowsTable}, Kinds: columnar.NewEventKinds()},
+			columnar.EncodedRowsSchema(), columnar.ParquetOptions{Fast: true}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			recs, rows := firstBatches(b, tc.table, tc.read, 256<<10)
+			defer func() {
+				for _, r := range recs {
+					r.Release()
+				}
+			}()
+			var out countingWriter
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				out = 0
+				w, err := columnar.NewParquetWriter(&out, tc.schema, tc.opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, r := range recs {
+					if err := w.Write(r); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(out)/float64(rows), "B/event")
+		})
+	}
+}
+
+// countingWriter discards what it is given, counting the bytes.
+type countingWriter int64
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
+}
+
+// errEnough stops reading once enough batches are kept.
+var errEnough = errors.New("enough batches")
+
+// firstBatches reads the benchmark capture's batches of table until they hold at least n rows.
+func firstBatches(b *testing.B, table string, opts columnar.ReadOptions, n int64) ([]arrow.RecordBatch, int64) {
+	var recs []arrow.RecordBatch
+	var rows int64
+	_, err := columnar.ReadCapture(context.Background(), benchCapturePath(b), columnar.SinkFunc(func(t string, rec arrow.RecordBatch) error {
+		if t != table {
+			return nil
+		}
+		rec.Retain()
+		recs = append(recs, rec)
+		if rows += rec.NumRows(); rows >= n {
+			return errEnough
+		}
+		return nil
+	}), opts)
+	if err != nil && !errors.Is(err, errEnough) {
+		b.Fatal(err)
+	}
+	return recs, rows
 }
 
 // eachStored calls f with each event the tables store (not the leading container events)
