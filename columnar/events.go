@@ -153,11 +153,16 @@ func (b *EventBuilder) Full() bool {
 	if b.rows&255 != 0 {
 		return false
 	}
+	return b.textBytes() >= b.maxBytes
+}
+
+// textBytes is the size of the pending rows' variable-length data.
+func (b *EventBuilder) textBytes() int {
 	n := 0
 	for _, s := range b.strs {
 		n += s.size()
 	}
-	return n >= b.maxBytes
+	return n
 }
 
 // NewRecord cuts the pending rows into a record batch (the caller releases it) and starts the

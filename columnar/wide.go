@@ -17,15 +17,17 @@ import (
 
 // The wide events table for Parquet files is built through the compact layout: each batch's
 // thread and fd states are extracted once per state rather than once per event, and the
-// members they hold become Arrow dictionaries indexed by state. pqarrow writes a dictionary
-// array as the column chunk's dictionary page plus the indices, so it no longer hashes every
-// row's text either. The rows and values are those of EventBuilder; only the Arrow types of
-// the state members differ (DictEventSchema), which Parquet does not see: a dictionary
-// column is stored as its value type, dictionary-encoded.
+// members they hold become Arrow dictionaries indexed by state. Repeated event texts are
+// interned into dictionaries too. pqarrow writes a dictionary array as the column chunk's
+// dictionary page plus the indices, so it no longer hashes every row's text either. The
+// rows and values are those of EventBuilder; only the Arrow types differ (DictEventSchema),
+// which Parquet does not see: a dictionary column is stored as its value type,
+// dictionary-encoded.
 
-// dictable reports whether a member of this type is built as a dictionary: the types pqarrow
-// writes straight from a dictionary. The others (booleans, lists, maps) are taken from the
-// states row by row.
+// dictable reports whether a state member of this type is built as a dictionary: the types
+// pqarrow writes straight from a dictionary. Lists and maps of texts are gathered per row
+// from the states' interned texts; the others (booleans, lists of numbers) are taken from
+// the states row by row.
 func dictable(t Type) bool {
 	switch t {
 	case Int64, Int32, Int16, String, Timestamp:
@@ -158,8 +160,13 @@ func (w *WideBuilder) appendWith(c *rowCtx, ev *state.Event) { w.cb.appendWith(c
 // Len is the number of rows not yet cut into a batch.
 func (w *WideBuilder) Len() int { return w.cb.rows.Len() }
 
-// Full reports whether the pending rows should be cut into a batch.
-func (w *WideBuilder) Full() bool { return w.cb.rows.Full() }
+// Full reports whether the pending rows should be cut into a batch: a batch holds its states,
+// so their texts (environments, command lines) count too, weighed every 256 rows.
+func (w *WideBuilder) Full() bool {
+	cb := w.cb
+	return cb.rows.Full() ||
+		cb.rows.Len()&255 == 0 && cb.rows.textBytes()+cb.threads.textBytes()+cb.fds.textBytes() >= cb.rows.maxBytes
+}
 
 // NewRecord cuts the pending rows into a record batch (the caller releases it); the next
 // batch numbers its states afresh.
