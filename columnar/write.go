@@ -69,7 +69,8 @@ type ParquetOptions struct {
 	Scratch bool
 	// Fast trades a little size for speed (the compact layout's files): zstd's fastest
 	// level, no dictionaries for numbers that rarely repeat (their plain pages compress as
-	// well or better), and no statistics on list elements, which no reader prunes by.
+	// well or better), and no statistics on list elements, which no reader prunes by, nor
+	// on dictionary columns (below).
 	Fast bool
 	// StoredSchema is the schema recorded for Arrow readers when it differs from the
 	// batches' (WideBuilder's dictionaries, which Parquet stores as their values); nil: the
@@ -114,8 +115,9 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ParquetOptions) (T
 			props = append(props, parquet.WithStatsFor(p, false))
 		}
 		// pqarrow finds a dictionary column's statistics by hashing every index of the
-		// batch: a quarter of the writer's time for WideBuilder's state members, whose
-		// minimum and maximum over a row group's many states rarely prune anything.
+		// batch: a quarter of the writer's time for WideBuilder's dictionaries, whose
+		// minimum and maximum over a row group's many states and event kinds rarely prune
+		// anything.
 		for _, p := range dictionaryPaths(schema) {
 			props = append(props, parquet.WithStatsFor(p, false))
 		}
