@@ -298,7 +298,7 @@ func internArray(dt arrow.DataType, a arrow.Array) arrow.Array {
 	case *array.String:
 		dict, remap := stringDict(a)
 		defer dict.Release()
-		idx := indexArray(nil, remap)
+		idx := indicesOf(remap)
 		defer idx.Release()
 		return array.NewDictionaryArray(dt, idx, dict)
 	case *array.Map:
@@ -385,18 +385,20 @@ func gatherDict(d *array.Dictionary, pos []int32) arrow.Array {
 }
 
 // indexArray is an Int32 array with, per row, remap[rows[i]] (rows[i] itself when remap is
-// nil), NULL where either is negative. When rows is nil it is remap itself, handed over.
+// nil), NULL where either is negative.
 func indexArray(rows, remap []int32) arrow.Array {
-	vals := remap
-	if rows != nil {
-		vals = make([]int32, len(rows))
-		for i, r := range rows {
-			if r >= 0 && remap != nil {
-				r = remap[r]
-			}
-			vals[i] = r
+	vals := make([]int32, len(rows))
+	for i, r := range rows {
+		if r >= 0 && remap != nil {
+			r = remap[r]
 		}
+		vals[i] = r
 	}
+	return indicesOf(vals)
+}
+
+// indicesOf is an Int32 array of vals, NULL where negative; vals is handed over.
+func indicesOf(vals []int32) arrow.Array {
 	n := len(vals)
 	var valid []byte
 	nulls := 0

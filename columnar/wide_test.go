@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/scapql/scapql/ingest"
 )
@@ -165,4 +166,76 @@ func decoded(ctx context.Context, a arrow.Array, dt arrow.DataType) (arrow.Array
 	}
 	defer d.Release()
 	return array.MakeFromData(d), nil
+}
+
+// TestGatherTexts gathers lists and maps of texts from states, empty and NULL ones included:
+// each row gets its state's value (NULL for row -1), its texts as dictionaries.
+func TestGatherTexts(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.DefaultAllocator
+	lists := func(vals ...[]string) arrow.Array {
+		b := array.NewListBuilder(mem, arrow.BinaryTypes.String)
+		defer b.Release()
+		for _, v := range vals {
+			if v == nil {
+				b.AppendNull()
+				continue
+			}
+			b.Append(true)
+			for _, s := range v {
+				b.ValueBuilder().(*array.StringBuilder).Append(s)
+			}
+		}
+		return b.NewArray()
+	}
+	maps := func(vals ...[]string) arrow.Array { // key, value, key, value...
+		b := array.NewMapBuilder(mem, arrow.BinaryTypes.String, arrow.BinaryTypes.String, false)
+		defer b.Release()
+		for _, v := range vals {
+			if v == nil {
+				b.AppendNull()
+				continue
+			}
+			b.Append(true)
+			for i := 0; i < len(v); i += 2 {
+				b.KeyBuilder().(*array.StringBuilder).Append(v[i])
+				b.ItemBuilder().(*array.StringBuilder).Append(v[i+1])
+			}
+		}
+		return b.NewArray()
+	}
+	for _, tc := range []struct {
+		name         string
+		states, want arrow.Array
+		rows         []int32
+	}{
+		{"lists", lists([]string{"a", "b"}, nil, []string{}, []string{"b"}), lists([]string{"b"}, []string{"a", "b"}, nil, nil, []string{}, []string{"a", "b"}),
+			[]int32{3, 0, -1, 1, 2, 0}},
+		{"only empty and NULL lists", lists([]string{}, nil), lists(nil, []string{}, nil), []int32{1, 0, -1}},
+		{"rows of the empty and NULL states only", lists([]string{"a"}, []string{}, nil), lists([]string{}, nil, nil), []int32{1, 2, -1}},
+		{"maps", maps([]string{"k", "v", "j", "v"}, nil), maps(nil, []string{"k", "v", "j", "v"}, []string{"k", "v", "j", "v"}), []int32{1, 0, 0}},
+		{"only NULL maps", maps(nil), maps(nil, nil), []int32{0, -1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer tc.states.Release()
+			defer tc.want.Release()
+			got := gatherTexts(dictOf(tc.states.DataType()), tc.states, tc.rows)
+			defer got.Release()
+			dense, err := decoded(ctx, got, tc.want.DataType())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dense.Release()
+			if err := array.ValidateFull(got); err != nil {
+				t.Fatal(err)
+			}
+			ll := got.(array.ListLike)
+			if _, end := ll.ValueOffsets(ll.Len() - 1); int64(ll.ListValues().Len()) != end {
+				t.Errorf("%d texts gathered for %d", ll.ListValues().Len(), end)
+			}
+			if !array.Equal(dense, tc.want) {
+				t.Errorf("got %v, want %v", dense, tc.want)
+			}
+		})
+	}
 }
