@@ -293,33 +293,58 @@ func (w *WideBuilder) dictionary(dt *arrow.DictionaryType, states arrow.Array, r
 // internArray is the texts of a (a text, list or map array) as dictionaries of type dt
 // (dictOf of a's type), over the distinct texts of each array of texts.
 func internArray(dt arrow.DataType, a arrow.Array) arrow.Array {
-	var d arrow.ArrayData
-	switch a := a.(type) {
-	case *array.String:
-		dict, remap := stringDict(a)
+	out, err := withLeaves(dt, a, func(dt arrow.DataType, a arrow.Array) (arrow.Array, error) {
+		s, ok := a.(*array.String)
+		if !ok {
+			return nil, fmt.Errorf("columnar: no dictionary for %s", a.DataType())
+		}
+		dict, remap := stringDict(s)
 		defer dict.Release()
 		idx := indicesOf(remap)
 		defer idx.Release()
-		return array.NewDictionaryArray(dt, idx, dict)
+		return array.NewDictionaryArray(dt, idx, dict), nil
+	})
+	if err != nil {
+		panic(err) // DictEventSchema interns texts only
+	}
+	return out
+}
+
+// withLeaves rebuilds a as type dt with leaf's result for each of its arrays of values: a
+// list's elements, a map's keys and items, or a itself when it is neither. The lists' and
+// maps' offsets and validity are kept.
+func withLeaves(dt arrow.DataType, a arrow.Array, leaf func(dt arrow.DataType, a arrow.Array) (arrow.Array, error)) (arrow.Array, error) {
+	var children []arrow.ArrayData
+	switch a := a.(type) {
 	case *array.Map:
 		mt := dt.(*arrow.MapType)
-		keys := internArray(mt.KeyType(), a.Keys())
+		keys, err := withLeaves(mt.KeyType(), a.Keys(), leaf)
+		if err != nil {
+			return nil, err
+		}
 		defer keys.Release()
-		items := internArray(mt.ItemType(), a.Items())
+		items, err := withLeaves(mt.ItemType(), a.Items(), leaf)
+		if err != nil {
+			return nil, err
+		}
 		defer items.Release()
 		ed := a.Data().Children()[0]
 		entries := array.NewData(mt.Elem(), ed.Len(), ed.Buffers(), []arrow.ArrayData{keys.Data(), items.Data()}, ed.NullN(), ed.Offset())
 		defer entries.Release()
-		d = array.NewData(dt, a.Len(), a.Data().Buffers(), []arrow.ArrayData{entries}, a.NullN(), a.Data().Offset())
+		children = []arrow.ArrayData{entries}
 	case *array.List:
-		elems := internArray(dt.(*arrow.ListType).Elem(), a.ListValues())
+		elems, err := withLeaves(dt.(*arrow.ListType).Elem(), a.ListValues(), leaf)
+		if err != nil {
+			return nil, err
+		}
 		defer elems.Release()
-		d = array.NewData(dt, a.Len(), a.Data().Buffers(), []arrow.ArrayData{elems.Data()}, a.NullN(), a.Data().Offset())
+		children = []arrow.ArrayData{elems.Data()}
 	default:
-		panic(fmt.Sprintf("columnar: no dictionary for %s", a.DataType()))
+		return leaf(dt, a)
 	}
+	d := array.NewData(dt, a.Len(), a.Data().Buffers(), children, a.NullN(), a.Data().Offset())
 	defer d.Release()
-	return array.MakeFromData(d)
+	return array.MakeFromData(d), nil
 }
 
 // gatherTexts is, per row, the list or map of its state (states: the member over the

@@ -134,38 +134,12 @@ func compareBatches(t *testing.T, upTo int, got, want arrow.RecordBatch) {
 // decoded is a with its dictionaries (also as list elements, map keys and values) decoded
 // into dt.
 func decoded(ctx context.Context, a arrow.Array, dt arrow.DataType) (arrow.Array, error) {
-	var d arrow.ArrayData
-	switch a := a.(type) {
-	case *array.Dictionary:
+	return withLeaves(dt, a, func(dt arrow.DataType, a arrow.Array) (arrow.Array, error) {
+		if _, ok := a.(*array.Dictionary); !ok {
+			return nil, fmt.Errorf("no decoding of %s into %s", a.DataType(), dt)
+		}
 		return compute.CastArray(ctx, a, compute.SafeCastOptions(dt))
-	case *array.Map:
-		mt := dt.(*arrow.MapType)
-		keys, err := decoded(ctx, a.Keys(), mt.KeyType())
-		if err != nil {
-			return nil, err
-		}
-		defer keys.Release()
-		items, err := decoded(ctx, a.Items(), mt.ItemType())
-		if err != nil {
-			return nil, err
-		}
-		defer items.Release()
-		ed := a.Data().Children()[0]
-		entries := array.NewData(mt.Elem(), ed.Len(), ed.Buffers(), []arrow.ArrayData{keys.Data(), items.Data()}, ed.NullN(), ed.Offset())
-		defer entries.Release()
-		d = array.NewData(dt, a.Len(), a.Data().Buffers(), []arrow.ArrayData{entries}, a.NullN(), a.Data().Offset())
-	case *array.List:
-		elems, err := decoded(ctx, a.ListValues(), dt.(*arrow.ListType).Elem())
-		if err != nil {
-			return nil, err
-		}
-		defer elems.Release()
-		d = array.NewData(dt, a.Len(), a.Data().Buffers(), []arrow.ArrayData{elems.Data()}, a.NullN(), a.Data().Offset())
-	default:
-		return nil, fmt.Errorf("no decoding of %s into %s", a.DataType(), dt)
-	}
-	defer d.Release()
-	return array.MakeFromData(d), nil
+	})
 }
 
 // TestGatherTexts gathers lists and maps of texts from states, empty and NULL ones included:
