@@ -87,14 +87,7 @@ func TestCompactLayoutOnDamagedCaptures(t *testing.T) {
 func eachDamaged(t *testing.T, n int, f func(i int, src *ingest.Source)) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(7, 7))
-	var samples [][]byte
-	for _, s := range scapwrite.Samples() {
-		var buf bytes.Buffer
-		if _, err := scapwrite.WriteSample(s, &buf, scapwrite.Options{}); err != nil {
-			t.Fatal(err)
-		}
-		samples = append(samples, buf.Bytes())
-	}
+	samples := writerSamples(t)
 	for i := 0; i < n; i++ {
 		data := append([]byte(nil), samples[i%len(samples)]...)
 		for k := 0; k < 1+rng.IntN(4); k++ {
@@ -110,24 +103,47 @@ func eachDamaged(t *testing.T, n int, f func(i int, src *ingest.Source)) {
 	}
 }
 
+// writerSamples are the writer's sample captures, written out.
+func writerSamples(tb testing.TB) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, s := range scapwrite.Samples() {
+		var buf bytes.Buffer
+		if _, err := scapwrite.WriteSample(s, &buf, scapwrite.Options{}); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, buf.Bytes())
+	}
+	return out
+}
+
+// eachStored calls f with each event of src that the tables store (not the leading container
+// events) until the end or the first error (damage: what was read is compared), and returns
+// how many there were.
+func eachStored(src *ingest.Source, f func(ev *state.Event)) int {
+	n := 0
+	for {
+		ev, err := src.Next()
+		if err != nil {
+			return n
+		}
+		if !ev.Initial {
+			f(ev)
+			n++
+		}
+	}
+}
+
 // compareCompact reads src's events into both layouts and compares every member of every
 // row; it returns the events and the thread and fd states.
 func compareCompact(t *testing.T, src *ingest.Source) (n int, threadStates, fdStates int64) {
 	t.Helper()
 	wide := NewEventBuilder("x", 1<<30)
 	cb := NewCompactBuilder("x", 1<<30, 1)
-	for {
-		ev, err := src.Next()
-		if err != nil {
-			break // the end, or damage: compare what was read
-		}
-		if ev.Initial {
-			continue
-		}
+	n = eachStored(src, func(ev *state.Event) {
 		wide.Append(ev)
 		cb.Append(ev)
-		n++
-	}
+	})
 	w := wide.NewRecord()
 	defer w.Release()
 	rows, threads, fds := cb.rows.NewRecord(), cb.threads.NewRecord(), cb.fds.NewRecord()

@@ -6,19 +6,14 @@ import (
 
 	"github.com/scapql/scapql/ingest"
 	"github.com/scapql/scapql/ingest/scap"
-	"github.com/scapql/scapql/ingest/scapwrite"
 	"github.com/scapql/scapql/ingest/state"
 )
 
 // FuzzWideBuilder feeds arbitrary captures to the per-row builder and to WideBuilder, in
 // batches of 5 rows: neither may panic, and their rows and values must agree.
 func FuzzWideBuilder(f *testing.F) {
-	for _, s := range scapwrite.Samples() {
-		var buf bytes.Buffer
-		if _, err := scapwrite.WriteSample(s, &buf, scapwrite.Options{}); err != nil {
-			f.Fatal(err)
-		}
-		f.Add(buf.Bytes())
+	for _, s := range writerSamples(f) {
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src, err := ingest.NewSource(bytes.NewReader(data), "fuzz", ingest.Options{

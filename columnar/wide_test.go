@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/ingest/state"
 )
 
 // TestWideBuilderEqualsEventBuilder holds WideBuilder's batches, their dictionaries decoded,
@@ -68,21 +69,14 @@ func compareWide(t *testing.T, src *ingest.Source, batchRows int) int {
 		defer got.Release()
 		compareBatches(t, n, got, want)
 	}
-	for {
-		ev, err := src.Next()
-		if err != nil {
-			break // the end, or damage: compare what was read
-		}
-		if ev.Initial {
-			continue
-		}
+	eachStored(src, func(ev *state.Event) {
 		eb.Append(ev)
-		wb.cb.Append(ev)
+		wb.Append(ev)
 		n++
 		if eb.Full() || wb.Full() {
 			cut()
 		}
-	}
+	})
 	if eb.Len() > 0 {
 		cut()
 	}
