@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of the project for a given time each (default 10m):
-#   scripts/fuzz.sh [DURATION]
+#   scripts/fuzz.sh [DURATION [MINIMIZE]]
+# MINIMIZE is the time spent minimizing each new input (go test -fuzzminimizetime, default
+# 60s); 0 turns it off, which short runs need: a run whose time ends while a new input is
+# being minimized fails with "context deadline exceeded".
 # Crashers land in the package's testdata/fuzz/<Target>/ and become regression tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10m}
+minimize=${2:-60s}
 for pkg in $(go list ./...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
     echo "== $pkg $target ($duration)"
-    go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$duration" -parallel 1
+    go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$duration" -fuzzminimizetime "$minimize" -parallel 1
   done
 done
