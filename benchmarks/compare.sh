@@ -81,7 +81,7 @@ if [ -z "${SCAPQL:-}" ]; then
 	SCAPQL=$ROOT/scapql
 	if [ ! -x "$SCAPQL" ]; then
 		echo "building $SCAPQL..."
-		(cd "$ROOT" && go build -o scapql ./cmd/scapql) || HAVE_SCAPQL=0
+		(cd "$ROOT" && go build -tags duckdb_arrow -o scapql ./cmd/scapql) || HAVE_SCAPQL=0
 	fi
 fi
 if [ "$HAVE_SCAPQL" = 1 ] && [ ! -x "$SCAPQL" ] && ! command -v "$SCAPQL" >/dev/null; then

@@ -329,7 +329,10 @@ func (s *Shell) dataValues(field string) []string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	vals, err = distinctValues(ctx, conn, columnExpr(field))
+	q := distinctQuery(columnExpr(field))
+	if _, err = s.prepare(ctx, q); err == nil {
+		vals, err = distinctValues(ctx, conn, q)
+	}
 	if err != nil {
 		vals = nil // too slow or no such column: not asked again until the data changes
 	}
@@ -341,10 +344,15 @@ func (s *Shell) dataValues(field string) []string {
 	return vals
 }
 
-// distinctValues returns up to 500 distinct values of expr in events that can be typed as
-// one word, sorted.
-func distinctValues(ctx context.Context, conn *sql.Conn, expr string) ([]string, error) {
-	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT CAST("+expr+" AS VARCHAR) AS v FROM events WHERE v IS NOT NULL LIMIT 500")
+// distinctQuery asks for up to 500 distinct values of expr in events.
+func distinctQuery(expr string) string {
+	return "SELECT DISTINCT CAST(" + expr + " AS VARCHAR) AS v FROM events WHERE v IS NOT NULL LIMIT 500"
+}
+
+// distinctValues returns the values of distinctQuery's q that can be typed as one word,
+// sorted.
+func distinctValues(ctx context.Context, conn *sql.Conn, q string) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -182,7 +182,8 @@ func (s *Shell) metaOpen(ctx context.Context, arg string) error {
 	msg := "loaded " + strings.Join(paths, ", ")
 	if conn, err := s.connection(); err == nil {
 		var n int64
-		if conn.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&n) == nil {
+		const count = "SELECT count(*) FROM events"
+		if _, err := s.prepare(ctx, count); err == nil && conn.QueryRowContext(ctx, count).Scan(&n) == nil {
 			msg += fmt.Sprintf(" (events: %s rows)", thousands(n))
 		}
 	}
@@ -430,6 +431,9 @@ func (s *Shell) metaExport(ctx context.Context, arg string) error {
 	}
 	var n int64
 	copyQ := fmt.Sprintf("COPY (%s) TO %s (%s)", strings.TrimRight(q, "; \t\n"), quoteString(file), format)
+	if _, err := s.prepare(ctx, copyQ); err != nil {
+		return err
+	}
 	if err := conn.QueryRowContext(ctx, copyQ).Scan(&n); err != nil {
 		return err
 	}

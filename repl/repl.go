@@ -69,6 +69,21 @@ type FirstMatcher interface {
 	FirstMatches(ctx context.Context, where string, k int, uses string) (first string, total int64, err error)
 }
 
+// Preparer is implemented by a Backend that makes ready what a statement reads before it
+// runs (a lazy database builds the events members the statement names): Prepare returns
+// the names the result's columns are shown under ("" or nil keeps DuckDB's).
+type Preparer interface {
+	Prepare(ctx context.Context, query string) ([]string, error)
+}
+
+// prepare makes ready what q reads, where the backend needs that, and returns its headers.
+func (s *Shell) prepare(ctx context.Context, q string) ([]string, error) {
+	if p, ok := s.b.(Preparer); ok {
+		return p.Prepare(ctx, q)
+	}
+	return nil, nil
+}
+
 // HistoryEnv names the environment variable that overrides the default history file.
 const HistoryEnv = "SCAPQL_HISTORY"
 
@@ -553,6 +568,15 @@ func (s *Shell) queryTotal(ctx context.Context, q, countQuery string, knownTotal
 	if err != nil {
 		return err
 	}
+	headers, err := s.prepare(ctx, q)
+	if err != nil {
+		return err
+	}
+	if countQuery != "" {
+		if _, err := s.prepare(ctx, countQuery); err != nil {
+			return err
+		}
+	}
 	rows, err := conn.QueryContext(ctx, q)
 	if err != nil {
 		return err
@@ -569,6 +593,9 @@ func (s *Shell) queryTotal(ctx context.Context, q, countQuery string, knownTotal
 	cols := make([]column, len(cts))
 	for i, ct := range cts {
 		cols[i] = column{name: ct.Name(), typ: ct.DatabaseTypeName()}
+		if i < len(headers) && headers[i] != "" {
+			cols[i].name = headers[i]
+		}
 		cols[i].numeric = isNumeric(cols[i].typ)
 	}
 	snk := newSink(s.mode, s.out, s.width())

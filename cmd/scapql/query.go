@@ -129,7 +129,8 @@ func filterSQL(filter string) (string, error) {
 func expandCaptures(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
-		if a == "-" || !strings.ContainsAny(a, "*?[") {
+		// Parquet globs go to DuckDB as they are: it knows ** for partitioned directories.
+		if a == "-" || !strings.ContainsAny(a, "*?[") || strings.HasSuffix(strings.ToLower(a), ".parquet") {
 			out = append(out, a)
 			continue
 		}
@@ -182,9 +183,6 @@ func newProgress(stderr io.Writer, paths []string, what string) (func(path strin
 }
 
 func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, query string) error {
-	if len(qf.reads) == 0 && qf.db == "" {
-		return errors.New("nothing to query: give captures with -r or a database with --db")
-	}
 	switch qf.format {
 	case "table", "csv", "tsv", "json", "jsonl", "markdown":
 	default:
@@ -194,19 +192,19 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 	if err != nil {
 		return err
 	}
-	db, err := engine.Open(ctx, qf.db)
+	if strings.TrimSpace(query) == "" {
+		if len(paths) == 0 && qf.db == "" {
+			return errors.New("nothing to query: give captures with -r, a database with --db, or SQL")
+		}
+		query = defaultQuery
+	}
+	progress, finish := newProgress(stderr, paths, "reading")
+	db, err := openInputs(ctx, progress, paths, qf.db, qf.reload)
 	if err != nil {
+		finish()
 		return err
 	}
 	defer db.Close()
-	if len(paths) > 0 {
-		progress, finish := newProgress(stderr, paths, "loading")
-		_, err = db.Load(ctx, paths, engine.LoadOptions{Progress: progress, Reload: qf.reload})
-		finish()
-		if err != nil {
-			return err
-		}
-	}
 	if qf.filter != "" {
 		where, err := filterSQL(qf.filter)
 		if err != nil {
@@ -216,8 +214,10 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 			return err
 		}
 	}
-	if strings.TrimSpace(query) == "" {
-		query = defaultQuery
+	headers, err := db.Prepare(ctx, query)
+	finish()
+	if err != nil {
+		return err
 	}
 	rows, err := db.Query(ctx, query)
 	if err != nil {
@@ -226,14 +226,52 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 	defer rows.Close()
 	w := bufio.NewWriterSize(stdout, 1<<16)
 	defer w.Flush()
-	return writeRows(w, rows, qf.format)
+	return writeRows(w, rows, headers, qf.format)
 }
 
-// writeRows prints a result in one of the output formats.
-func writeRows(w io.Writer, rows *sql.Rows, format string) error {
+// openInputs opens what a question runs over: a database file (dbPath) the captures are
+// loaded into, or else a lazy in-memory database that reads the captures as questions need
+// them.
+func openInputs(ctx context.Context, progress func(path string, read, size int64), paths []string, dbPath string, reload bool) (*engine.DB, error) {
+	if dbPath == "" && len(paths) == 1 && strings.HasSuffix(strings.ToLower(paths[0]), ".duckdb") {
+		dbPath, paths = paths[0], nil // a database convert wrote
+	}
+	if dbPath != "" {
+		db, err := engine.Open(ctx, dbPath)
+		if err != nil {
+			return nil, err
+		}
+		if len(paths) > 0 {
+			if _, err := db.Load(ctx, paths, engine.LoadOptions{Progress: progress, Reload: reload}); err != nil {
+				db.Close()
+				return nil, err
+			}
+		}
+		return db, nil
+	}
+	db, err := engine.OpenLazy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	db.SetProgress(progress)
+	if err := db.AddCaptures(ctx, paths); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// writeRows prints a result in one of the output formats, its columns headed by headers
+// where they name one (see engine.DB.Prepare).
+func writeRows(w io.Writer, rows *sql.Rows, headers []string, format string) error {
 	cols, err := rows.Columns()
 	if err != nil {
 		return err
+	}
+	for i, h := range headers {
+		if h != "" && i < len(cols) {
+			cols[i] = h
+		}
 	}
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))

@@ -33,7 +33,9 @@ func TestQueryFormats(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[0]), &row); err != nil {
 		t.Fatalf("jsonl: %v: %s", err, lines[0])
 	}
-	if row["num"].(float64) != 1056 || row["anames"].([]any)[0] != "bash" || row["arg"].(map[string]any)["fd"] == nil {
+	// Bare member references are headed by their dotted names.
+	if row["evt.num"].(float64) != 1056 || row["proc.anames"].([]any)[0] != "bash" || row["evt.arg"].(map[string]any)["fd"] == nil ||
+		row["b"] != false || row["group.gid"] == nil {
 		t.Errorf("jsonl row: %v", row)
 	}
 	var arr []map[string]any
@@ -41,7 +43,7 @@ func TestQueryFormats(t *testing.T) {
 		t.Errorf("json: %v %v", err, arr)
 	}
 	recs, err := csv.NewReader(strings.NewReader(query(t, queryFlags{reads: []string{cap}, format: "csv"}, sql))).ReadAll()
-	if err != nil || len(recs) != 3 || recs[0][0] != "num" || recs[1][0] != "1056" {
+	if err != nil || len(recs) != 3 || recs[0][0] != "evt.num" || recs[1][0] != "1056" {
 		t.Errorf("csv: %v %v", err, recs)
 	}
 	r := csv.NewReader(strings.NewReader(query(t, queryFlags{reads: []string{cap}, format: "tsv"}, sql)))
@@ -50,11 +52,11 @@ func TestQueryFormats(t *testing.T) {
 		t.Errorf("tsv: %v %v", err, recs)
 	}
 	md := query(t, queryFlags{reads: []string{cap}, format: "markdown"}, sql)
-	if !strings.HasPrefix(md, "| num | time |") || strings.Count(md, "\n") != 4 {
+	if !strings.HasPrefix(md, "| evt.num | evt.time |") || strings.Count(md, "\n") != 4 {
 		t.Errorf("markdown: %q", md)
 	}
 	tbl := query(t, queryFlags{reads: []string{cap}, format: "table"}, sql)
-	if !strings.Contains(tbl, "1056") || !strings.Contains(tbl, "num") {
+	if !strings.Contains(tbl, "1056") || !strings.Contains(tbl, "evt.num") {
 		t.Errorf("table: %q", tbl)
 	}
 }
@@ -75,11 +77,15 @@ func TestQueryFilterGlobAndDB(t *testing.T) {
 	}
 	// Default query: the events, as print lists them.
 	def := query(t, queryFlags{db: dbPath, format: "csv", filter: "evt.type = connect"}, "")
-	if !strings.HasPrefix(def, "num,time,cpu,name,tid,dir,type,args\n") || !strings.Contains(def, "connect") {
+	if !strings.HasPrefix(def, "evt.num,evt.time,evt.cpu,proc.name,thread.tid,evt.dir,evt.type,evt.args\n") || !strings.Contains(def, "connect") {
 		t.Errorf("default query: %q", def)
 	}
-	if err := runQuery(context.Background(), io.Discard, io.Discard, queryFlags{format: "csv"}, "SELECT 1"); err == nil {
-		t.Error("no captures and no database: no error")
+	// SQL needs no capture, as in DuckDB's own shell; the default listing does.
+	if got := query(t, queryFlags{format: "csv"}, "SELECT 42 AS answer"); got != "answer\n42\n" {
+		t.Errorf("no input: %q", got)
+	}
+	if err := runQuery(context.Background(), io.Discard, io.Discard, queryFlags{format: "csv"}, ""); err == nil {
+		t.Error("no captures, no database and no SQL: no error")
 	}
 	if err := runQuery(context.Background(), io.Discard, io.Discard, queryFlags{db: dbPath, format: "xml"}, "SELECT 1"); err == nil {
 		t.Error("unknown format: no error")

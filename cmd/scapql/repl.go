@@ -84,7 +84,7 @@ func runRepl(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, pat
 	interruptedLoad := loadCtx.Err() != nil && ctx.Err() == nil
 	stop()
 	if interruptedLoad {
-		if b != nil {
+		if err == nil {
 			b.Close()
 		}
 		return interrupted{}
@@ -110,27 +110,48 @@ func runRepl(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, pat
 	return s.Run(ctx)
 }
 
-// engineBackend is the shell's view of a capture database.
+// engineBackend is the shell's view of a capture database: a lazy in-memory one, which reads
+// the captures as questions need them (lazyBackend adds nothing to it), or a database file,
+// whose stored tables have faster ways to list a filter's events (fileBackend).
 type engineBackend struct {
 	db     *engine.DB
 	stderr io.Writer
 }
 
-// openBackend opens the database (in memory unless dbPath is set) and loads the captures.
-func openBackend(ctx context.Context, paths []string, dbPath string, stderr io.Writer) (*engineBackend, error) {
+// shellBackend is a backend the command closes.
+type shellBackend interface {
+	repl.Backend
+	Close() error
+}
+
+// fileBackend is the shell on a database file.
+type fileBackend struct{ *engineBackend }
+
+// openBackend opens the database (lazy and in memory unless dbPath is set) and adds the
+// captures.
+func openBackend(ctx context.Context, paths []string, dbPath string, stderr io.Writer) (shellBackend, error) {
 	paths, err := expandCaptures(paths)
 	if err != nil {
 		return nil, err
 	}
-	db, err := engine.Open(ctx, dbPath)
+	var db *engine.DB
+	if dbPath != "" {
+		db, err = engine.Open(ctx, dbPath)
+	} else {
+		db, err = engine.OpenLazy(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
 	b := &engineBackend{db: db, stderr: stderr}
 	if len(paths) > 0 {
 		if err := b.Load(ctx, paths...); err != nil {
-			return b, err
+			b.Close()
+			return nil, err
 		}
+	}
+	if dbPath != "" {
+		return fileBackend{b}, nil
 	}
 	return b, nil
 }
@@ -138,11 +159,23 @@ func openBackend(ctx context.Context, paths []string, dbPath string, stderr io.W
 // Conn is the engine's one connection.
 func (b *engineBackend) Conn() *sql.Conn { return b.db.Conn() }
 
-// Load loads captures with a progress bar (on a terminal) and a line per capture.
+// Prepare builds what a statement reads (see engine.DB.Prepare).
+func (b *engineBackend) Prepare(ctx context.Context, query string) ([]string, error) {
+	progress, finish := newProgress(b.stderr, b.db.LazyCaptures(), "reading")
+	defer finish()
+	b.db.SetProgress(progress)
+	return b.db.Prepare(ctx, query)
+}
+
+// Load adds captures: a lazy database reads them when a question needs them; a database file
+// loads them now, with a progress bar (on a terminal) and a line per capture.
 func (b *engineBackend) Load(ctx context.Context, paths ...string) error {
 	paths, err := expandCaptures(paths)
 	if err != nil {
 		return err
+	}
+	if b.db.Lazy() {
+		return b.db.AddCaptures(ctx, paths)
 	}
 	progress, finish := newProgress(b.stderr, paths, "loading")
 	res, err := b.db.Load(ctx, paths, engine.LoadOptions{Progress: progress})
@@ -180,11 +213,11 @@ func (b *engineBackend) Close() error { return b.db.Close() }
 
 // FirstMatches counts a filter's events and narrows the listing of the first k (see
 // repl.FirstMatcher).
-func (b *engineBackend) FirstMatches(ctx context.Context, where string, k int, uses string) (string, int64, error) {
+func (b fileBackend) FirstMatches(ctx context.Context, where string, k int, uses string) (string, int64, error) {
 	return b.db.FirstMatches(ctx, where, k, uses)
 }
 
 // FilteredEvents reads the matching events from the stored tables (see repl.EventFilterer).
-func (b *engineBackend) FilteredEvents(where string, uses ...string) string {
+func (b fileBackend) FilteredEvents(where string, uses ...string) string {
 	return b.db.FilteredEvents(where, uses...)
 }

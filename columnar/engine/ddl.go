@@ -81,15 +81,20 @@ func createTable(t *columnar.Table) (string, error) {
 
 // createTableAs is the CREATE TABLE statement of a table with an Arrow schema.
 func createTableAs(name string, s *arrow.Schema) (string, error) {
+	return createTableNamed(quote(name), s)
+}
+
+// createTableNamed is createTableAs with the table's name as SQL (qualified, quoted).
+func createTableNamed(sqlName string, s *arrow.Schema) (string, error) {
 	cols := make([]string, s.NumFields())
 	for i, f := range s.Fields() {
 		ft, err := sqlType(f.Type)
 		if err != nil {
-			return "", fmt.Errorf("table %s column %s: %w", name, f.Name, err)
+			return "", fmt.Errorf("table %s column %s: %w", sqlName, f.Name, err)
 		}
 		cols[i] = quote(f.Name) + " " + ft
 	}
-	return "CREATE TABLE " + quote(name) + " (" + strings.Join(cols, ", ") + ")", nil
+	return "CREATE TABLE " + sqlName + " (" + strings.Join(cols, ", ") + ")", nil
 }
 
 // schemaVersion identifies the tables' layout: a database built with another layout cannot

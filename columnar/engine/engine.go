@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -30,6 +29,8 @@ type DB struct {
 	catalog string // the database's catalog name, to reach tables a temporary view shadows
 	spill   string // temporary directory of an in-memory database, removed on Close
 	stored  []string
+	lazy    *lazySet // captures read as questions need them (OpenLazy), or nil
+	filter  string   // SetFilter's condition
 }
 
 // ErrSchema reports a database whose tables were built with another layout.
@@ -38,6 +39,19 @@ var ErrSchema = errors.New("the database was built by a scapql with another tabl
 // Open opens (or creates) a database; path "" is an in-memory database, which spills to a
 // temporary directory rather than fail when a capture outgrows DuckDB's memory limit.
 func Open(ctx context.Context, path string) (*DB, error) {
+	db, err := open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.ensureSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// open opens the database and its one connection, with a spill directory when in memory.
+func open(ctx context.Context, path string) (*DB, error) {
 	sdb, err := sql.Open("duckdb", path)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -66,10 +80,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("in-memory database: %w", err)
 		}
 	}
-	if err := db.ensureSchema(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
 	return db, nil
 }
 
@@ -79,6 +89,7 @@ func (db *DB) Close() error {
 	if db.spill != "" {
 		os.RemoveAll(db.spill)
 	}
+	db.lazy.removeSpool()
 	return err
 }
 
@@ -159,8 +170,6 @@ type LoadOptions struct {
 	Progress func(path string, read, size int64)
 	// Reload reads captures again even when the database has them.
 	Reload bool
-	// members projects the events table (a database made by openProjected).
-	members []string
 }
 
 // LoadResult tells what Load did with one capture.
@@ -217,7 +226,7 @@ func (db *DB) loadOne(ctx context.Context, path string, opts LoadOptions) (LoadR
 	if !contains(tables, "captures") {
 		tables = append(append([]string{}, tables...), "captures")
 	}
-	if contains(tables, "events") && opts.members == nil {
+	if contains(tables, "events") {
 		// events is a view over the compact layout
 		tables = append(tables, columnar.RowsTable, columnar.ThreadStatesTable, columnar.FDStatesTable)
 		tables = remove(tables, "events")
@@ -250,7 +259,7 @@ func (db *DB) loadOne(ctx context.Context, path string, opts LoadOptions) (LoadR
 	async := columnar.NewAsyncSink(columnar.SinkFunc(func(table string, rec arrow.RecordBatch) error {
 		return ins.insert(ctx, table, rec)
 	}), 1)
-	ropts := columnar.ReadOptions{Capture: name, Tables: tables, Members: opts.members, FirstStateID: firstID}
+	ropts := columnar.ReadOptions{Capture: name, Tables: tables, FirstStateID: firstID}
 	if opts.Progress != nil {
 		ropts.Progress = func(read int64) { opts.Progress(path, read, size) }
 	}
@@ -318,7 +327,8 @@ func (db *DB) Captures(ctx context.Context) ([]string, error) {
 // view that shadows the view events; "" removes the restriction. The whole events stay
 // reachable by their qualified name (Table("events"), e.g. memory.main.events).
 func (db *DB) SetFilter(ctx context.Context, where string) error {
-	if strings.TrimSpace(where) == "" {
+	db.filter = strings.TrimSpace(where)
+	if db.filter == "" {
 		_, err := db.conn.ExecContext(ctx, `DROP VIEW IF EXISTS temp.events`)
 		return err
 	}
@@ -534,25 +544,36 @@ func (db *DB) stateBounds(ctx context.Context, capture string, lo, hi int64) (*s
 }
 
 // projected reports a database whose events are a table of some members (openProjected).
-func (db *DB) projected() bool { return contains(db.stored, "events") }
+func (db *DB) projected() bool { return db.lazy != nil }
 
 // MatchingEventNums returns, in order, the evt.num of the events of a capture file that
 // match where ("" matches all), hidden events included. The capture is loaded if the database
 // does not hold it yet.
 func (db *DB) MatchingEventNums(ctx context.Context, captureFile, where string) ([]uint64, error) {
-	res, err := db.Load(ctx, []string{captureFile}, LoadOptions{})
-	if err != nil {
-		return nil, err
-	}
 	if strings.TrimSpace(where) == "" {
 		where = "true"
 	}
+	name := columnar.CaptureName(captureFile)
 	q := `SELECT evt.num FROM ` + db.Table("events") + ` WHERE capture = ? AND (` + where + `) ORDER BY evt.num`
-	if !db.projected() {
+	if db.lazy != nil {
+		if !contains(db.LazyCaptures(), name) {
+			if err := db.AddCaptures(ctx, []string{captureFile}); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := db.Prepare(ctx, q); err != nil {
+			return nil, err
+		}
+	} else {
+		res, err := db.Load(ctx, []string{captureFile}, LoadOptions{})
+		if err != nil {
+			return nil, err
+		}
+		name = res[0].Capture
 		cond := storedWhere(where)
 		q = `SELECT r.evt.num ` + storedFromFor(db.Table, cond) + ` WHERE r.capture = ? AND (` + cond + `) ORDER BY r.evt.num`
 	}
-	rows, err := db.conn.QueryContext(ctx, q, res[0].Capture)
+	rows, err := db.conn.QueryContext(ctx, q, name)
 	if err != nil {
 		return nil, fmt.Errorf("filter: %w", err)
 	}
@@ -568,65 +589,16 @@ func (db *DB) MatchingEventNums(ctx context.Context, captureFile, where string) 
 	return out, rows.Err()
 }
 
-// MatchingEventNums loads one capture file into a temporary in-memory database and returns
-// the evt.num of its events that match where, in order. Only the members where names are
-// extracted, which makes it several times cheaper than a full load; should where need more
-// (it names a struct in a way the scan for members misses), the capture is loaded in full.
+// MatchingEventNums returns the evt.num of the events of a capture file that match where,
+// in order, from a lazy database made for the purpose: only the members where reads are
+// built.
 func MatchingEventNums(ctx context.Context, captureFile, where string) ([]uint64, error) {
-	nums, err := matchProjected(ctx, captureFile, where, referencedMembers(where))
-	if err == nil || ctx.Err() != nil {
-		return nums, err
-	}
-	return matchProjected(ctx, captureFile, where, nil)
-}
-
-func matchProjected(ctx context.Context, captureFile, where string, members []string) ([]uint64, error) {
-	db, err := Open(ctx, "")
+	db, err := OpenLazy(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	opts := LoadOptions{Tables: []string{"events"}}
-	if members != nil {
-		cols, err := columnar.SelectColumns(members)
-		if err != nil {
-			return nil, err
-		}
-		ddl, err := createTableAs("events", columnar.SchemaOf(cols))
-		if err != nil {
-			return nil, err
-		}
-		if _, err := db.Exec(ctx, `DROP VIEW events; `+ddl); err != nil {
-			return nil, err
-		}
-		db.stored = append(db.stored, "events")
-		opts.members = members
-	}
-	if _, err := db.Load(ctx, []string{captureFile}, opts); err != nil {
-		return nil, err
-	}
 	return db.MatchingEventNums(ctx, captureFile, where)
-}
-
-// memberRef finds struct member references in SQL: evt.type, "group".gid, proc . name.
-var memberRef = regexp.MustCompile(`(?i)("?)\b(evt|syscall|proc|thread|fd|user|group|container)\b("?)(\s*\.\s*"?([a-z_][a-z0-9_]*))?`)
-
-// referencedMembers lists the events members a SQL expression may read: every struct.member
-// it names that exists, and whole structs named without a member. Extra matches (inside
-// string literals) only widen the projection.
-func referencedMembers(sql string) []string {
-	out := []string{"evt.num"}
-	for _, m := range memberRef.FindAllStringSubmatch(sql, -1) {
-		st, member := strings.ToLower(m[2]), strings.ToLower(m[5])
-		if member != "" {
-			if _, err := columnar.SelectColumns([]string{st + "." + member}); err == nil {
-				out = append(out, st+"."+member)
-				continue
-			}
-		}
-		out = append(out, st)
-	}
-	return out
 }
 
 // Checkpoint writes the WAL into the database file.

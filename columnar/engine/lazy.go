@@ -1,0 +1,453 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/scapql/scapql/columnar"
+	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/translate/sqlgen"
+)
+
+// A lazy database (OpenLazy) reads its captures only when a question needs them, and then
+// only what the question reads: Prepare asks DuckDB's parser which events members and side
+// tables a statement names, and one pass over each capture builds the members not built yet
+// (columnar's projected builder) into a table of their own in the internal schema. The
+// events view joins a capture's member tables by position (each holds the capture's events
+// in order) and gives every other member as NULL of its type, so events always has its whole
+// schema (DESCRIBE, docs/schema.md) while each question pays for its own members, once.
+// DuckDB keeps the member tables in its buffer pool and spills them past its memory limit.
+
+// internalSchema holds the member tables; the shell does not list it.
+const internalSchema = "scapql_internal"
+
+// lazySet is the state of a lazy database.
+type lazySet struct {
+	captures []*lazyCapture
+	files    []*tableFile // tables held in files
+	tables   int          // internal tables made so far, for their names
+	spool    string       // directory of standard input copied to a file
+	// Progress, when set, is called during a pass with the capture's path, the bytes read
+	// and its size.
+	progress func(path string, read, size int64)
+}
+
+// lazyCapture is one capture of a lazy database and its member tables, in build order.
+type lazyCapture struct {
+	path, name string
+	size       int64
+	groups     []memberTable
+	built      map[string]bool // members built
+	sides      map[string]bool // side tables filled
+}
+
+// memberTable is a table of some members of a capture's events.
+type memberTable struct {
+	name    string
+	members []columnar.Column
+}
+
+// OpenLazy opens an in-memory database whose captures (AddCaptures) are read only as
+// questions need them (see Prepare).
+func OpenLazy(ctx context.Context) (*DB, error) {
+	db, err := open(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	db.lazy = &lazySet{}
+	if _, err := db.conn.ExecContext(ctx, `CREATE SCHEMA `+internalSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, nil
+}
+
+// Lazy reports whether the database reads its captures as questions need them.
+func (db *DB) Lazy() bool { return db.lazy != nil }
+
+// SetProgress sets the function a lazy database calls as a pass reads a capture.
+func (db *DB) SetProgress(f func(path string, read, size int64)) {
+	if db.lazy != nil {
+		db.lazy.progress = f
+	}
+}
+
+// AddCaptures adds inputs to a lazy database: capture files, each checked to be a capture
+// now and read when a question needs it, and the table files convert writes (see files.go).
+// Standard input ("-") is copied to a temporary file first, since it can be read only once.
+// The side tables and the events view exist from now on, empty until a question reads them.
+func (db *DB) AddCaptures(ctx context.Context, paths []string) error {
+	if db.lazy == nil {
+		return errors.New("AddCaptures needs a lazy database")
+	}
+	for _, p := range paths {
+		if p != "-" && IsTableFile(p) {
+			if err := db.addTableFiles(ctx, p); err != nil {
+				return err
+			}
+			continue
+		}
+		c := &lazyCapture{path: p, name: columnar.CaptureName(p), built: map[string]bool{}, sides: map[string]bool{}}
+		if p == "-" {
+			spooled, err := db.spoolStdin()
+			if err != nil {
+				return err
+			}
+			c.path = spooled
+		}
+		if err := checkCapture(c.path); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		if info, err := os.Stat(c.path); err == nil {
+			c.size = info.Size()
+		}
+		for _, have := range db.lazy.captures {
+			if have.name == c.name {
+				return fmt.Errorf("%s: the capture is loaded already", p)
+			}
+		}
+		db.lazy.captures = append(db.lazy.captures, c)
+	}
+	if len(db.lazy.captures) == 0 && len(db.lazy.files) == 0 {
+		return nil
+	}
+	if err := db.createSideTables(ctx); err != nil {
+		return err
+	}
+	return db.createEventsView(ctx)
+}
+
+// checkCapture opens a capture far enough to know it is one.
+func checkCapture(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src, err := ingest.NewSource(f, path, ingest.Options{})
+	if err != nil {
+		return err
+	}
+	return src.Close()
+}
+
+// spoolStdin copies standard input into a file of the database's temporary directory.
+func (db *DB) spoolStdin() (string, error) {
+	dir := db.lazy.spool
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "scapql-stdin-"); err != nil {
+			return "", err
+		}
+		db.lazy.spool = dir
+	}
+	f, err := os.CreateTemp(dir, "stdin-*.scap")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, os.Stdin); err != nil {
+		return "", fmt.Errorf("read standard input: %w", err)
+	}
+	return f.Name(), f.Close()
+}
+
+// createSideTables makes the side tables (empty) that do not exist yet.
+func (db *DB) createSideTables(ctx context.Context) error {
+	for i := range columnar.Tables {
+		t := &columnar.Tables[i]
+		if t.Name == "events" {
+			continue
+		}
+		ddl, err := createTableAs(t.Name, t.Schema())
+		if err != nil {
+			return err
+		}
+		ddl = strings.Replace(ddl, "CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
+		if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("create %s: %w", t.Name, err)
+		}
+	}
+	return nil
+}
+
+// Prepare makes ready what a statement reads and returns the names its result's columns
+// should be shown under: a bare member reference is headed by its dotted name (proc.name,
+// fd.name), where DuckDB would head both by "name"; nil keeps DuckDB's names. On a lazy
+// database it first builds the events members and fills the side tables the statement
+// names (and the ones of the filter set with SetFilter), in one pass over each capture.
+func (db *DB) Prepare(ctx context.Context, sqlText string) ([]string, error) {
+	r, err := parseRefs(ctx, connQuerier{db.conn}, sqlText)
+	if err != nil {
+		return nil, err
+	}
+	if db.lazy == nil {
+		return r.headers, nil
+	}
+	if db.filter != "" && r.reads("events") {
+		fr, err := parseRefs(ctx, connQuerier{db.conn}, "SELECT 1 FROM events WHERE "+db.filter)
+		if err != nil {
+			return nil, err
+		}
+		for m := range fr.members {
+			r.members[m] = true
+		}
+		r.all = r.all || fr.all
+	}
+	if err := db.build(ctx, r); err != nil {
+		return nil, err
+	}
+	if err := db.fillFromFiles(ctx, r); err != nil {
+		return nil, err
+	}
+	return r.headers, nil
+}
+
+// connQuerier adapts a connection to querier.
+type connQuerier struct{ c *sql.Conn }
+
+func (q connQuerier) QueryRowContext(ctx context.Context, query string, args ...any) rowScanner {
+	return q.c.QueryRowContext(ctx, query, args...)
+}
+
+// build makes one pass over each capture that lacks members or side tables r reads.
+func (db *DB) build(ctx context.Context, r *refs) error {
+	var want []columnar.Column
+	if r.reads("events") {
+		cols, err := columnar.SelectColumns(r.memberList())
+		if err != nil || r.all {
+			cols = columnar.EventColumns() // all, or a name it could not place: all, to be sure
+		}
+		for _, c := range cols {
+			if !c.Null {
+				want = append(want, c)
+			}
+		}
+	}
+	var ins inserter
+	defer func() {
+		if ins != nil {
+			ins.close()
+		}
+	}()
+	rebuilt := false
+	for _, c := range db.lazy.captures {
+		var members, tables []string
+		for _, m := range want {
+			if !c.built[m.Field] {
+				members = append(members, m.Field)
+			}
+		}
+		for _, t := range columnar.Tables {
+			if t.Name != "events" && r.reads(t.Name) && !c.sides[t.Name] {
+				tables = append(tables, t.Name)
+			}
+		}
+		if len(members) == 0 && len(tables) == 0 {
+			continue
+		}
+		if ins == nil {
+			var err error
+			if ins, err = newInserter(ctx, db.conn, db.qualified); err != nil {
+				return err
+			}
+		}
+		if err := db.pass(ctx, ins, c, tables, members); err != nil {
+			return err
+		}
+		rebuilt = rebuilt || len(members) > 0
+	}
+	if rebuilt {
+		return db.createEventsView(ctx)
+	}
+	return nil
+}
+
+// pass reads one capture, inserting the members named (if any) into a new member table and
+// filling the side tables listed.
+func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, members []string) error {
+	lz := db.lazy
+	var group *memberTable
+	if len(members) > 0 {
+		cols, err := columnar.SelectColumns(members)
+		if err != nil {
+			return err
+		}
+		lz.tables++
+		group = &memberTable{name: fmt.Sprintf("members_%d", lz.tables), members: cols}
+		ddl, err := createTableNamed(db.qualified(internalSchema+"."+group.name), flatSchema(columnar.SchemaOf(cols)))
+		if err != nil {
+			return err
+		}
+		if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("create member table: %w", err)
+		}
+		tables = append(tables, "events")
+	}
+	sink := columnar.NewAsyncSink(columnar.SinkFunc(func(table string, rec arrow.RecordBatch) error {
+		if table != "events" {
+			return ins.insert(ctx, table, rec)
+		}
+		flat := flatten(rec)
+		defer flat.Release()
+		return ins.insert(ctx, internalSchema+"."+group.name, flat)
+	}), 1)
+	opts := columnar.ReadOptions{Capture: c.name, Tables: tables, Members: members}
+	if lz.progress != nil {
+		opts.Progress = func(read int64) { lz.progress(c.path, read, c.size) }
+	}
+	_, err := columnar.ReadCapture(ctx, c.path, sink, opts)
+	if cerr := sink.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if group != nil {
+			db.conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+db.qualified(internalSchema+"."+group.name))
+		}
+		for _, t := range tables {
+			if t != "events" {
+				db.conn.ExecContext(context.WithoutCancel(ctx), `DELETE FROM `+db.Table(t)+` WHERE capture = ?`, c.name)
+			}
+		}
+		return err
+	}
+	if group != nil {
+		c.groups = append(c.groups, *group)
+		for _, m := range group.members {
+			c.built[m.Field] = true
+		}
+	}
+	for _, t := range tables {
+		c.sides[t] = true
+	}
+	return nil
+}
+
+// qualified names a table for the inserter: internal member tables by their schema, the
+// others in main.
+func (db *DB) qualified(name string) string {
+	if s, t, ok := strings.Cut(name, "."); ok {
+		return quote(db.catalog) + "." + quote(s) + "." + quote(t)
+	}
+	return db.Table(name)
+}
+
+// flatSchema turns an events schema into one flat column per member, named struct.member
+// ("proc.name"), without the capture column (a capture's tables hold only its events).
+func flatSchema(s *arrow.Schema) *arrow.Schema {
+	var fs []arrow.Field
+	for _, f := range s.Fields() {
+		st, ok := f.Type.(*arrow.StructType)
+		if !ok {
+			continue
+		}
+		for _, m := range st.Fields() {
+			m.Name = f.Name + "." + m.Name
+			fs = append(fs, m)
+		}
+	}
+	return arrow.NewSchema(fs, nil)
+}
+
+// flatten is a batch of the events table as flatSchema's columns, sharing its arrays.
+func flatten(rec arrow.RecordBatch) arrow.RecordBatch {
+	var cols []arrow.Array
+	for i := 0; i < int(rec.NumCols()); i++ {
+		if st, ok := rec.Column(i).(*array.Struct); ok {
+			for j := 0; j < st.NumField(); j++ {
+				cols = append(cols, st.Field(j))
+			}
+		}
+	}
+	return array.NewRecordBatch(flatSchema(rec.Schema()), cols, rec.NumRows())
+}
+
+// createEventsView (re)defines events over the member tables: per capture, its tables joined
+// by position, each member from the first table that has it, the others NULL.
+func (db *DB) createEventsView(ctx context.Context) error {
+	var parts []string
+	for _, c := range db.lazy.captures {
+		from := map[string]string{} // member field → column reference
+		var tables []string
+		for i, g := range c.groups {
+			alias := fmt.Sprintf("m%d", i)
+			tables = append(tables, quote(db.catalog)+"."+internalSchema+"."+quote(g.name)+" "+alias)
+			for _, m := range g.members {
+				if _, ok := from[m.Field]; !ok {
+					from[m.Field] = alias + "." + quote(m.Struct+"."+m.Member)
+				}
+			}
+		}
+		var sel strings.Builder
+		sel.WriteString("SELECT " + sqlgen.Quote(strings.ToValidUTF8(c.name, "\uFFFD")) + " AS capture")
+		cols := columnar.EventColumns()
+		for _, s := range columnar.Structs {
+			var members []string
+			for _, m := range cols {
+				if m.Struct != s {
+					continue
+				}
+				ref, ok := from[m.Field]
+				if !ok {
+					ref = "NULL::" + m.Type.SQL()
+				}
+				members = append(members, quote(m.Member)+" := "+ref)
+			}
+			if len(members) > 0 {
+				sel.WriteString(", struct_pack(" + strings.Join(members, ", ") + ") AS " + quote(s))
+			}
+		}
+		if len(tables) == 0 {
+			sel.WriteString(" WHERE false") // nothing built yet: Prepare builds before a read
+		} else {
+			sel.WriteString(" FROM " + strings.Join(tables, " POSITIONAL JOIN "))
+		}
+		parts = append(parts, sel.String())
+	}
+	for _, f := range db.lazy.files {
+		if f.table == "events" {
+			part, err := db.fileEvents(ctx, f)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, part)
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	if _, err := db.conn.ExecContext(ctx, `CREATE OR REPLACE VIEW `+db.Table("events")+` AS `+strings.Join(parts, " UNION ALL ")); err != nil {
+		return fmt.Errorf("events view: %w", err)
+	}
+	return nil
+}
+
+// LazyCaptures lists the captures of a lazy database, by name.
+func (db *DB) LazyCaptures() []string {
+	if db.lazy == nil {
+		return nil
+	}
+	out := make([]string, len(db.lazy.captures))
+	for i, c := range db.lazy.captures {
+		out[i] = c.name
+	}
+	sort.Strings(out)
+	return out
+}
+
+// removeSpool removes the copy of standard input, if any.
+func (lz *lazySet) removeSpool() {
+	if lz != nil && lz.spool != "" {
+		os.RemoveAll(filepath.Clean(lz.spool))
+	}
+}
