@@ -12,14 +12,30 @@ import (
 )
 
 // TestQueryFilterCorpus runs every corpus filter as SQL over the events table (the path of
-// `query --filter` and the shell) and compares the matching events with the reference's.
+// `query --filter` and the shell) and compares the matching events with the reference's:
+// over a lazy database (query -r, the shell on captures), which builds only the members
+// each filter reads, and over the stored tables of a database file (--db).
 func TestQueryFilterCorpus(t *testing.T) {
 	ctx := context.Background()
-	db, err := engine.Open(ctx, "")
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name string
+		open func(context.Context) (*engine.DB, error)
+	}{
+		{"lazy", engine.OpenLazy},
+		{"stored", func(ctx context.Context) (*engine.DB, error) { return engine.Open(ctx, "") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := tc.open(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			corpusThroughSQL(t, ctx, db)
+		})
 	}
-	defer db.Close()
+}
+
+func corpusThroughSQL(t *testing.T, ctx context.Context, db *engine.DB) {
 	rows := loadCorpus(t)
 	bad := 0
 	for _, row := range rows {

@@ -40,6 +40,7 @@ type lazySet struct {
 	// Progress, when set, is called during a pass with the capture's path, the bytes read
 	// and its size.
 	progress func(path string, read, size int64)
+	ingest   ingest.Options
 }
 
 // lazyCapture is one capture of a lazy database and its member tables, in build order.
@@ -82,6 +83,13 @@ func (db *DB) SetProgress(f func(path string, read, size int64)) {
 	}
 }
 
+// SetIngestOptions sets how a lazy database reads its captures (damaged blocks, limits).
+func (db *DB) SetIngestOptions(opts ingest.Options) {
+	if db.lazy != nil {
+		db.lazy.ingest = opts
+	}
+}
+
 // AddCaptures adds inputs to a lazy database: capture files, each checked to be a capture
 // now and read when a question needs it, and the table files convert writes (see files.go).
 // Standard input ("-") is copied to a temporary file first, since it can be read only once.
@@ -105,7 +113,7 @@ func (db *DB) AddCaptures(ctx context.Context, paths []string) error {
 			}
 			c.path = spooled
 		}
-		if err := checkCapture(c.path); err != nil {
+		if err := checkCapture(c.path, db.lazy.ingest); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 		if info, err := os.Stat(c.path); err == nil {
@@ -128,13 +136,13 @@ func (db *DB) AddCaptures(ctx context.Context, paths []string) error {
 }
 
 // checkCapture opens a capture far enough to know it is one.
-func checkCapture(path string) error {
+func checkCapture(path string, opts ingest.Options) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	src, err := ingest.NewSource(f, path, ingest.Options{})
+	src, err := ingest.NewSource(f, path, opts)
 	if err != nil {
 		return err
 	}
@@ -302,7 +310,7 @@ func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, me
 		defer flat.Release()
 		return ins.insert(ctx, internalSchema+"."+group.name, flat)
 	}), 1)
-	opts := columnar.ReadOptions{Capture: c.name, Tables: tables, Members: members}
+	opts := columnar.ReadOptions{Capture: c.name, Tables: tables, Members: members, Ingest: lz.ingest}
 	if lz.progress != nil {
 		opts.Progress = func(read int64) { lz.progress(c.path, read, c.size) }
 	}
