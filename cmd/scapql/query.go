@@ -36,6 +36,7 @@ type queryFlags struct {
 	filter string
 	format string
 	reload bool
+	memory string
 }
 
 // defaultQuery lists the events the way print's default line does.
@@ -73,6 +74,7 @@ result of the last one is printed.`,
 	f.StringVar(&qf.filter, "filter", "", "restrict the events table to the events this display filter matches")
 	f.StringVar(&qf.format, "format", "table", "output format: table, csv, tsv, json, jsonl or markdown")
 	f.BoolVar(&qf.reload, "reload", false, "read the captures again even if the database holds them")
+	f.StringVar(&qf.memory, "memory-limit", engine.DefaultMemoryLimit, "memory DuckDB keeps what questions built in (captures read without --db); past it, it spills to disk")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -199,7 +201,7 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 		query = defaultQuery
 	}
 	progress, finish := newProgress(stderr, paths, "reading")
-	db, err := openInputs(ctx, progress, paths, qf.db, qf.reload)
+	db, err := openInputs(ctx, progress, paths, qf.db, qf.reload, qf.memory)
 	if err != nil {
 		finish()
 		return err
@@ -232,7 +234,8 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 // openInputs opens what a question runs over: a database file (dbPath) the captures are
 // loaded into, or else a lazy in-memory database that reads the captures as questions need
 // them.
-func openInputs(ctx context.Context, progress func(path string, read, size int64), paths []string, dbPath string, reload bool) (*engine.DB, error) {
+func openInputs(ctx context.Context, progress func(path string, read, size int64), paths []string, dbPath string, reload bool,
+	memoryLimit string) (*engine.DB, error) {
 	if dbPath == "" && len(paths) == 1 && strings.HasSuffix(strings.ToLower(paths[0]), ".duckdb") {
 		dbPath, paths = paths[0], nil // a database convert wrote
 	}
@@ -252,6 +255,12 @@ func openInputs(ctx context.Context, progress func(path string, read, size int64
 	db, err := engine.OpenLazy(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if memoryLimit != "" {
+		if err := db.SetMemoryLimit(ctx, memoryLimit); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	db.SetProgress(progress)
 	if err := db.AddCaptures(ctx, paths); err != nil {

@@ -27,6 +27,7 @@ type replFlags struct {
 	mode     string
 	limit    int
 	commands []string
+	memory   string
 }
 
 func init() {
@@ -60,6 +61,7 @@ status is 1 if one failed.`,
 	f.StringVar(&rf.history, "history", "", "history file (default $SCAPQL_HISTORY or ~/.scapql_history; - for none)")
 	f.StringVar(&rf.mode, "mode", "table", "output mode: table, csv, json, line or markdown")
 	f.IntVar(&rf.limit, "limit", 0, "rows printed per result (default 100 on a terminal, all in scripts; -1 all)")
+	f.StringVar(&rf.memory, "memory-limit", engine.DefaultMemoryLimit, "memory DuckDB keeps what questions built in (without --db); past it, it spills to disk")
 	f.StringArrayVarP(&rf.commands, "command", "c", nil, "run this statement (SQL, filter or .command) and exit (repeatable)")
 	rootCmd.AddCommand(cmd)
 }
@@ -80,7 +82,7 @@ func runRepl(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, pat
 	}
 	// Ctrl-C stops the loading; once the shell runs, it cancels the running statement instead.
 	loadCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	b, err := openBackend(loadCtx, paths, rf.db, stderr)
+	b, err := openBackend(loadCtx, paths, rf.db, rf.memory, stderr)
 	interruptedLoad := loadCtx.Err() != nil && ctx.Err() == nil
 	stop()
 	if interruptedLoad {
@@ -129,7 +131,7 @@ type fileBackend struct{ *engineBackend }
 
 // openBackend opens the database (lazy and in memory unless dbPath is set) and adds the
 // captures.
-func openBackend(ctx context.Context, paths []string, dbPath string, stderr io.Writer) (shellBackend, error) {
+func openBackend(ctx context.Context, paths []string, dbPath, memoryLimit string, stderr io.Writer) (shellBackend, error) {
 	paths, err := expandCaptures(paths)
 	if err != nil {
 		return nil, err
@@ -137,8 +139,10 @@ func openBackend(ctx context.Context, paths []string, dbPath string, stderr io.W
 	var db *engine.DB
 	if dbPath != "" {
 		db, err = engine.Open(ctx, dbPath)
-	} else {
-		db, err = engine.OpenLazy(ctx)
+	} else if db, err = engine.OpenLazy(ctx); err == nil && memoryLimit != "" {
+		if err = db.SetMemoryLimit(ctx, memoryLimit); err != nil {
+			db.Close()
+		}
 	}
 	if err != nil {
 		return nil, err

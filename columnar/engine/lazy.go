@@ -58,6 +58,11 @@ type memberTable struct {
 	members []columnar.Column
 }
 
+// DefaultMemoryLimit is DuckDB's memory limit in a lazy database: what questions built stays
+// in memory up to it and spills to a temporary directory past it, so that with the reader's
+// own few hundred MB a session stays under 1 GB whatever the capture's size.
+const DefaultMemoryLimit = "640MB"
+
 // OpenLazy opens an in-memory database whose captures (AddCaptures) are read only as
 // questions need them (see Prepare).
 func OpenLazy(ctx context.Context) (*DB, error) {
@@ -70,7 +75,20 @@ func OpenLazy(ctx context.Context) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if err := db.SetMemoryLimit(ctx, DefaultMemoryLimit); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+// SetMemoryLimit sets DuckDB's memory limit ("640MB", "4GB"); past it, tables and operators
+// spill to the database's temporary directory.
+func (db *DB) SetMemoryLimit(ctx context.Context, limit string) error {
+	if _, err := db.conn.ExecContext(ctx, `SET memory_limit = `+sqlgen.Quote(strings.ToValidUTF8(limit, ""))); err != nil {
+		return fmt.Errorf("memory limit %q: %w", limit, err)
+	}
+	return nil
 }
 
 // Lazy reports whether the database reads its captures as questions need them.
@@ -337,6 +355,48 @@ func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, me
 	}
 	for _, t := range tables {
 		c.sides[t] = true
+	}
+	if len(c.groups) > maxMemberTables {
+		return db.mergeMemberTables(ctx, c)
+	}
+	return nil
+}
+
+// maxMemberTables bounds the tables the events view joins per capture: a long session that
+// keeps asking for new members has them merged into one table now and then.
+const maxMemberTables = 6
+
+// mergeMemberTables replaces a capture's member tables by one holding each member once.
+func (db *DB) mergeMemberTables(ctx context.Context, c *lazyCapture) error {
+	db.lazy.tables++
+	merged := memberTable{name: fmt.Sprintf("members_%d", db.lazy.tables)}
+	seen := map[string]bool{}
+	var cols, from []string
+	for i, g := range c.groups {
+		alias := fmt.Sprintf("m%d", i)
+		from = append(from, db.qualified(internalSchema+"."+g.name)+" "+alias)
+		for _, m := range g.members {
+			if !seen[m.Field] {
+				seen[m.Field] = true
+				merged.members = append(merged.members, m)
+				cols = append(cols, alias+"."+quote(m.Struct+"."+m.Member))
+			}
+		}
+	}
+	q := `CREATE TABLE ` + db.qualified(internalSchema+"."+merged.name) + ` AS SELECT ` + strings.Join(cols, ", ") +
+		` FROM ` + strings.Join(from, " POSITIONAL JOIN ")
+	if _, err := db.conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("merge member tables: %w", err)
+	}
+	old := c.groups
+	c.groups = []memberTable{merged}
+	if err := db.createEventsView(ctx); err != nil {
+		return err
+	}
+	for _, g := range old {
+		if _, err := db.conn.ExecContext(ctx, `DROP TABLE `+db.qualified(internalSchema+"."+g.name)); err != nil {
+			return fmt.Errorf("merge member tables: %w", err)
+		}
 	}
 	return nil
 }
