@@ -16,6 +16,9 @@
 #               then the ten asked in one `scapql repl --db F.duckdb` session (all lines,
 #               .limit 20, .limit 100)
 #   4. convert: scapql convert F -o F.parquet: time, RSS, size, events/s
+#   5. sql:     scapql query -r F SQL (a question straight from the capture) vs the same
+#               question as a sysdig filter; the shell's first and repeated answer;
+#               SELECT * to jsonl (memory); the question over a Parquet file
 #
 # Environment:
 #   SCAPQL        scapql binary (default ./scapql, built from ./cmd/scapql if missing)
@@ -24,7 +27,8 @@
 #   OUT           work directory (default benchmarks/out)
 #   PRINT_FMT     -p format of step 1
 #   PRINT_FILTER  filter of step 1
-#   STEPS         steps to run, e.g. "1 2" (default "1 2 3 4")
+#   STEPS         steps to run, e.g. "1 2" (default "1 2 3 4 5")
+#   SQL_QUESTION  the SQL of step 5
 #   SCAPQL_INGEST ingest command words with {in} {out} (default "convert {in} -o {out}")
 set -uo pipefail
 
@@ -32,7 +36,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/benchmarks/out}
 SYSDIG=${SYSDIG:-sysdig}
 EVENTS=${EVENTS:-4000000}
-STEPS=${STEPS:-1 2 3 4}
+STEPS=${STEPS:-1 2 3 4 5}
 PRINT_FMT=${PRINT_FMT:-%evt.num %evt.time %proc.name %thread.tid %evt.dir %evt.type %fd.name}
 PRINT_FILTER=${PRINT_FILTER:-evt.type in (open,openat,connect,accept) and evt.dir=<}
 SCAPQL_INGEST=${SCAPQL_INGEST:-'convert {in} -o {out}'}
@@ -266,5 +270,46 @@ if step 4; then
 		fi
 	else
 		echo "   skipped: no scapql"
+	fi
+fi
+
+# --- 5. SQL straight from the capture ------------------------------------------------
+# The question of $SQL_QUESTION as SQL (query -r, a cold process each time), against the same
+# question as a sysdig filter; the shell's first answer and the same question again; SELECT *
+# to JSON lines (memory); the question over a Parquet file convert wrote.
+SQL_QUESTION=${SQL_QUESTION:-SELECT proc.name, count(*) n FROM events WHERE evt.type='connect' GROUP BY ALL}
+if step 5; then
+	header "5. SQL straight from the capture: $SQL_QUESTION"
+	measure s5 "$SYSDIG" -r "$F" -p '%proc.name' "evt.type=connect"
+	SW=$WALL
+	row "the question as a filter" sysdig "$WALL" "$RSS" "$LINES" ""
+	if [ "$HAVE_SCAPQL" = 1 ]; then
+		measure q5 "$SCAPQL" query -r "$F" --format csv "$SQL_QUESTION"
+		if [ "$RC" = 0 ]; then
+			row "query -r F SQL" scapql "$WALL" "$RSS" "$LINES" "speed $(ratio "$SW" "$WALL")"
+		else
+			scapql_fail q5
+		fi
+		printf '.timer on\n.mode csv\n%s;\n%s;\n' "$SQL_QUESTION" "$SQL_QUESTION" >"$TMP/twice.sql"
+		"$TIME" -f '%e %M' -o "$TMP/shell5.time" "$SCAPQL" "$F" <"$TMP/twice.sql" >"$TMP/shell5.out" 2>&1
+		read -r WALL RSSKB < <(tail -n 1 "$TMP/shell5.time")
+		grep -o '([0-9,]* rows\?, [0-9.]*m\?s)' "$TMP/shell5.out" | tr -d '(),' | awk -v sw="$SW" '{
+			t = $NF; ms = (t ~ /ms$/) ? t + 0 : t * 1000
+			printf "   shell, %s: %.0f ms (sysdig %.2f s: %.2fx)\n", NR == 1 ? "first answer" : "the same again", ms, sw, sw * 1000 / ms }'
+		row "shell: the question twice" scapql "$WALL" "$(awk -v k="$RSSKB" 'BEGIN{printf "%.0f", k/1024}')" "" "whole session"
+		measure q5s "$SCAPQL" query -r "$F" --format jsonl "SELECT * FROM events"
+		if [ "$RC" = 0 ]; then
+			row "query -r F 'SELECT *' --format jsonl" scapql "$WALL" "$RSS" "$LINES" ""
+		else
+			scapql_fail q5s
+		fi
+		PQ=$OUT/$(basename "$F").parquet
+		[ -s "$PQ" ] || "$SCAPQL" convert "$F" -o "$PQ" >/dev/null 2>&1
+		measure q5p "$SCAPQL" query -r "$PQ" --format csv "$SQL_QUESTION"
+		if [ "$RC" = 0 ]; then
+			row "query -r F.parquet SQL" scapql "$WALL" "$RSS" "$LINES" "speed $(ratio "$SW" "$WALL")"
+		else
+			scapql_fail q5p
+		fi
 	fi
 fi
