@@ -197,7 +197,7 @@ func (b *engineBackend) Load(ctx context.Context, paths ...string) error {
 	return err
 }
 
-// Tables lists the tables and views, less the engine's bookkeeping.
+// Tables lists the tables and views, less the engine's own storage.
 func (b *engineBackend) Tables() ([]string, error) {
 	ts, err := repl.ListTables(context.Background(), b.db.Conn())
 	if err != nil {
@@ -205,7 +205,7 @@ func (b *engineBackend) Tables() ([]string, error) {
 	}
 	out := ts[:0]
 	for _, t := range ts {
-		if t != "scapql_meta" {
+		if !engine.IsInternal(t) {
 			out = append(out, t)
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -55,5 +56,23 @@ func TestReplCommandFlag(t *testing.T) {
 	}
 	if err := runRepl(context.Background(), nil, &out, &errOut, []string{"/no/such.scap"}, replFlags{dialect: "auto"}); err == nil {
 		t.Error("a missing capture is no error")
+	}
+}
+
+// TestReplTablesHideStorage: .tables lists the tables of docs/schema.md, never the engine's
+// storage (member tables of a lazy session, the compact layout and summaries of a file).
+func TestReplTablesHideStorage(t *testing.T) {
+	capture := "../../testdata/captures/curl_google.scap"
+	for _, db := range []string{"", filepath.Join(t.TempDir(), "t.duckdb")} {
+		var out, errOut bytes.Buffer
+		script := "SELECT count(*) FROM events WHERE proc.name = 'curl';\n.tables\n"
+		if err := runRepl(context.Background(), strings.NewReader(script), &out, &errOut, []string{capture},
+			replFlags{dialect: "auto", history: "-", db: db}); err != nil {
+			t.Fatalf("db %q: %v\n%s", db, err, errOut.String())
+		}
+		tables := out.String()[strings.Index(out.String(), "(1 row)\n")+len("(1 row)\n"):]
+		if want := "captures\nconnections\ncontainers\nevents\nfiles\ngroups\ninterfaces\nprocesses\nprocinfo\nsyscalls\nusers\n"; tables != want {
+			t.Errorf("db %q: .tables\n%s\nwant\n%s", db, tables, want)
+		}
 	}
 }

@@ -601,6 +601,20 @@ func MatchingEventNums(ctx context.Context, captureFile, where string) ([]uint64
 	return db.MatchingEventNums(ctx, captureFile, where)
 }
 
+// IsInternal reports whether a table of the database is the engine's own storage (the compact
+// layout, summaries, bookkeeping) rather than one of the tables of docs/schema.md.
+func IsInternal(table string) bool {
+	if table == "scapql_meta" || columnar.IsCompact(table) {
+		return true
+	}
+	for _, s := range summaries {
+		if s.table == table {
+			return true
+		}
+	}
+	return false
+}
+
 // Checkpoint writes the WAL into the database file.
 func (db *DB) Checkpoint(ctx context.Context) error {
 	_, err := db.conn.ExecContext(ctx, "CHECKPOINT")
