@@ -277,7 +277,7 @@ fi
 # The question of $SQL_QUESTION as SQL (query -r, a cold process each time), against the same
 # question as a sysdig filter; the shell's first answer and the same question again; SELECT *
 # to JSON lines (memory); the question over a Parquet file convert wrote.
-SQL_QUESTION=${SQL_QUESTION:-SELECT proc.name, count(*) n FROM events WHERE evt.type='connect' GROUP BY ALL}
+SQL_QUESTION=${SQL_QUESTION:-"SELECT proc.name, count(*) n FROM events WHERE evt.type='connect' GROUP BY ALL"}
 if step 5; then
 	header "5. SQL straight from the capture: $SQL_QUESTION"
 	measure s5 "$SYSDIG" -r "$F" -p '%proc.name' "evt.type=connect"
