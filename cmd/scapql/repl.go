@@ -216,8 +216,8 @@ func (b *engineBackend) Tables() ([]string, error) {
 func (b *engineBackend) Close() error { return b.db.Close() }
 
 // FirstMatches counts a filter's events and narrows the listing of the first k (see
-// repl.FirstMatcher).
-func (b fileBackend) FirstMatches(ctx context.Context, where string, k int, uses string) (string, int64, error) {
+// repl.FirstMatcher): on a lazy database, only those k rows get the listed members built.
+func (b *engineBackend) FirstMatches(ctx context.Context, where string, k int, uses string) (string, int64, error) {
 	return b.db.FirstMatches(ctx, where, k, uses)
 }
 

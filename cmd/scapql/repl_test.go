@@ -76,3 +76,29 @@ func TestReplTablesHideStorage(t *testing.T) {
 		}
 	}
 }
+
+// TestReplLimitedListingLazy: a filter's first matches on captures read lazily (display
+// members built for those rows only) print as they do from a database file's stored tables.
+func TestReplLimitedListingLazy(t *testing.T) {
+	dir := t.TempDir()
+	filters := []string{"evt.type = connect", "proc.name = curl and fd.type = ipv6", "evt.failed = true",
+		"fd.name contains /etc/", "evt.type = execve and evt.dir = <", "user.name = root and evt.type = openat"}
+	for _, c := range []string{"curl_google", "falco_psp_run_as_user_0_container", "falco_cat_write"} {
+		capture := "../../testdata/captures/" + c + ".scap"
+		run := func(db string) string {
+			var out, errOut bytes.Buffer
+			if err := runRepl(context.Background(), strings.NewReader(""), &out, &errOut, []string{capture},
+				replFlags{dialect: "auto", history: "-", db: db, limit: 4, commands: filters}); err != nil {
+				t.Fatalf("%s db %q: %v\n%s", c, db, err, errOut.String())
+			}
+			return out.String()
+		}
+		lazy, stored := run(""), run(filepath.Join(dir, c+".duckdb"))
+		if lazy != stored {
+			t.Errorf("%s: lazy listing\n%s\nstored listing\n%s", c, lazy, stored)
+		}
+		if strings.Count(lazy, "shown: .limit 4)") == 0 {
+			t.Errorf("%s: no listing was cut at the limit:\n%s", c, lazy)
+		}
+	}
+}

@@ -368,6 +368,9 @@ func (db *DB) FilteredEvents(where string, uses ...string) string {
 // Any other condition takes one pass over the filter's columns (key columns where it can)
 // that counts and keeps the k least evt.num.
 func (db *DB) FirstMatches(ctx context.Context, where string, k int, uses ...string) (first string, total int64, err error) {
+	if db.lazy != nil && len(db.lazy.files) == 0 && k > 0 {
+		return db.lazyFirstMatches(ctx, where, k, strings.Join(uses, ", "))
+	}
 	if db.projected() || k <= 0 {
 		return db.FilteredEvents(where, uses...), -1, nil
 	}

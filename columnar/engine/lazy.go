@@ -463,42 +463,22 @@ func flatten(rec arrow.RecordBatch, cols []columnar.Column) arrow.RecordBatch {
 func (db *DB) createEventsView(ctx context.Context) error {
 	var parts []string
 	for _, c := range db.lazy.captures {
-		from := map[string]string{} // member field → column reference
+		refs := map[string]string{} // member field → column reference
 		var tables []string
 		for i, g := range c.groups {
 			alias := fmt.Sprintf("m%d", i)
 			tables = append(tables, quote(db.catalog)+"."+internalSchema+"."+quote(g.name)+" "+alias)
 			for _, m := range g.members {
-				if _, ok := from[m.Field]; !ok {
-					from[m.Field] = alias + "." + quote(m.Struct+"."+m.Member)
+				if _, ok := refs[m.Field]; !ok {
+					refs[m.Field] = alias + "." + quote(m.Struct+"."+m.Member)
 				}
 			}
 		}
-		var sel strings.Builder
-		sel.WriteString("SELECT " + sqlgen.Quote(strings.ToValidUTF8(c.name, "\uFFFD")) + " AS capture")
-		cols := columnar.EventColumns()
-		for _, s := range columnar.Structs {
-			var members []string
-			for _, m := range cols {
-				if m.Struct != s {
-					continue
-				}
-				ref, ok := from[m.Field]
-				if !ok {
-					ref = "NULL::" + m.Type.SQL()
-				}
-				members = append(members, quote(m.Member)+" := "+ref)
-			}
-			if len(members) > 0 {
-				sel.WriteString(", struct_pack(" + strings.Join(members, ", ") + ") AS " + quote(s))
-			}
+		from := "WHERE false" // nothing built yet: Prepare builds before a read
+		if len(tables) > 0 {
+			from = "FROM " + strings.Join(tables, " POSITIONAL JOIN ")
 		}
-		if len(tables) == 0 {
-			sel.WriteString(" WHERE false") // nothing built yet: Prepare builds before a read
-		} else {
-			sel.WriteString(" FROM " + strings.Join(tables, " POSITIONAL JOIN "))
-		}
-		parts = append(parts, sel.String())
+		parts = append(parts, eventsOf(sqlgen.Quote(strings.ToValidUTF8(c.name, "\uFFFD")), refs, from))
 	}
 	for _, f := range db.lazy.files {
 		if f.table == "events" {
@@ -516,6 +496,32 @@ func (db *DB) createEventsView(ctx context.Context) error {
 		return fmt.Errorf("events view: %w", err)
 	}
 	return nil
+}
+
+// eventsOf is a SELECT of the events columns: capture, then each struct with its members
+// from refs (member field → column reference) and typed NULLs for the others; from is the
+// rest of the statement.
+func eventsOf(capture string, refs map[string]string, from string) string {
+	var sel strings.Builder
+	sel.WriteString("SELECT " + capture + " AS capture")
+	cols := columnar.EventColumns()
+	for _, s := range columnar.Structs {
+		var members []string
+		for _, m := range cols {
+			if m.Struct != s {
+				continue
+			}
+			ref, ok := refs[m.Field]
+			if !ok {
+				ref = "NULL::" + m.Type.SQL()
+			}
+			members = append(members, quote(m.Member)+" := "+ref)
+		}
+		if len(members) > 0 {
+			sel.WriteString(", struct_pack(" + strings.Join(members, ", ") + ") AS " + quote(s))
+		}
+	}
+	return sel.String() + " " + from
 }
 
 // LazyCaptures lists the captures of a lazy database, by name.
