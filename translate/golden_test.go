@@ -233,7 +233,7 @@ func goldenFields() map[string]bool {
 // compares the matched events with the reference's answers.
 func TestCorpusAgainstGolden(t *testing.T) {
 	if _, err := os.Stat("../testdata/golden/curl_google.core.tsv"); err != nil {
-		t.Skip("no golden output")
+		t.Fatalf("golden output missing: %v", err)
 	}
 	loaded := map[string]bool{}
 	for _, c := range loadGoldenOnce(t) {
@@ -293,7 +293,7 @@ func TestCorpusAgainstGolden(t *testing.T) {
 // with the reference's, on the captures and fields the golden output covers.
 func TestRuleConditionsAgainstGolden(t *testing.T) {
 	if _, err := os.Stat("../testdata/golden/curl_google.core.tsv"); err != nil {
-		t.Skip("no golden output")
+		t.Fatalf("golden output missing: %v", err)
 	}
 	loaded := map[string]bool{}
 	for _, c := range loadGoldenOnce(t) {
