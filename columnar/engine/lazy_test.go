@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/ingest"
 	"github.com/scapql/scapql/ingest/scap"
-	"github.com/scapql/scapql/ingest/scapwrite"
 )
 
 // bundledCaptures lists the bundled captures; it fails the test when there are none.
@@ -134,17 +132,7 @@ func TestLazyNarrowEqualsWhole(t *testing.T) {
 func TestLazyNarrowEqualsWholeDamaged(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 13))
 	dir := t.TempDir()
-	var samples [][]byte
-	for _, s := range scapwrite.Samples() {
-		var buf bytes.Buffer
-		if _, err := scapwrite.WriteSample(s, &buf, scapwrite.Options{}); err != nil {
-			t.Fatal(err)
-		}
-		samples = append(samples, buf.Bytes())
-	}
-	if len(samples) == 0 {
-		t.Fatal("no writer samples")
-	}
+	samples := writerSamples(t)
 	compared, failed := 0, 0
 	for i := 0; i < 24; i++ {
 		data := append([]byte(nil), samples[i%len(samples)]...)

@@ -23,12 +23,9 @@ import (
 	"github.com/scapql/scapql/ingest/state"
 )
 
-// encodedCaptures are the bundled captures, the writer's samples, and the samples with random
-// bytes flipped (odd times, parameters and states the encoding must still give back exactly),
-// written to dir.
-func encodedCaptures(t *testing.T, dir string) []string {
-	caps, _ := filepath.Glob(filepath.Join(capturesDir, "*.scap"))
-	rng := rand.New(rand.NewPCG(11, 11))
+// writerSamples are the writer's sample captures, written out.
+func writerSamples(t *testing.T) [][]byte {
+	t.Helper()
 	var samples [][]byte
 	for _, s := range scapwrite.Samples() {
 		var buf bytes.Buffer
@@ -37,6 +34,19 @@ func encodedCaptures(t *testing.T, dir string) []string {
 		}
 		samples = append(samples, buf.Bytes())
 	}
+	if len(samples) == 0 {
+		t.Fatal("no writer samples")
+	}
+	return samples
+}
+
+// encodedCaptures are the bundled captures, the writer's samples, and the samples with random
+// bytes flipped (odd times, parameters and states the encoding must still give back exactly),
+// written to dir.
+func encodedCaptures(t *testing.T, dir string) []string {
+	caps, _ := filepath.Glob(filepath.Join(capturesDir, "*.scap"))
+	rng := rand.New(rand.NewPCG(11, 11))
+	samples := writerSamples(t)
 	for i := 0; i < 120; i++ {
 		data := append([]byte(nil), samples[i%len(samples)]...)
 		if i >= len(samples) {
