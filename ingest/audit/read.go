@@ -96,8 +96,20 @@ func (e *Error) Unwrap() error { return e.Err }
 // ErrNotAudit says a JSON value is neither a CloudTrail record nor a Kubernetes audit event.
 var ErrNotAudit = errors.New("not a CloudTrail record or Kubernetes audit event")
 
-// Files expands paths into the files to read: a directory stands for every regular file
-// under it (sorted, hidden entries skipped), other paths for themselves.
+// logName reports whether a file in a directory tree is read: JSON and log files, plain
+// or gzip (CloudTrail's …_CloudTrail_us-east-1_….json.gz, an API server's audit.log).
+func logName(name string) bool {
+	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
+	for _, ext := range []string{".json", ".jsonl", ".ndjson", ".log"} {
+		if strings.HasSuffix(n, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// Files expands paths into the files to read: a directory stands for every JSON or log
+// file under it (sorted, hidden entries skipped), other paths for themselves.
 func Files(paths []string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
@@ -120,7 +132,7 @@ func Files(paths []string) ([]string, error) {
 				}
 				return nil
 			}
-			if d.Type().IsRegular() {
+			if d.Type().IsRegular() && logName(d.Name()) {
 				found = append(found, path)
 			}
 			return nil
@@ -368,7 +380,8 @@ func (rd *reader) stream(br *bufio.Reader) error {
 	}
 	switch tok {
 	case json.Delim('['):
-		return rd.elements(dec, lim, fail)
+		_, err := rd.elements(dec, lim, fail)
+		return err
 	case json.Delim('{'):
 	default:
 		rd.report(&Error{File: rd.name, Record: -1, Offset: 0, Err: fmt.Errorf("%w: the file holds a JSON %T", ErrNotAudit, tok)})
@@ -394,7 +407,7 @@ func (rd *reader) stream(br *bufio.Reader) error {
 				return nil
 			}
 			if t == json.Delim('[') {
-				if err := rd.elements(dec, lim, fail); err != nil {
+				if ok, err := rd.elements(dec, lim, fail); !ok || err != nil {
 					return err
 				}
 				continue
@@ -429,21 +442,28 @@ func (rd *reader) stream(br *bufio.Reader) error {
 	return nil
 }
 
-// elements reads the records of an array whose '[' has been read.
-func (rd *reader) elements(dec *json.Decoder, lim *limited, fail func(error)) error {
+// elements reads the records of an array whose '[' has been read; ok is false when the
+// input is damaged (reported) and reading the value must stop.
+func (rd *reader) elements(dec *json.Decoder, lim *limited, fail func(error)) (ok bool, err error) {
 	for dec.More() {
 		lim.mark = lim.n
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
 			fail(err)
-			return nil
+			return false, nil
 		}
-		if err := rd.emit(v, dec.InputOffset()-int64(len(v))); err != nil {
-			return err
+		off := dec.InputOffset() - int64(len(v))
+		if len(v) > rd.max {
+			rd.bad(off, fmt.Errorf("record longer than %d bytes", rd.max))
+			continue
+		}
+		if err := rd.emit(v, off); err != nil {
+			return false, err
 		}
 	}
 	if _, err := dec.Token(); err != nil { // ']'
 		fail(err)
+		return false, nil
 	}
-	return nil
+	return true, nil
 }
