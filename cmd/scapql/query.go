@@ -194,6 +194,7 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 	if err != nil {
 		return err
 	}
+	logs, paths := splitAuditLogs(paths)
 	db, err := engine.Open(ctx, qf.db)
 	if err != nil {
 		return err
@@ -206,6 +207,12 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 		if err != nil {
 			return err
 		}
+	}
+	if err := loadAudit(ctx, db, stderr, logs, paths); err != nil {
+		return err
+	}
+	if strings.TrimSpace(query) == "" && len(paths) == 0 && len(logs) > 0 {
+		query = defaultAuditQuery
 	}
 	if qf.filter != "" {
 		where, err := filterSQL(qf.filter)
