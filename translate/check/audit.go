@@ -37,6 +37,77 @@ func AuditColumn(name string) string {
 
 var plainKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
+// AuditSQL is the SQL of an audit field with its argument (hasArg), over the cloudtrail and
+// k8saudit tables.
+func AuditSQL(name, arg string, hasArg bool) (string, error) {
+	af, ok := audit.Lookup(name)
+	if !ok {
+		return "", fmt.Errorf("%s is not an audit field", name)
+	}
+	sql, err := auditSQL(af, arg, hasArg)
+	if err != nil {
+		return "", err
+	}
+	return sql, nil
+}
+
+func auditSQL(af *audit.Field, arg string, hasArg bool) (string, *fieldError) {
+	fail := func(format string, a ...any) (string, *fieldError) {
+		return "", &fieldError{msg: fmt.Sprintf(format, a...), arg: hasArg}
+	}
+	base := AuditColumn(af.Name)
+	sql := ""
+	switch af.Arg {
+	case audit.NoArg:
+		if hasArg {
+			return fail("field %s takes no [argument]", af.Name)
+		}
+		sql = base
+	case audit.IndexArg:
+		sql = base
+		if hasArg {
+			n, err := strconv.ParseUint(arg, 10, 31)
+			if err != nil {
+				return fail("%s[%s]: the index must be a number >= 0", af.Name, arg)
+			}
+			// the element at the index, as a one-element list
+			sql = fmt.Sprintf("CASE WHEN len(%s) > %d THEN [%s[%d]] END", base, n, base, n+1)
+		}
+	case audit.KeyArg, audit.PointerArg:
+		if !hasArg {
+			return "", &fieldError{msg: fmt.Sprintf("field %s needs an argument, e.g. %s", af.Name, auditArgExample(af.Name))}
+		}
+		switch af.Name {
+		case "json.value", "jevt.value":
+			if arg != "" && arg[0] != '/' {
+				return fail("%s[%s]: the argument is a JSON pointer such as /user/username", af.Name, arg)
+			}
+			sql = "json_extract_string(raw, " + sqlgen.Quote(arg) + ")"
+		case "ka.uri.param":
+			if !plainKey.MatchString(arg) {
+				return fail("ka.uri.param[%s]: the key must be letters, digits, '_', '.' or '-'", arg)
+			}
+			re := sqlgen.Quote(`[?&]` + regexp.QuoteMeta(arg) + `=([^&#]*)`)
+			sql = "CASE WHEN regexp_matches(ka.uri, " + re + ") THEN url_decode(regexp_extract(ka.uri, " + re + ", 1)) END"
+		case "ka.req.volume.hostpath":
+			prefix, isPrefix := strings.CutSuffix(arg, "*")
+			cond := "x = " + sqlgen.Quote(arg)
+			if isPrefix {
+				cond += " OR starts_with(x, " + sqlgen.Quote(prefix) + ")"
+			}
+			sql = "CASE WHEN ka.req_pod_volumes_hostpath IS NULL THEN NULL WHEN len(list_filter(ka.req_pod_volumes_hostpath, lambda x: " + cond + ")) > 0 THEN 'true' ELSE 'false' END"
+		case "ka.req.binding.subject.has_name":
+			sql = "CASE WHEN ka.auditid IS NOT NULL THEN 'true' END"
+		default:
+			return fail("field %s[%s] is not stored in the audit tables", af.Name, arg)
+		}
+	}
+	if sql == "" {
+		return "", &fieldError{msg: fmt.Sprintf("field %s is not supported: it is not stored in the audit tables", af.Name)}
+	}
+	return sql, nil
+}
+
 // bindAudit binds an audit field and its argument; ok is false for other fields.
 func bindAudit(f catalog.Field, written, arg string, hasArg bool) (*fieldRef, *fieldError, bool) {
 	af, ok := audit.Lookup(f.Name)
@@ -47,60 +118,14 @@ func bindAudit(f catalog.Field, written, arg string, hasArg bool) (*fieldRef, *f
 	if hasArg {
 		r.name = f.Name + "[" + arg + "]"
 	}
-	fail := func(format string, a ...any) (*fieldRef, *fieldError, bool) {
-		return nil, &fieldError{msg: fmt.Sprintf(format, a...), arg: hasArg}, true
+	sql, err := auditSQL(af, arg, hasArg)
+	if err != nil {
+		if !err.arg {
+			err.msg = strings.Replace(err.msg, "field "+af.Name+" is not supported", "field "+written+" is not supported", 1)
+		}
+		return nil, err, true
 	}
-	col := &ir.Column{K: r.kind, Field: f.Name, Arg: arg}
-	base := AuditColumn(f.Name)
-	switch af.Arg {
-	case audit.NoArg:
-		if hasArg {
-			return fail("field %s takes no [argument]", f.Name)
-		}
-		col.SQL = base
-	case audit.IndexArg:
-		col.SQL = base
-		if hasArg {
-			n, err := strconv.ParseUint(arg, 10, 31)
-			if err != nil {
-				return fail("%s[%s]: the index must be a number >= 0", f.Name, arg)
-			}
-			// the element at the index, as a one-element list
-			col.SQL = fmt.Sprintf("CASE WHEN len(%s) > %d THEN [%s[%d]] END", base, n, base, n+1)
-			col.Index = true
-		}
-	case audit.KeyArg, audit.PointerArg:
-		if !hasArg {
-			return nil, &fieldError{msg: fmt.Sprintf("field %s needs an argument, e.g. %s", f.Name, auditArgExample(f.Name))}, true
-		}
-		switch f.Name {
-		case "json.value", "jevt.value":
-			if arg != "" && arg[0] != '/' {
-				return fail("%s[%s]: the argument is a JSON pointer such as /user/username", f.Name, arg)
-			}
-			col.SQL = "json_extract_string(raw, " + sqlgen.Quote(arg) + ")"
-		case "ka.uri.param":
-			if !plainKey.MatchString(arg) {
-				return fail("ka.uri.param[%s]: the key must be letters, digits, '_', '.' or '-'", arg)
-			}
-			re := sqlgen.Quote(`[?&]` + regexp.QuoteMeta(arg) + `=([^&#]*)`)
-			col.SQL = "CASE WHEN regexp_matches(ka.uri, " + re + ") THEN url_decode(regexp_extract(ka.uri, " + re + ", 1)) END"
-		case "ka.req.volume.hostpath":
-			prefix, isPrefix := strings.CutSuffix(arg, "*")
-			cond := "x = " + sqlgen.Quote(arg)
-			if isPrefix {
-				cond += " OR starts_with(x, " + sqlgen.Quote(prefix) + ")"
-			}
-			col.SQL = "CASE WHEN ka.req_pod_volumes_hostpath IS NULL THEN NULL WHEN len(list_filter(ka.req_pod_volumes_hostpath, lambda x: " + cond + ")) > 0 THEN 'true' ELSE 'false' END"
-		case "ka.req.binding.subject.has_name":
-			col.SQL = "CASE WHEN ka.auditid IS NOT NULL THEN 'true' END"
-		default:
-			return fail("field %s[%s] is not stored in the audit tables", f.Name, arg)
-		}
-	}
-	if col.SQL == "" {
-		return nil, &fieldError{msg: fmt.Sprintf("field %s is not supported: it is not stored in the audit tables", written)}, true
-	}
+	col := &ir.Column{SQL: sql, K: r.kind, Field: f.Name, Arg: arg, Index: af.Arg == audit.IndexArg && hasArg}
 	if af.Type == audit.List {
 		col.List = true
 		r.list = true
