@@ -30,3 +30,6 @@ func auditAnyElem(e *ir.AnyElem) (pred, bool) {
 		return false
 	}, true
 }
+
+// isAuditList reports whether a list column holds an audit field.
+func isAuditList(c *ir.Column) bool { return audit.IsAuditField(c.Field) }
