@@ -110,3 +110,33 @@ func TestAuditFromCapture(t *testing.T) {
 		t.Errorf("print differs:\njson: %.400s\nscap: %.400s", fromJSON.String(), fromScap.String())
 	}
 }
+
+// TestAuditConvert: audit logs convert to one Parquet file per table, with the rows the
+// database holds.
+func TestAuditConvert(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "audit.parquet")
+	var errb bytes.Buffer
+	if err := runConvert(ctx, &errb, convertFlags{out: out}, []string{auditData}); err != nil {
+		t.Fatal(err, errb.String())
+	}
+	single := filepath.Join(dir, "ct.parquet")
+	if err := runConvert(ctx, &errb, convertFlags{out: single}, []string{filepath.Join(auditData, "cloudtrail")}); err != nil {
+		t.Fatal(err, errb.String())
+	}
+	db, err := engine.Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for q, want := range map[string]string{
+		"SELECT count(*) AS n FROM '" + filepath.Join(out, "k8saudit.parquet") + "' WHERE ka.verb = 'create'": `{"n":19}`,
+		"SELECT count(*) AS n FROM '" + filepath.Join(out, "cloudtrail.parquet") + "'":                        `{"n":2}`,
+		"SELECT ct.name AS n FROM '" + single + "' WHERE record = 0 LIMIT 1":                                  `{"n":"StartInstances"}`,
+	} {
+		if got := strings.TrimSpace(tableText(t, db, q)); got != want {
+			t.Errorf("%s: got %s, want %s", q, got, want)
+		}
+	}
+}
