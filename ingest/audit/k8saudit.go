@@ -152,7 +152,8 @@ func kaList(name, desc string, path ...string) *Field {
 	}}
 }
 
-// kaWalk walks path (entering arrays) and keeps the non-missing values as text.
+// kaWalk walks path (entering arrays) and keeps the non-missing values as text: an array
+// at the end of the path (a container's args, its added capabilities) is one value, its JSON.
 func kaWalk(name, desc string, path ...string) *Field {
 	return &Field{Name: name, Kind: K8sAudit, Type: List, Arg: IndexArg, Desc: desc, get: func(r *Record, arg string) Value {
 		vs, err := walk(r.v, argIndex(arg), path...)
@@ -160,25 +161,6 @@ func kaWalk(name, desc string, path ...string) *Field {
 			return Value{Type: List}
 		}
 		return list(textsSkipNil(vs))
-	}}
-}
-
-// kaWalkFlat is kaWalk that also spreads arrays found at the end of the path.
-func kaWalkFlat(name, desc string, path ...string) *Field {
-	return &Field{Name: name, Kind: K8sAudit, Type: List, Arg: IndexArg, Desc: desc, get: func(r *Record, arg string) Value {
-		vs, err := walk(r.v, argIndex(arg), path...)
-		if err != nil {
-			return Value{Type: List}
-		}
-		var out []string
-		for _, v := range vs {
-			if v != nil && v.Type() == fastjson.TypeArray {
-				out = append(out, textsSkipNil(v.GetArray())...)
-			} else if s, err := text(v); err == nil {
-				out = append(out, s)
-			}
-		}
-		return list(out)
 	}}
 }
 
@@ -259,8 +241,8 @@ func containerFields(list string) []*Field {
 		return append([]string{"requestObject", "spec", list, "securityContext"}, key...)
 	}
 	return []*Field{
-		kaWalkFlat(p+"args", "when the request object refers to a pod, the "+what+"' args.", "requestObject", "spec", list, "args"),
-		kaWalkFlat(p+"command", "when the request object refers to a pod, the "+what+"' commands.", "requestObject", "spec", list, "command"),
+		kaWalk(p+"args", "when the request object refers to a pod, the "+what+"' args.", "requestObject", "spec", list, "args"),
+		kaWalk(p+"command", "when the request object refers to a pod, the "+what+"' commands.", "requestObject", "spec", list, "command"),
 		kaWalk(p+"name", "when the request object refers to a pod, the "+what+"' names.", "requestObject", "spec", list, "name"),
 		kaFunc(p+"image", "when the request object refers to a pod, the "+what+"' images.", List, IndexArg, func(r *Record, arg string) Value {
 			return result(images(r.v, list, argIndex(arg)))
@@ -283,7 +265,7 @@ func containerFields(list string) []*Field {
 			return result(effective(r.v, list, argIndex(arg), "runAsGroup"))
 		}),
 		kaWalk(p+"proc_mount", "when the request object refers to a pod, the procMount types of all "+what+".", sc("procMount")...),
-		kaWalkFlat(p+"add_capabilities", "when the request object refers to a pod, the capabilities added by all "+what+".", sc("capabilities", "add")...),
+		kaWalk(p+"add_capabilities", "when the request object refers to a pod, the capabilities added by all "+what+".", sc("capabilities", "add")...),
 	}
 }
 
