@@ -317,6 +317,9 @@ func (rd *reader) value(t []byte, off int64) error {
 		}
 		return nil
 	}
+	if t[0] == '[' {
+		return rd.stream(bufio.NewReader(bytes.NewReader(t)))
+	}
 	if t[0] == '{' {
 		var probe struct {
 			Records json.RawMessage `json:"Records"`
@@ -380,8 +383,10 @@ func (rd *reader) stream(br *bufio.Reader) error {
 	}
 	switch tok {
 	case json.Delim('['):
-		_, err := rd.elements(dec, lim, fail)
-		return err
+		if ok, err := rd.elements(dec, lim, fail); !ok || err != nil {
+			return err
+		}
+		return rd.rest(dec, lim, fail)
 	case json.Delim('{'):
 	default:
 		rd.report(&Error{File: rd.name, Record: -1, Offset: 0, Err: fmt.Errorf("%w: the file holds a JSON %T", ErrNotAudit, tok)})
@@ -434,12 +439,41 @@ func (rd *reader) stream(br *bufio.Reader) error {
 			nkeys++
 		}
 	}
+	if _, err := dec.Token(); err != nil { // '}'
+		fail(err)
+		return nil
+	}
 	if rd.index == 0 && nkeys > 0 {
 		// no record array: the object is itself a record
 		fields = append(fields, '}')
-		return rd.emit(fields, 0)
+		if err := rd.emit(fields, 0); err != nil {
+			return err
+		}
 	}
-	return nil
+	return rd.rest(dec, lim, fail)
+}
+
+// rest reads the values after the first: JSON lines whose first line was too long to tell,
+// or a file of several arrays or objects.
+func (rd *reader) rest(dec *json.Decoder, lim *limited, fail func(error)) error {
+	for {
+		lim.mark = lim.n
+		var v json.RawMessage
+		if err := dec.Decode(&v); err == io.EOF {
+			return nil
+		} else if err != nil {
+			fail(err)
+			return nil
+		}
+		off := dec.InputOffset() - int64(len(v))
+		if len(v) > rd.max {
+			rd.bad(off, fmt.Errorf("record longer than %d bytes", rd.max))
+			continue
+		}
+		if err := rd.value(v, off); err != nil {
+			return err
+		}
+	}
 }
 
 // elements reads the records of an array whose '[' has been read; ok is false when the

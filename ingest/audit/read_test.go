@@ -135,3 +135,17 @@ func FuzzRead(f *testing.F) {
 		}, func(error) {})
 	})
 }
+
+// TestLongFirstLine: JSON lines whose first line is longer than the reader's look-ahead are
+// still read line by line.
+func TestLongFirstLine(t *testing.T) {
+	long := `{"kind":"Event","auditID":"a","verb":"create","pad":"` + strings.Repeat("x", 200000) + `"}`
+	recs, errs := readString(t, "long", long+"\n"+ka1+"\n"+ct1+"\n", Options{})
+	if len(recs) != 3 || len(errs) != 0 || recs[2].Kind != CloudTrail {
+		t.Fatalf("%d records, errors %v", len(recs), errs)
+	}
+	recs, errs = readString(t, "arrays", `[`+ka1+`]`+"\n"+`[`+ct1+`,`+ct2+`]`+"\n", Options{})
+	if len(recs) != 3 || len(errs) != 0 {
+		t.Fatalf("arrays: %d records, errors %v", len(recs), errs)
+	}
+}
