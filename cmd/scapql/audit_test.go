@@ -199,3 +199,54 @@ func TestAuditSQLGolden(t *testing.T) {
 		t.Logf("%s: %d/%d field values agree through SQL", sub, agree, total)
 	}
 }
+
+// TestAuditFilters: the two dialects over audit fields, in print and in SQL.
+func TestAuditFilters(t *testing.T) {
+	dir := t.TempDir()
+	trail := filepath.Join(dir, "trail.jsonl")
+	login := `{"eventVersion":"1.05","userIdentity":{"type":"IAMUser","userName":"bob"},"eventTime":"2023-05-01T10:00:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","sourceIPAddress":"1.2.3.4","errorMessage":"Failed authentication","errorCode":"Failed authentication","responseElements":{"ConsoleLogin":"Failure"}}`
+	ok := `{"eventVersion":"1.05","userIdentity":{"type":"IAMUser","userName":"bob"},"eventTime":"2023-05-01T10:01:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","sourceIPAddress":"1.2.3.4","responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"No"}}`
+	if err := os.WriteFile(trail, []byte(login+"\n"+ok+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := engine.Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	k8s := filepath.Join(auditData, "k8s_audit")
+	if _, err := db.LoadAudit(ctx, []string{trail, k8s}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		input, table, filter string
+		want                 int
+	}{
+		{trail, "cloudtrail", `ct.name = "ConsoleLogin" and ct.error exists`, 1},
+		{trail, "cloudtrail", `ct.name = ConsoleLogin and json.value[/responseElements/ConsoleLogin] = Success and json.value[/additionalEventData/MFAUsed] = "No"`, 1},
+		{k8s, "k8saudit", `ka.verb == "create" && ka.target.resource == "pods"`, 7},
+		{k8s, "k8saudit", `ka.req.pod.containers.image.repository in (nginx, mysql) and ka.req.pod.containers.privileged intersects (true)`, 1},
+		{k8s, "k8saudit", `ka.user.groups intersects (system:masters) and ka.uri.param[command] = bash`, 1},
+	} {
+		var out, errb bytes.Buffer
+		if err := runPrint(&out, &errb, printFlags{read: c.input, dialect: "auto"}, c.filter); err != nil {
+			t.Fatalf("%s: %v %s", c.filter, err, errb.String())
+		}
+		if got := strings.Count(out.String(), "\n"); got != c.want {
+			t.Errorf("print %s: %d lines, want %d\n%s", c.filter, got, c.want, out.String())
+		}
+		where, err := filterSQL(c.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, where, _ = strings.Cut(where, " AND ") // the events table's hidden-event guard
+		var n int
+		if err := db.Conn().QueryRowContext(ctx, "SELECT count(*) FROM "+c.table+" WHERE "+where).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", where, err)
+		}
+		if n != c.want {
+			t.Errorf("SQL %s: %d rows, want %d", c.filter, n, c.want)
+		}
+	}
+}
