@@ -144,9 +144,16 @@ func (b *engineBackend) Load(ctx context.Context, paths ...string) error {
 	if err != nil {
 		return err
 	}
-	progress, finish := newProgress(b.stderr, paths, "loading")
-	res, err := b.db.Load(ctx, paths, engine.LoadOptions{Progress: progress})
-	finish()
+	logs, paths := splitAuditLogs(paths)
+	var res []engine.LoadResult
+	if len(paths) > 0 {
+		progress, finish := newProgress(b.stderr, paths, "loading")
+		res, err = b.db.Load(ctx, paths, engine.LoadOptions{Progress: progress})
+		finish()
+	}
+	if err == nil {
+		err = loadAudit(ctx, b.db, b.stderr, logs, paths)
+	}
 	if f, ok := b.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		for _, r := range res {
 			switch {
