@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -136,7 +135,7 @@ func SplitArg(s string) (name, arg string, hasArg bool) {
 	return s, "", false
 }
 
-// FieldsOf returns the fields records of kind k have, sorted by name.
+// FieldsOf returns the fields records of kind k have, in the plugins' order.
 func FieldsOf(k Kind) []*Field {
 	var out []*Field
 	for _, f := range all {
@@ -144,6 +143,5 @@ func FieldsOf(k Kind) []*Field {
 			out = append(out, f)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].index < out[j].index })
 	return out
 }
