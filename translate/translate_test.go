@@ -224,11 +224,20 @@ func TestInvalidUTF8IsRejected(t *testing.T) {
 
 func TestFields(t *testing.T) {
 	fs := Fields()
-	if len(fs) != 174 {
-		t.Fatalf("%d fields", len(fs))
+	syscall := 0
+	for _, f := range fs {
+		if !IsAuditField(f.Name) {
+			syscall++
+		}
+	}
+	if syscall != 174 {
+		t.Fatalf("%d syscall fields", syscall)
 	}
 	supported := 0
 	for _, f := range fs {
+		if IsAuditField(f.Name) {
+			continue // their SQL reads the audit tables (cmd/scapql's TestAuditSQLGolden)
+		}
 		if !f.Supported {
 			if f.Reason == "" {
 				t.Errorf("%s: unsupported without a reason", f.Name)
@@ -245,7 +254,7 @@ func TestFields(t *testing.T) {
 			t.Errorf("%s: DuckDB rejects %s: %v", f.Name, sql, err)
 		}
 	}
-	t.Logf("%d/%d catalogue fields translate", supported, len(fs))
+	t.Logf("%d/%d syscall catalogue fields translate", supported, syscall)
 }
 
 func TestMacrosAndLists(t *testing.T) {

@@ -84,6 +84,9 @@ func runConvert(ctx context.Context, stderr io.Writer, cf convertFlags, args []s
 	if err != nil {
 		return err
 	}
+	if logs, captures := splitAuditLogs(paths); len(logs) > 0 || cf.table == "cloudtrail" || cf.table == "k8saudit" {
+		return runConvertAudit(ctx, stderr, cf, logs, captures)
+	}
 	format, err := columnar.FormatOf(cf.out)
 	if err != nil {
 		return err

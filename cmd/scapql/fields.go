@@ -18,7 +18,9 @@ func init() {
 		Short: "List the filter fields with their type and description",
 		Long: `List the fields of the field catalogue. PATTERN selects fields by name: a glob
 (proc.*, *.name) or otherwise a substring. Fields the events table does not hold are marked;
-filters on them do not translate.`,
+filters on them do not translate. The cloud audit fields (ct.*, s3.*, ec2.*, ecr.*, iam.*,
+ka.*, json.*, jevt.*) name their Falco event source and are columns of the cloudtrail and
+k8saudit tables.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pattern := ""
@@ -36,6 +38,9 @@ filters on them do not translate.`,
 				}
 				n++
 				desc := f.Description
+				if src := translate.FieldSource(f.Name); src != "syscall" {
+					desc = "[source " + src + "] " + desc
+				}
 				if !f.Supported {
 					desc = "[not supported: " + f.Reason + "] " + desc
 				}

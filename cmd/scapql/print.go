@@ -101,6 +101,9 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	if err != nil {
 		return err
 	}
+	if ingest.IsAuditLog(pf.read) {
+		return runPrintAudit(stdout, stderr, pf, match)
+	}
 	formatText := pf.format
 	if formatText == "" {
 		formatText = fields.DefaultFormat

@@ -194,11 +194,16 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 	if err != nil {
 		return err
 	}
+	logs, paths := splitAuditLogs(paths)
 	if strings.TrimSpace(query) == "" {
-		if len(paths) == 0 && qf.db == "" {
-			return errors.New("nothing to query: give captures with -r, a database with --db, or SQL")
+		switch {
+		case len(paths) > 0 || qf.db != "":
+			query = defaultQuery
+		case len(logs) > 0:
+			query = defaultAuditQuery
+		default:
+			return errors.New("nothing to query: give captures or audit logs with -r, a database with --db, or SQL")
 		}
-		query = defaultQuery
 	}
 	progress, finish := newProgress(stderr, paths, "reading")
 	db, err := openInputs(ctx, progress, paths, qf.db, qf.reload, qf.memory)
@@ -207,6 +212,15 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 		return err
 	}
 	defer db.Close()
+	// Plugin events of lazily read captures fill the audit tables when a question reads them.
+	captures := paths
+	if db.Lazy() {
+		captures = nil
+	}
+	if err := loadAudit(ctx, db, stderr, logs, captures); err != nil {
+		finish()
+		return err
+	}
 	if qf.filter != "" {
 		where, err := filterSQL(qf.filter)
 		if err != nil {

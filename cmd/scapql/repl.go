@@ -178,12 +178,22 @@ func (b *engineBackend) Load(ctx context.Context, paths ...string) error {
 	if err != nil {
 		return err
 	}
+	logs, paths := splitAuditLogs(paths)
 	if b.db.Lazy() {
-		return b.db.AddCaptures(ctx, paths)
+		if err := b.db.AddCaptures(ctx, paths); err != nil {
+			return err
+		}
+		return loadAudit(ctx, b.db, b.stderr, logs, nil)
 	}
-	progress, finish := newProgress(b.stderr, paths, "loading")
-	res, err := b.db.Load(ctx, paths, engine.LoadOptions{Progress: progress})
-	finish()
+	var res []engine.LoadResult
+	if len(paths) > 0 {
+		progress, finish := newProgress(b.stderr, paths, "loading")
+		res, err = b.db.Load(ctx, paths, engine.LoadOptions{Progress: progress})
+		finish()
+	}
+	if err == nil {
+		err = loadAudit(ctx, b.db, b.stderr, logs, paths)
+	}
 	if f, ok := b.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		for _, r := range res {
 			switch {

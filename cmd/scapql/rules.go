@@ -31,8 +31,8 @@ func init() {
 		Short: "Report, per rule, whether its condition translates to SQL",
 		Long: `Load Falco rules files (later files may append to or override earlier ones), expand
 macros, lists and exceptions, and translate every rule's condition. Each rule is reported as
-ok, FAIL (with the unsupported field or operator) or SKIP (a non-syscall source). The exit
-status is 1 if any rule fails.`,
+ok, FAIL (with the unsupported field or operator) or SKIP (a source other than syscall,
+aws_cloudtrail and k8s_audit). The exit status is 1 if any rule fails.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rs, err := rules.Load(args...)
@@ -56,7 +56,7 @@ status is 1 if any rule fails.`,
 					if showSQL {
 						fmt.Fprintf(out, "      %s\n", r.SQL)
 					}
-				case r.Rule.Source != "syscall":
+				case !rules.SupportedSource(r.Rule.Source):
 					skipped++
 					fmt.Fprintf(out, "SKIP  %s%s: source %s\n", r.Rule.Name, state, r.Rule.Source)
 				default:

@@ -28,10 +28,27 @@ type tableFile struct {
 	copied   bool   // a side table's rows are in its main table (and an Arrow file's in its table)
 }
 
-// IsTableFile reports whether a path names a table file or directory (not a capture).
+// IsTableFile reports whether a path names a table file (Parquet, Arrow) or a directory of
+// them (their files at its top, or hive partitions key=value), not a capture or audit log.
 func IsTableFile(path string) bool {
+	if isArrowFile(path) || strings.HasSuffix(strings.ToLower(path), ".parquet") {
+		return true
+	}
 	info, err := os.Stat(path)
-	return err == nil && info.IsDir() || isArrowFile(path) || strings.HasSuffix(strings.ToLower(path), ".parquet")
+	if err != nil || !info.IsDir() {
+		return false
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() && strings.Contains(name, "=") || !e.IsDir() && (isArrowFile(name) || strings.HasSuffix(strings.ToLower(name), ".parquet")) {
+			return true
+		}
+	}
+	return false
 }
 
 func isArrowFile(path string) bool {

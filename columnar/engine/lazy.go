@@ -41,6 +41,7 @@ type lazySet struct {
 	// and its size.
 	progress func(path string, read, size int64)
 	ingest   ingest.Options
+	audited  bool // the captures' plugin events are in the audit tables
 }
 
 // lazyCapture is one capture of a lazy database and its member tables, in build order.
@@ -235,6 +236,17 @@ func (db *DB) Prepare(ctx context.Context, sqlText string) ([]string, error) {
 	}
 	if err := db.fillFromFiles(ctx, r); err != nil {
 		return nil, err
+	}
+	if (r.reads("cloudtrail") || r.reads("k8saudit")) && !db.lazy.audited && len(db.lazy.captures) > 0 {
+		// Plugin events of the captures (audit records Falco recorded) fill the audit tables.
+		var paths []string
+		for _, c := range db.lazy.captures {
+			paths = append(paths, c.path)
+		}
+		if _, err := db.LoadAudit(ctx, nil, paths); err != nil {
+			return nil, err
+		}
+		db.lazy.audited = true
 	}
 	return r.headers, nil
 }

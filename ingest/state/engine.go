@@ -352,6 +352,9 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 	}
 	e.reset(ev)
 	e.parse(ev)
+	if raw.Type == PluginEventType && PluginDecoder != nil {
+		ev.Plugin = PluginDecoder(raw)
+	}
 	if isContainer && ev.Thread == nil {
 		// A container event stands for its container: the reference shows it with a
 		// thread made up for the container, outside the thread table.

@@ -223,8 +223,18 @@ type Event struct {
 	Initial bool
 	// Latency is the exit's time since its enter (0 for enter events).
 	Latency uint64
-	engine  *Engine
+	// Plugin is a plugin event's decoded payload (see PluginDecoder), nil otherwise.
+	Plugin any
+	engine *Engine
 }
+
+// PluginEventType is the event type of plugin events (pluginevent): parameter 0 is the
+// plugin id, parameter 1 the payload.
+const PluginEventType = 322
+
+// PluginDecoder, when set, decodes the payload of plugin events into Event.Plugin (package
+// ingest/fields sets it to the audit record decoder).
+var PluginDecoder func(raw *scap.Event) any
 
 // Engine returns the engine that resolved the event, for lookups (threads, users).
 func (e *Event) Engine() *Engine { return e.engine }

@@ -85,6 +85,7 @@ var load = sync.OnceValue(func() *data {
 		}
 		d.fields = append(d.fields, Field{Name: c[0], Type: Type(c[1]), Class: c[2], Description: c[3]})
 	}
+	d.fields = append(d.fields, auditFields()...)
 	for i := range d.fields {
 		d.byName[d.fields[i].Name] = &d.fields[i]
 	}

@@ -311,7 +311,11 @@ func (c *checker) compare(e *ast.Compare) ir.Expr {
 	}
 	switch op {
 	case ast.In, ast.Intersects, ast.PMatch:
-		return c.inList(e, l, op, right)
+		x := c.inList(e, l, op, right)
+		if op == ast.In && isAuditList(l) {
+			x = subset(x) // Falco's in on a list field: every element is in the set
+		}
+		return x
 	}
 	if e.Mod != ast.NoModifier {
 		return c.modified(e, l, op, right.(*ast.List))

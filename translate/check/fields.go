@@ -182,6 +182,9 @@ func resolveFalco(name, arg string, hasArg bool) (*fieldRef, *fieldError) {
 		}
 		return nil, err
 	}
+	if r, err, ok := bindAudit(f, name, arg, hasArg); ok {
+		return r, err
+	}
 	switch {
 	case dotted != "" && hasArg:
 		return nil, &fieldError{msg: fmt.Sprintf("field %s has two arguments", name)}
@@ -229,6 +232,9 @@ var cgroupName = regexp.MustCompile(`^[A-Za-z_]+$`)
 
 // bind maps a catalogue field and its argument (if any) onto the events table.
 func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef, *fieldError) {
+	if r, err, ok := bindAudit(f, written, arg, hasArg); ok {
+		return r, err
+	}
 	r := &fieldRef{name: written, field: f, kind: kindOf(f.Type)}
 	if bracket {
 		r.name = f.Name + "[" + arg + "]"

@@ -165,6 +165,9 @@ func compileExists(e *ir.Exists) pred {
 }
 
 func compileAnyElem(e *ir.AnyElem) pred {
+	if p, ok := auditAnyElem(e); ok {
+		return p
+	}
 	l, ok := listOf(e.List)
 	if !ok {
 		fail("AnyElem over %T, not a list column", e.List)

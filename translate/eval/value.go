@@ -81,7 +81,7 @@ func toFloat(v val) float64 {
 func compileValue(v ir.Value) getter {
 	switch v := v.(type) {
 	case *ir.Column:
-		if v.List {
+		if v.List && !isAuditList(v) {
 			fail("list column %s used as a scalar", v.SQL)
 		}
 		return compileColumn(v)
@@ -394,6 +394,9 @@ func listOf(v ir.Value) (list, bool) {
 		return list{}, true
 	case "proc.apid":
 		return list{pids: true}, true
+	}
+	if isAuditList(c) {
+		return list{}, false // read as a value (its text) or by auditAnyElem
 	}
 	fail("unknown list column %s (field %q)", c.SQL, c.Field)
 	return list{}, false

@@ -58,7 +58,7 @@ type Rule struct {
 	Condition  string // as written (appends included), without exceptions
 	Output     string
 	Priority   string
-	Source     string // event source; only "syscall" rules translate
+	Source     string // event source; syscall, aws_cloudtrail and k8s_audit rules translate
 	Enabled    bool
 	Tags       []string
 	Exceptions []Exception
@@ -779,14 +779,24 @@ type Result struct {
 // Translate translates one rule's condition (with exceptions) to SQL.
 func (rs *Ruleset) Translate(r *Rule) (string, error) {
 	rs.compile()
-	if r.Source != "syscall" {
-		return "", fmt.Errorf("rule %q: source %q is not supported (only syscall rules)", r.Name, r.Source)
+	if !SupportedSource(r.Source) {
+		return "", fmt.Errorf("rule %q: source %q is not supported (only syscall, aws_cloudtrail and k8s_audit rules)", r.Name, r.Source)
 	}
 	sql, err := translate.Translate(r.FullCondition(), translate.Options{Dialect: translate.Falco, Resolver: rs})
 	if err != nil {
 		return "", fmt.Errorf("rule %q: %w", r.Name, err)
 	}
 	return sql, nil
+}
+
+// SupportedSource reports whether rules of an event source translate: syscall rules run on
+// the events table, aws_cloudtrail and k8s_audit rules on the cloudtrail and k8saudit tables.
+func SupportedSource(source string) bool {
+	switch source {
+	case "syscall", "aws_cloudtrail", "k8s_audit":
+		return true
+	}
+	return false
 }
 
 // Check translates every rule.
