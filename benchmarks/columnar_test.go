@@ -265,3 +265,63 @@ func BenchmarkFirstMatches(b *testing.B) {
 		})
 	}
 }
+
+// lazyQuestion is the question of compare.sh's step 5.
+const lazyQuestion = `SELECT proc.name, count(*) n FROM events WHERE evt.type = 'connect' GROUP BY ALL`
+
+// BenchmarkLazyFirstQuestion: a question straight from the capture on a lazy database (what
+// query -r and the shell do): one pass building the members it names, then the SQL.
+func BenchmarkLazyFirstQuestion(b *testing.B) {
+	path := benchCapturePath(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		db, err := engine.OpenLazy(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := db.AddCaptures(ctx, []string{path}); err != nil {
+			b.Fatal(err)
+		}
+		askLazy(b, db)
+		db.Close()
+	}
+}
+
+// BenchmarkLazyAgain: the same question again in the same session (its members built).
+func BenchmarkLazyAgain(b *testing.B) {
+	path := benchCapturePath(b)
+	ctx := context.Background()
+	db, err := engine.OpenLazy(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.AddCaptures(ctx, []string{path}); err != nil {
+		b.Fatal(err)
+	}
+	askLazy(b, db)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		askLazy(b, db)
+	}
+}
+
+func askLazy(b *testing.B, db *engine.DB) {
+	ctx := context.Background()
+	if _, err := db.Prepare(ctx, lazyQuestion); err != nil {
+		b.Fatal(err)
+	}
+	rows, err := db.Query(ctx, lazyQuestion)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	rows.Close()
+	if n == 0 {
+		b.Fatal("the question has no answer")
+	}
+}
