@@ -14,4 +14,5 @@
 // regenerates them and fails when they differ.
 package bpf
 
+//go:generate go run ./internal/gensyscalls -out syscalls_amd64.go
 //go:generate go tool bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64 -no-strip=false probe c/probe.bpf.c -- -I/usr/include/x86_64-linux-gnu
