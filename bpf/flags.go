@@ -159,8 +159,15 @@ var ppmSC struct {
 	byName map[string]uint16
 }
 
+// refMaxSyscallCode is the last syscall code sysdig 0.29.3 knows: it
+// crashes on a generic event with a higher one (rseq, statx, close_range,
+// ...), so those are written as code 0, "unknown"; the event's nativeID
+// still holds the x86-64 number.
+const refMaxSyscallCode = 328
+
 // ppmSyscallCode returns the driver's code for a syscall name (0 when the
-// table has none), which generic events carry.
+// table has none or sysdig 0.29.3 would not know it), which generic events
+// carry.
 func ppmSyscallCode(name string) uint16 {
 	ppmSC.once.Do(func() {
 		var t struct {
@@ -177,5 +184,8 @@ func ppmSyscallCode(name string) uint16 {
 			ppmSC.byName[s.Name] = s.Value
 		}
 	})
-	return ppmSC.byName[name]
+	if c := ppmSC.byName[name]; c <= refMaxSyscallCode {
+		return c
+	}
+	return 0
 }

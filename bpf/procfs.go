@@ -154,12 +154,12 @@ func readThread(dir string, tid, pid int64) (sw.Process, bool) {
 	}
 	if cmd, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil && len(cmd) > 0 {
 		parts := strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
-		p.Exe, p.Args = parts[0], parts[1:]
+		p.Exe, p.Args = parts[0], capList(parts[1:])
 	} else {
 		p.Exe = p.Comm // kernel threads
 	}
 	if env, err := os.ReadFile(filepath.Join(dir, "environ")); err == nil && len(env) > 0 {
-		p.Env = strings.Split(strings.TrimRight(string(env), "\x00"), "\x00")
+		p.Env = capList(strings.Split(strings.TrimRight(string(env), "\x00"), "\x00"))
 	}
 	p.ExePath, _ = os.Readlink(filepath.Join(dir, "exe"))
 	p.Cwd, _ = os.Readlink(filepath.Join(dir, "cwd"))
@@ -185,6 +185,23 @@ func readThread(dir string, tid, pid int64) (sw.Process, bool) {
 		}
 	}
 	return p, true
+}
+
+// maxListBytes is libscap's limit for args and env in the process list
+// (SCAP_MAX_ARGS_SIZE); sysdig rejects a longer list.
+const maxListBytes = 4096
+
+// capList keeps the leading strings that fit, NULs included, as the
+// driver cuts a process's argument area.
+func capList(ss []string) []string {
+	n := 0
+	for i, s := range ss {
+		n += len(s) + 1
+		if n > maxListBytes-1 {
+			return ss[:i]
+		}
+	}
+	return ss
 }
 
 func fdLimit(path string) int64 {
@@ -353,11 +370,9 @@ func anonType(link string) sw.FDType {
 		return sw.FDSignalfd
 	case strings.Contains(link, "timerfd"):
 		return sw.FDTimerfd
-	case strings.Contains(link, "bpf"):
-		return sw.FDBPF
-	case strings.Contains(link, "pidfd"):
-		return sw.FDPidfd
 	}
+	// bpf, pidfd, memfd and io_uring fds have types newer than sysdig
+	// 0.29.3's table, which rejects the whole file for them.
 	return sw.FDUnsupported
 }
 

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scapql/scapql/bpf"
+)
+
+type captureFlags struct {
+	write    string
+	gzip     bool
+	snapLen  uint32
+	duration time.Duration
+	count    uint64
+	quiet    bool
+}
+
+func init() {
+	var cf captureFlags
+	cmd := &cobra.Command{
+		Use:   "capture -w FILE|- [-z] [-s LEN] [--duration D] [-n COUNT] [-- COMMAND ARGS...]",
+		Short: "Record the machine's syscalls with eBPF into a capture",
+		Long: `Record every process's syscalls with eBPF (needs root and a kernel with BTF) into a
+capture that scapql, sysdig and Wireshark read. The capture starts with the state of every
+process from /proc, so processes that started earlier are known.
+
+With a command after --, the probes are attached first, then the command runs, and the
+capture ends when it exits. Otherwise it ends after --duration, after -n events, or on
+Ctrl-C / SIGTERM; the file is always complete (it is written aside and renamed at the end).
+-w - streams the capture to standard output; a command's own output then goes to standard
+error. Events lost because the ring buffer was full are counted per CPU and reported.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var command []string
+			if at := cmd.ArgsLenAtDash(); at >= 0 {
+				command = args[at:]
+				args = args[:at]
+			}
+			if len(args) > 0 {
+				return fmt.Errorf("capture: filters at capture time are not supported yet (%q); capture, then 'scapql print -r FILE FILTER'", strings.Join(args, " "))
+			}
+			return runCapture(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cf, command)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&cf.write, "write", "w", "", "capture file to write (- for standard output)")
+	f.BoolVarP(&cf.gzip, "compress", "z", false, "gzip the capture")
+	f.Uint32VarP(&cf.snapLen, "snaplen", "s", 80, "bytes of each I/O buffer to keep")
+	f.DurationVar(&cf.duration, "duration", 0, "stop after this long (0: no limit)")
+	f.Uint64VarP(&cf.count, "count", "n", 0, "stop after this many events (0: no limit)")
+	f.BoolVarP(&cf.quiet, "quiet", "q", false, "do not print the counts at the end")
+	_ = cmd.MarkFlagRequired("write")
+	rootCmd.AddCommand(cmd)
+}
+
+func runCapture(ctx context.Context, stdout, stderr io.Writer, cf captureFlags, command []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cf.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cf.duration)
+		defer cancel()
+	}
+
+	// A file is written aside and renamed once complete, so an interrupted
+	// or failed capture never leaves a truncated file under the asked name.
+	var out io.Writer = stdout
+	var tmp *os.File
+	if cf.write != "-" {
+		var err error
+		tmp, err = os.CreateTemp(filepath.Dir(cf.write), "."+filepath.Base(cf.write)+".*")
+		if err != nil {
+			return fmt.Errorf("capture: %w", err)
+		}
+		defer os.Remove(tmp.Name()) // a no-op once renamed
+		out = tmp
+	}
+	c, err := bpf.Start(out, bpf.Options{SnapLen: cf.snapLen, Gzip: cf.gzip})
+	if err != nil {
+		if tmp != nil {
+			tmp.Close()
+		}
+		return err
+	}
+
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	runErr := make(chan error, 1)
+	go func() { runErr <- c.Run(runCtx, cf.count) }()
+
+	var cmdErr error
+	if len(command) > 0 {
+		child := exec.Command(command[0], command[1:]...)
+		child.Stdin = os.Stdin
+		child.Stdout, child.Stderr = stdout, stderr
+		if cf.write == "-" {
+			child.Stdout = stderr // never into the capture stream
+		}
+		if err := child.Start(); err != nil {
+			cancelRun()
+			<-runErr
+			c.Close()
+			if tmp != nil {
+				tmp.Close()
+			}
+			return fmt.Errorf("capture: start %s: %w", command[0], err)
+		}
+		waited := make(chan error, 1)
+		go func() { waited <- child.Wait() }()
+		select {
+		case cmdErr = <-waited:
+			cancelRun()
+		case err := <-runErr:
+			// The capture ended first (count, duration, signal): leave
+			// the command running as it would without us.
+			runErr <- err
+		}
+	}
+	err = <-runErr
+	st, cerr := c.Close()
+	if err == nil {
+		err = cerr
+	}
+	if tmp != nil {
+		if serr := tmp.Sync(); err == nil && serr != nil {
+			err = fmt.Errorf("capture: %w", serr)
+		}
+		if cerr := tmp.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("capture: %w", cerr)
+		}
+		if err == nil {
+			if rerr := os.Rename(tmp.Name(), cf.write); rerr != nil {
+				err = fmt.Errorf("capture: %w", rerr)
+			}
+		}
+	}
+	if !cf.quiet {
+		fmt.Fprintf(stderr, "%d events written, %d dropped", st.Events, st.Dropped())
+		if len(st.Drops) > 0 {
+			parts := make([]string, len(st.Drops))
+			for i, d := range st.Drops {
+				parts[i] = fmt.Sprintf("cpu%d=%d", i, d)
+			}
+			fmt.Fprintf(stderr, " (%s)", strings.Join(parts, " "))
+		}
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return err
+	}
+	var exit *exec.ExitError
+	if errors.As(cmdErr, &exit) {
+		return &exitError{code: exit.ExitCode(), err: fmt.Errorf("%s exited with status %d", command[0], exit.ExitCode())}
+	}
+	return cmdErr
+}
