@@ -136,6 +136,11 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, cf captureFlags, 
 		err = cerr
 	}
 	if tmp != nil {
+		// CreateTemp makes the file private; a capture is as readable as
+		// any file the user creates.
+		if cerr := tmp.Chmod(0o644); err == nil && cerr != nil {
+			err = fmt.Errorf("capture: %w", cerr)
+		}
 		if serr := tmp.Sync(); err == nil && serr != nil {
 			err = fmt.Errorf("capture: %w", serr)
 		}
