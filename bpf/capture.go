@@ -126,16 +126,25 @@ func bootOffset() uint64 {
 // Run writes events until ctx ends or maxEvents (0: no limit) events are
 // written. It returns nil when stopped by the context or the count.
 func (c *Capture) Run(ctx context.Context, maxEvents uint64) error {
-	for {
-		if ctx.Err() != nil {
-			return nil
-		}
+	// The probes wake the reader only when data piles up, so it also
+	// looks every pollInterval.
+	const pollInterval = 20 * time.Millisecond
+	c.probe.reader.SetDeadline(time.Now().Add(pollInterval))
+	for n := 0; ; n++ {
 		if maxEvents > 0 && c.w.Events() >= maxEvents {
 			return nil
 		}
-		c.probe.reader.SetDeadline(time.Now().Add(100 * time.Millisecond))
+		// Under a steady flow reads never time out: look at the context
+		// every so many records too.
+		if n%4096 == 0 && ctx.Err() != nil {
+			return nil
+		}
 		if err := c.probe.reader.ReadInto(&c.raw); err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if ctx.Err() != nil {
+					return nil
+				}
+				c.probe.reader.SetDeadline(time.Now().Add(pollInterval))
 				continue
 			}
 			if errors.Is(err, ringbuf.ErrClosed) {

@@ -100,6 +100,7 @@ func straceCalls(t *testing.T, argv []string) map[string][]call {
 	for sc.Scan() {
 		line := sc.Text()
 		pid, rest, _ := strings.Cut(line, " ")
+		rest = strings.TrimLeft(rest, " ") // strace pads pids to five columns
 		if head, ok := strings.CutSuffix(rest, " <unfinished ...>"); ok {
 			pending[pid] = head
 			continue

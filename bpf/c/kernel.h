@@ -28,7 +28,9 @@ enum bpf_map_type {
 };
 
 #define BPF_ANY 0
+#define BPF_RB_NO_WAKEUP 1
 #define BPF_RB_FORCE_WAKEUP 2
+#define BPF_RB_AVAIL_DATA 0
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 

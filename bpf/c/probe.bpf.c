@@ -23,6 +23,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define MAX_CHUNK 8192 /* and hold at most this many bytes */
 #define MAX_STR 4096
 #define MAX_IOV 4
+#define WAKEUP_BYTES (1 << 20)
 
 /* Record kinds. */
 enum { REC_ENTER = 0, REC_EXIT = 1, REC_PROCEXIT = 2 };
@@ -408,7 +409,10 @@ static __always_inline int emit(struct rec *r, struct op *ops, struct scratch *s
 	 * prove redundant, the verifier cannot. */
 	__u64 size = off;
 	asm volatile("%[n] &= 0x7fff" : [n] "+r"(size));
-	if (bpf_ringbuf_output(&events, s, size, 0) < 0)
+	/* Wake the reader only once data piles up: a wakeup per record
+	 * costs more than the record. The reader also polls on a timer. */
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, s, size, flags) < 0)
 		count(0);
 	else
 		count(1);
