@@ -29,6 +29,8 @@ type printFlags struct {
 	keepGoing  bool
 	dialect    string
 	rules      []string
+	write      string
+	compress   bool
 }
 
 func init() {
@@ -61,6 +63,8 @@ metadata) are numbered but hidden unless -D is given.`,
 	f.BoolVar(&pf.keepGoing, "keep-going", false, "skip damaged blocks and resynchronise on the next valid one")
 	f.StringVar(&pf.dialect, "dialect", "auto", "filter dialect: auto, falco or wireshark")
 	f.StringArrayVar(&pf.rules, "rules", nil, "Falco rules file whose macros and lists filters may use (repeatable)")
+	f.StringVarP(&pf.write, "write", "w", "", "write the matching events as a new capture to this file instead of printing them")
+	f.BoolVarP(&pf.compress, "compress", "z", false, "with -w, gzip the new capture")
 	_ = cmd.MarkFlagRequired("read")
 	rootCmd.AddCommand(cmd)
 }
@@ -100,6 +104,19 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	match, err := compileFilter(filter, pf.dialect, pf.rules)
 	if err != nil {
 		return err
+	}
+	if pf.write != "" {
+		src, err := ingest.Open(pf.read, pf.ingestOptions())
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		kept, matched, err := exportCapture(src, match, pf.write, pf.compress)
+		if err != nil {
+			return fmt.Errorf("%s: %w", pf.read, err)
+		}
+		fmt.Fprintf(stderr, "%d events written to %s (%d matching, %d kept for state)\n", kept, pf.write, matched, kept-matched)
+		return nil
 	}
 	formatText := pf.format
 	if formatText == "" {

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCaptureCommandThenSQL records `sh -c 'cat /etc/hostname'` with the
+// capture command and asks SQL who opened /etc/hostname.
+func TestCaptureCommandThenSQL(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("capturing needs root")
+	}
+	path := filepath.Join(t.TempDir(), "cat.scap")
+	var stdout, stderr bytes.Buffer
+	err := runCapture(context.Background(), &stdout, &stderr, captureFlags{write: path, snapLen: 80},
+		[]string{"sh", "-c", "cat /etc/hostname"})
+	if err != nil {
+		if strings.Contains(err.Error(), "refused") || strings.Contains(err.Error(), "operation not permitted") {
+			t.Skipf("the kernel refuses BPF here: %v", err)
+		}
+		t.Fatal(err)
+	}
+	host, _ := os.ReadFile("/etc/hostname")
+	if stdout.String() != string(host) {
+		t.Errorf("the command's output %q, want %q", stdout.String(), host)
+	}
+	if !strings.Contains(stderr.String(), " dropped") {
+		t.Errorf("no counts at the end: %q", stderr.String())
+	}
+	out := query(t, queryFlags{reads: []string{path}, format: "csv"},
+		`SELECT proc.name, proc.pname, fd.num, evt.res FROM events
+		 WHERE evt.type IN ('open','openat') AND evt.dir = '<' AND fd.name = '/etc/hostname'`)
+	want := "name,pname,num,res\ncat,sh,3,SUCCESS\n"
+	if out != want {
+		t.Errorf("SQL answer:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+// TestCaptureStdoutKeepsCommandOutputOut checks that with -w - the stream is
+// a capture and the command's own output goes to standard error.
+func TestCaptureStdoutKeepsCommandOutputOut(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("capturing needs root")
+	}
+	var stdout, stderr bytes.Buffer
+	if err := runCapture(context.Background(), &stdout, &stderr, captureFlags{write: "-", snapLen: 80, quiet: true},
+		[]string{"echo", "marker-7f3a"}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(stdout.Bytes(), []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
+		t.Fatalf("standard output does not start with a section header: % x", stdout.Bytes()[:min(8, stdout.Len())])
+	}
+	if !strings.Contains(stderr.String(), "marker-7f3a") {
+		t.Errorf("the command's output is not on standard error: %q", stderr.String())
+	}
+}
+
+// TestPrintWriteExports checks print -w: the new capture shows exactly the
+// events the filter matches in the original (numbers aside), and reads alone.
+func TestPrintWriteExports(t *testing.T) {
+	const format = "*%evt.time %proc.name %thread.tid %evt.dir %evt.type %fd.name %evt.args"
+	for _, tc := range []struct {
+		capture, filter string
+		matched         int
+	}{
+		{"curl_google.scap", "fd.type=ipv4 or evt.type=open", 96},
+		{"falco_cat_write.scap", "proc.name=cat and evt.type in (open, write)", 8},
+		{"curl_google.scap", "", 1221},
+	} {
+		t.Run(tc.capture+"/"+tc.filter, func(t *testing.T) {
+			in := filepath.Join("../../testdata/captures", tc.capture)
+			out := filepath.Join(t.TempDir(), "out.scap")
+			var stderr bytes.Buffer
+			if err := runPrint(io.Discard, &stderr, printFlags{read: in, write: out, dialect: "auto"}, tc.filter); err != nil {
+				t.Fatal(err)
+			}
+			var want, got bytes.Buffer
+			if err := runPrint(&want, io.Discard, printFlags{read: in, format: format, dialect: "auto"}, tc.filter); err != nil {
+				t.Fatal(err)
+			}
+			if err := runPrint(&got, io.Discard, printFlags{read: out, format: format, dialect: "auto"}, ""); err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(got.String(), "\n"); n != tc.matched {
+				t.Errorf("%d events in the export, want %d (%s)", n, tc.matched, stderr.String())
+			}
+			if got.String() != want.String() {
+				t.Errorf("the export does not show what the filter matches")
+			}
+		})
+	}
+}
