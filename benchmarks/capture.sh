@@ -3,7 +3,8 @@
 # bytes (two syscalls per byte) alone, under capture (-w - into /dev/null, so the disk is not
 # measured), under strace -f and under perf trace. Prints wall time, slowdown, events, drops
 # and the capturing process's peak RSS and CPU; with bpftool, the probes' own time per call.
-# Needs root, GNU time; strace, perf and bpftool are used when present.
+# Needs root, GNU time and bc; strace, perf and bpftool are used when present. The capture's
+# last line gives its own CPU time and peak RSS (the command's are not counted).
 #   SCAPQL=/path/to/scapql COUNT=2M PARALLEL=4 benchmarks/capture.sh
 set -euo pipefail
 scapql=${SCAPQL:-./scapql}
@@ -33,22 +34,24 @@ wait $cap
 if command -v bpftool >/dev/null; then sysctl -qw kernel.bpf_stats_enabled=0; fi
 with=$(secs "$out/dd")
 printf '%-28s %8s s  (%.2fx)  %s\n' "dd under capture" "$with" "$(echo "$with / $base" | bc -l)" "$(tail -1 "$out/capture.err")"
-/usr/bin/time -f "%e s %M KB %P" -o "$out/cap" "$scapql" capture -q -w - -- "${workload[@]}" 2>/dev/null > /dev/null
-printf '%-28s %s (wall, peak RSS, CPU of scapql capture)\n' "capturing process" "$(cat "$out/cap")"
 
-if command -v strace >/dev/null; then
+# The other recorders on the same workload (minutes each: COMPARE=0 skips them).
+if [ "${COMPARE:-1}" = 1 ] && command -v strace >/dev/null; then
   /usr/bin/time -f "%e s" -o "$out/strace" strace -f -o /dev/null "${workload[@]}" 2>/dev/null
   s=$(secs "$out/strace")
   printf '%-28s %8s s  (%.2fx)\n' "dd under strace -f" "$s" "$(echo "$s / $base" | bc -l)"
 fi
-if command -v perf >/dev/null; then
+if [ "${COMPARE:-1}" = 1 ] && command -v perf >/dev/null; then
   if /usr/bin/time -f "%e s" -o "$out/perf" perf trace -o /dev/null "${workload[@]}" 2>/dev/null; then
     s=$(secs "$out/perf")
     printf '%-28s %8s s  (%.2fx)\n' "dd under perf trace" "$s" "$(echo "$s / $base" | bc -l)"
   fi
 fi
 
-# Overload: PARALLEL copies at once, to see drops counted.
-"$scapql" capture -w - -- sh -c "for i in \$(seq $parallel); do ${workload[*]} 2>/dev/null & done; wait" \
-  2>"$out/par.err" > /dev/null
-printf '%-28s %s\n' "$parallel dd at once" "$(tail -1 "$out/par.err")"
+# Load: PARALLEL copies at once, written plain and gzipped (-z, a slower consumer: drops).
+for z in "" -z; do
+  start=$(date +%s.%N)
+  "$scapql" capture $z -w - -- sh -c "for i in \$(seq $parallel); do ${workload[*]} 2>/dev/null & done; wait" \
+    2>"$out/par.err" > /dev/null
+  printf '%-28s %6.1f s  %s\n' "$parallel dd at once ${z:-plain}" "$(echo "$(date +%s.%N) - $start" | bc -l)" "$(tail -1 "$out/par.err")"
+done

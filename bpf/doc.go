@@ -1,9 +1,9 @@
 // Package bpf records syscalls live with eBPF and writes them as a .scap
 // capture that scapql, sysdig and Wireshark read.
 //
-// The kernel side (c/probe.bpf.c) is generic: raw tracepoints on sys_enter,
-// sys_exit and sched_process_exit put one record per event into a ring
-// buffer, with the data chunks that a per-syscall plan asks for (a path, a
+// The kernel side (c/probe.bpf.c) is generic: tp_btf programs on sys_enter
+// and sys_exit and a raw tracepoint on sched_process_exit put one record
+// per event into a ring buffer, with the data chunks that a per-syscall plan asks for (a path, a
 // buffer cut at the snap length, a socket's ends, the task's ids and
 // arguments). The plans and the event encodings are Go (plans.go,
 // encode.go): each syscall is written in the event versions the reference

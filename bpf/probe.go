@@ -80,17 +80,15 @@ func newProbe(snaplen uint32, selfTgid uint32, plans map[uint32]probePlan) (*pro
 
 // attach starts recording.
 func (p *probe) attach() error {
-	for _, a := range []struct {
-		name string
-		prog *ebpf.Program
-	}{
-		{"sched_process_exit", p.objs.SchedProcessExit},
-		{"sys_enter", p.objs.SysEnter},
-		{"sys_exit", p.objs.SysExit},
-	} {
-		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: a.name, Program: a.prog})
+	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sched_process_exit", Program: p.objs.SchedProcessExit})
+	if err != nil {
+		return fmt.Errorf("bpf: attach sched_process_exit: %w", err)
+	}
+	p.links = append(p.links, l)
+	for _, prog := range []*ebpf.Program{p.objs.SysEnter, p.objs.SysExit} {
+		l, err := link.AttachTracing(link.TracingOptions{Program: prog})
 		if err != nil {
-			return fmt.Errorf("bpf: attach %s: %w", a.name, err)
+			return fmt.Errorf("bpf: attach %s: %w", prog, err)
 		}
 		p.links = append(p.links, l)
 	}

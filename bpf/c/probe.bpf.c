@@ -7,7 +7,9 @@
  * user space fills the plans map (per syscall and direction: read this
  * argument as a string, that one as a buffer of N bytes, this fd's socket
  * ends, ...), so the probes stay generic and the event encodings live in Go.
- * Process exits come from sched_process_exit. Records that do not fit in
+ * Process exits come from sched_process_exit; new processes and execs are
+ * the clone and execve exits (also in the child), which carry the task's
+ * ids, so sched_process_fork/exec are not needed. Records that do not fit in
  * the ring buffer are counted per CPU in the drops map. */
 #include "kernel.h"
 #include <bpf/bpf_helpers.h>
@@ -439,47 +441,49 @@ static __always_inline struct rec *start(struct scratch **sp, __u16 kind)
 	return r;
 }
 
+/* tp_btf programs get the tracepoint's arguments as typed kernel
+ * pointers, so the registers are plain loads, not probe reads. */
 static __always_inline void read_args(struct rec *r, struct pt_regs *regs)
 {
-	r->args[0] = BPF_CORE_READ(regs, di);
-	r->args[1] = BPF_CORE_READ(regs, si);
-	r->args[2] = BPF_CORE_READ(regs, dx);
-	r->args[3] = BPF_CORE_READ(regs, r10);
-	r->args[4] = BPF_CORE_READ(regs, r8);
-	r->args[5] = BPF_CORE_READ(regs, r9);
+	r->args[0] = regs->di;
+	r->args[1] = regs->si;
+	r->args[2] = regs->dx;
+	r->args[3] = regs->r10;
+	r->args[4] = regs->r8;
+	r->args[5] = regs->r9;
 }
 
-SEC("raw_tracepoint/sys_enter")
-int sys_enter(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sys_enter")
+int sys_enter(__u64 *ctx)
 {
 	struct scratch *s;
 	struct rec *r = start(&s, REC_ENTER);
 	if (!r)
 		return 0;
-	r->nr = ctx->args[1];
-	read_args(r, (struct pt_regs *)ctx->args[0]);
+	r->nr = ctx[1];
 	__u32 key = r->nr;
 	struct plan *pl = bpf_map_lookup_elem(&plans, &key);
 	if (!pl || !pl->enabled)
 		return 0;
+	read_args(r, (struct pt_regs *)ctx[0]);
 	return emit(r, pl->enter, s);
 }
 
-SEC("raw_tracepoint/sys_exit")
-int sys_exit(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sys_exit")
+int sys_exit(__u64 *ctx)
 {
 	struct scratch *s;
 	struct rec *r = start(&s, REC_EXIT);
 	if (!r)
 		return 0;
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	r->nr = BPF_CORE_READ(regs, orig_ax);
-	r->ret = ctx->args[1];
-	read_args(r, regs);
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	r->nr = regs->orig_ax;
+	r->ret = ctx[1];
 	__u32 key = r->nr;
 	struct plan *pl = bpf_map_lookup_elem(&plans, &key);
 	if (!pl || !pl->enabled)
 		return 0;
+	read_args(r, regs);
 	return emit(r, pl->exit, s);
 }
 

@@ -162,6 +162,12 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, cf captureFlags, 
 			}
 			fmt.Fprintf(stderr, " (%s)", strings.Join(parts, " "))
 		}
+		// The capturing process's own cost, without the command's.
+		var ru syscall.Rusage
+		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+			cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+			fmt.Fprintf(stderr, "; capture used %.1fs CPU, peak RSS %d MB", cpu.Seconds(), ru.Maxrss/1024)
+		}
 		fmt.Fprintln(stderr)
 	}
 	if err != nil {
