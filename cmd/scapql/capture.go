@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scapql/scapql/bpf"
+	"github.com/scapql/scapql/ingest"
 )
 
 type captureFlags struct {
@@ -25,12 +26,14 @@ type captureFlags struct {
 	duration time.Duration
 	count    uint64
 	quiet    bool
+	dialect  string
+	filter   string
 }
 
 func init() {
 	var cf captureFlags
 	cmd := &cobra.Command{
-		Use:   "capture -w FILE|- [-z] [-s LEN] [--duration D] [-n COUNT] [-- COMMAND ARGS...]",
+		Use:   "capture -w FILE|- [-z] [-s LEN] [--duration D] [-n COUNT] [FILTER] [-- COMMAND ARGS...]",
 		Short: "Record the machine's syscalls with eBPF into a capture",
 		Long: `Record every process's syscalls with eBPF (needs root and a kernel with BTF) into a
 capture that scapql, sysdig and Wireshark read. The capture starts with the state of every
@@ -40,15 +43,23 @@ With a command after --, the probes are attached first, then the command runs, a
 capture ends when it exits. Otherwise it ends after --duration, after -n events, or on
 Ctrl-C / SIGTERM; the file is always complete (it is written aside and renamed at the end).
 -w - streams the capture to standard output; a command's own output then goes to standard
-error. Events lost because the ring buffer was full are counted per CPU and reported.`,
+error. Events lost because the ring buffer was full are counted per CPU and reported.
+
+With a FILTER (either dialect, as print takes), the capture keeps the matching events, plus
+the events that change state (flagged state-only, so readers apply them without showing
+them): the file reads alone. The whole recording is written to a temporary file first and
+filtered at the end.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var command []string
 			if at := cmd.ArgsLenAtDash(); at >= 0 {
 				command = args[at:]
 				args = args[:at]
 			}
-			if len(args) > 0 {
-				return fmt.Errorf("capture: filters at capture time are not supported yet (%q); capture, then 'scapql print -r FILE FILTER'", strings.Join(args, " "))
+			if len(args) > 1 {
+				return fmt.Errorf("capture: one filter expected, got %q (quote it)", args)
+			}
+			if len(args) == 1 {
+				cf.filter = args[0]
 			}
 			return runCapture(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cf, command)
 		},
@@ -60,6 +71,7 @@ error. Events lost because the ring buffer was full are counted per CPU and repo
 	f.DurationVar(&cf.duration, "duration", 0, "stop after this long (0: no limit)")
 	f.Uint64VarP(&cf.count, "count", "n", 0, "stop after this many events (0: no limit)")
 	f.BoolVarP(&cf.quiet, "quiet", "q", false, "do not print the counts at the end")
+	f.StringVar(&cf.dialect, "dialect", "auto", "filter dialect: auto, falco or wireshark")
 	_ = cmd.MarkFlagRequired("write")
 	rootCmd.AddCommand(cmd)
 }
@@ -67,6 +79,9 @@ error. Events lost because the ring buffer was full are counted per CPU and repo
 func runCapture(ctx context.Context, stdout, stderr io.Writer, cf captureFlags, command []string) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if cf.filter != "" {
+		return runFilteredCapture(ctx, stdout, stderr, cf, command)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -178,4 +193,49 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, cf captureFlags, 
 		return &exitError{code: exit.ExitCode(), err: fmt.Errorf("%s exited with status %d", command[0], exit.ExitCode())}
 	}
 	return cmdErr
+}
+
+// runFilteredCapture records everything into a temporary file, then
+// exports the events the filter keeps (and those that change state) to
+// the asked output.
+func runFilteredCapture(ctx context.Context, stdout, stderr io.Writer, cf captureFlags, command []string) error {
+	match, err := compileFilter(cf.filter, cf.dialect, nil)
+	if err != nil {
+		return err
+	}
+	dir := os.TempDir()
+	if cf.write != "-" {
+		dir = filepath.Dir(cf.write)
+	}
+	all, err := os.CreateTemp(dir, ".capture-*.scap")
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	all.Close()
+	defer os.Remove(all.Name())
+	raw := cf
+	raw.filter, raw.write, raw.gzip = "", all.Name(), false
+	capErr := runCapture(ctx, stdout, stderr, raw, command)
+	var exit *exitError
+	if capErr != nil && !errors.As(capErr, &exit) {
+		return capErr
+	}
+	src, err := ingest.Open(all.Name(), ingest.Options{})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	var kept, matched uint64
+	if cf.write == "-" {
+		kept, matched, err = exportTo(src, match, stdout, cf.gzip)
+	} else {
+		kept, matched, err = exportCapture(src, match, cf.write, cf.gzip)
+	}
+	if err != nil {
+		return err
+	}
+	if !cf.quiet {
+		fmt.Fprintf(stderr, "%d events kept (%d matching the filter, %d for state)\n", kept, matched, kept-matched)
+	}
+	return capErr
 }

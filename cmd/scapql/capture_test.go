@@ -17,9 +17,10 @@ func TestCaptureCommandThenSQL(t *testing.T) {
 		t.Skip("capturing needs root")
 	}
 	path := filepath.Join(t.TempDir(), "cat.scap")
+	cat := privateCat(t)
 	var stdout, stderr bytes.Buffer
 	err := runCapture(context.Background(), &stdout, &stderr, captureFlags{write: path, snapLen: 80},
-		[]string{"sh", "-c", "cat /etc/hostname"})
+		[]string{"sh", "-c", cat + " /etc/hostname"})
 	if err != nil {
 		if strings.Contains(err.Error(), "refused") || strings.Contains(err.Error(), "operation not permitted") {
 			t.Skipf("the kernel refuses BPF here: %v", err)
@@ -35,7 +36,8 @@ func TestCaptureCommandThenSQL(t *testing.T) {
 	}
 	out := query(t, queryFlags{reads: []string{path}, format: "csv"},
 		`SELECT proc.name, proc.pname, fd.num, evt.res FROM events
-		 WHERE evt.type IN ('open','openat') AND evt.dir = '<' AND fd.name = '/etc/hostname'`)
+		 WHERE evt.type IN ('open','openat') AND evt.dir = '<' AND fd.name = '/etc/hostname'
+		   AND proc.exepath = '`+cat+`'`)
 	want := "name,pname,num,res\ncat,sh,3,SUCCESS\n"
 	if out != want {
 		t.Errorf("SQL answer:\n%s\nwant:\n%s", out, want)
@@ -95,4 +97,49 @@ func TestPrintWriteExports(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCaptureFilter checks a filter given at capture time: only matching
+// events show, and the file still knows the processes (state events kept).
+func TestCaptureFilter(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("capturing needs root")
+	}
+	path := filepath.Join(t.TempDir(), "f.scap")
+	cat := privateCat(t)
+	err := runCapture(context.Background(), io.Discard, io.Discard,
+		captureFlags{write: path, snapLen: 80, quiet: true, dialect: "auto", filter: "proc.exepath = " + cat + " and evt.type = openat"},
+		[]string{"sh", "-c", cat + " /etc/hostname"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runPrint(&out, io.Discard, printFlags{read: path, format: "*%proc.name %proc.pname %evt.type %fd.name", dialect: "auto"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "cat sh openat ") {
+			t.Fatalf("an event the filter does not match: %q", l)
+		}
+	}
+	if !strings.Contains(out.String(), "cat sh openat /etc/hostname\n") {
+		t.Errorf("no open of /etc/hostname in:\n%s", out.String())
+	}
+}
+
+// privateCat copies cat into a directory of the test's own, so that its
+// events can be told from those of other cat processes on the machine (a
+// capture records them all).
+func privateCat(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("/bin/cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cat")
+	if err := os.WriteFile(path, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

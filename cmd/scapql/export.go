@@ -27,44 +27,7 @@ func exportCapture(src *ingest.Source, match func(*state.Event) bool, path strin
 		return 0, 0, fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	w := scapwrite.NewWriter(tmp, scapwrite.Options{Gzip: gz})
-	wroteMeta := false
-	for {
-		ev, rerr := src.Next()
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			tmp.Close()
-			return kept, matched, rerr
-		}
-		if !wroteMeta {
-			writeMetadata(w, src.Metadata())
-			wroteMeta = true
-		}
-		raw := ev.Raw
-		opts := scapwrite.EventOptions{Flags: raw.DumpFlags}
-		switch {
-		case ev.Initial || (match == nil && !ev.Hidden) || (match != nil && !ev.Hidden && match(ev)):
-			matched++
-		case ev.Hidden && !changesState(raw.Type):
-			// internal events (procinfo, drops) that match nothing
-			continue
-		case changesState(raw.Type):
-			opts.Flags |= scapwrite.FlagStateOnly
-		default:
-			continue
-		}
-		if err := w.WriteEventOpts(opts, raw.TS, raw.TID, raw.CPU, raw.Type, raw.Params...); err != nil {
-			tmp.Close()
-			return kept, matched, err
-		}
-		kept++
-	}
-	if !wroteMeta {
-		writeMetadata(w, src.Metadata())
-	}
-	err = w.Close()
+	kept, matched, err = exportTo(src, match, tmp, gz)
 	if cerr := tmp.Chmod(0o644); err == nil && cerr != nil {
 		err = fmt.Errorf("export: %w", cerr)
 	}
@@ -77,6 +40,45 @@ func exportCapture(src *ingest.Source, match func(*state.Event) bool, path strin
 		}
 	}
 	return kept, matched, err
+}
+
+// exportTo writes the export to out (see exportCapture).
+func exportTo(src *ingest.Source, match func(*state.Event) bool, out io.Writer, gz bool) (kept, matched uint64, err error) {
+	w := scapwrite.NewWriter(out, scapwrite.Options{Gzip: gz})
+	wroteMeta := false
+	for {
+		ev, rerr := src.Next()
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			w.Close()
+			return kept, matched, rerr
+		}
+		if !wroteMeta {
+			writeMetadata(w, src.Metadata())
+			wroteMeta = true
+		}
+		raw := ev.Raw
+		opts := scapwrite.EventOptions{Flags: raw.DumpFlags}
+		switch {
+		case ev.Initial || (match == nil && !ev.Hidden) || (match != nil && !ev.Hidden && match(ev)):
+			matched++
+		case changesState(raw.Type):
+			opts.Flags |= scapwrite.FlagStateOnly
+		default:
+			continue
+		}
+		if err := w.WriteEventOpts(opts, raw.TS, raw.TID, raw.CPU, raw.Type, raw.Params...); err != nil {
+			w.Close()
+			return kept, matched, err
+		}
+		kept++
+	}
+	if !wroteMeta {
+		writeMetadata(w, src.Metadata())
+	}
+	return kept, matched, w.Close()
 }
 
 // changesState reports whether readers need an event of this type (or its
