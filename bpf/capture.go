@@ -22,6 +22,9 @@ type Options struct {
 	Gzip bool
 	// ProcRoot is where /proc is (tests point it elsewhere); "" is /proc.
 	ProcRoot string
+	// FlushIdle pushes buffered events out whenever the probes go quiet
+	// for a moment, for readers that follow the capture live.
+	FlushIdle bool
 }
 
 // Stats are the counts of a finished capture.
@@ -49,8 +52,8 @@ type Capture struct {
 	generic  map[uint32]string
 	rec      record
 	raw      ringbuf.Record
-	closed   bool
-	writeErr error
+	closed    bool
+	flushIdle bool
 }
 
 // Start loads and attaches the probes, then writes the capture's header
@@ -66,7 +69,7 @@ func Start(out io.Writer, opts Options) (*Capture, error) {
 	if opts.ProcRoot == "" {
 		opts.ProcRoot = "/proc"
 	}
-	c := &Capture{defs: map[uint32]*sysDef{}, generic: map[uint32]string{}}
+	c := &Capture{defs: map[uint32]*sysDef{}, generic: map[uint32]string{}, flushIdle: opts.FlushIdle}
 	plans := map[uint32]probePlan{}
 	for nr, name := range syscallNames {
 		var pl probePlan
@@ -143,6 +146,11 @@ func (c *Capture) Run(ctx context.Context, maxEvents uint64) error {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				if ctx.Err() != nil {
 					return nil
+				}
+				if c.flushIdle {
+					if err := c.w.Flush(); err != nil {
+						return err
+					}
 				}
 				c.probe.reader.SetDeadline(time.Now().Add(pollInterval))
 				continue

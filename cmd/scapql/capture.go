@@ -239,3 +239,55 @@ func runFilteredCapture(ctx context.Context, stdout, stderr io.Writer, cf captur
 	}
 	return capErr
 }
+
+// openLiveSource starts a capture of the whole machine and returns a source
+// reading its events as they come (print --live). stop ends the capture;
+// the source then reaches its end. The capture also ends on Ctrl-C/SIGTERM.
+func openLiveSource(stderr io.Writer, snapLen uint32, opts ingest.Options) (src *ingest.Source, stop func() error, err error) {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	pr, pw := io.Pipe()
+	c, err := bpf.Start(pw, bpf.Options{SnapLen: snapLen, FlushIdle: true})
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	done := make(chan error, 1)
+	go func() {
+		err := c.Run(ctx, 0)
+		st, cerr := c.Close()
+		if err == nil {
+			err = cerr
+		}
+		fmt.Fprintf(stderr, "%d events captured, %d dropped\n", st.Events, st.Dropped())
+		pw.CloseWithError(err) // the reader sees the end, or the error
+		done <- err
+	}()
+	// Reading the header blocks waits for the /proc snapshot.
+	src, err = ingest.NewSource(pr, "live", opts)
+	if err != nil {
+		cancel()
+		pr.Close()
+		<-done
+		return nil, nil, err
+	}
+	return src, func() error {
+		cancel()
+		pr.Close()
+		return <-done
+	}, nil
+}
+
+// liveCaptureFile records the machine for d into a temporary file and
+// returns its path (query --live); remove it when done.
+func liveCaptureFile(ctx context.Context, stderr io.Writer, d time.Duration) (string, error) {
+	f, err := os.CreateTemp("", "scapql-live-*.scap")
+	if err != nil {
+		return "", fmt.Errorf("capture: %w", err)
+	}
+	f.Close()
+	if err := runCapture(ctx, io.Discard, stderr, captureFlags{write: f.Name(), snapLen: 80, duration: d}, nil); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}

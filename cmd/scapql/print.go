@@ -31,6 +31,8 @@ type printFlags struct {
 	rules      []string
 	write      string
 	compress   bool
+	live       bool
+	snapLen    uint32
 }
 
 func init() {
@@ -47,6 +49,9 @@ metadata) are numbered but hidden unless -D is given.`,
 			filter := ""
 			if len(args) == 1 {
 				filter = args[0]
+			}
+			if (pf.read == "") == !pf.live {
+				return fmt.Errorf("give a capture with -r, or --live")
 			}
 			return runPrint(cmd.OutOrStdout(), cmd.ErrOrStderr(), pf, filter)
 		},
@@ -65,7 +70,8 @@ metadata) are numbered but hidden unless -D is given.`,
 	f.StringArrayVar(&pf.rules, "rules", nil, "Falco rules file whose macros and lists filters may use (repeatable)")
 	f.StringVarP(&pf.write, "write", "w", "", "write the matching events as a new capture to this file instead of printing them")
 	f.BoolVarP(&pf.compress, "compress", "z", false, "with -w, gzip the new capture")
-	_ = cmd.MarkFlagRequired("read")
+	f.BoolVar(&pf.live, "live", false, "capture the machine's syscalls with eBPF and print them as they come (root; Ctrl-C ends)")
+	f.Uint32VarP(&pf.snapLen, "snaplen", "s", 80, "with --live, bytes of each I/O buffer to keep")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -129,8 +135,16 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	defaultFormat := pf.format == ""
 	// The default line always prints, with <NA> where a field has no value.
 	format.All = format.All || defaultFormat
-	src, err := ingest.Open(pf.read, pf.ingestOptions())
-	if err != nil {
+	var src *ingest.Source
+	if pf.live {
+		var stop func() error
+		src, stop, err = openLiveSource(stderr, pf.snapLen, pf.ingestOptions())
+		if err != nil {
+			return err
+		}
+		defer stop()
+		pf.read = "live capture"
+	} else if src, err = ingest.Open(pf.read, pf.ingestOptions()); err != nil {
 		return err
 	}
 	defer src.Close()
@@ -162,6 +176,9 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 			if line, ok = jw.append(line[:0], ev); ok {
 				line = append(line, '\n')
 				w.Write(line)
+				if pf.live {
+					w.Flush()
+				}
 			}
 			continue
 		}
@@ -171,6 +188,9 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 		}
 		line = append(line, '\n')
 		w.Write(line)
+		if pf.live {
+			w.Flush() // a person is watching
+		}
 	}
 	if d := src.Damaged(); len(d) > 0 {
 		w.Flush()
