@@ -45,13 +45,13 @@ func (s Stats) Dropped() uint64 {
 // Capture records syscalls into a capture file. Start it, Run it until the
 // context ends (or a count is reached), then Close it.
 type Capture struct {
-	probe    *probe
-	w        *sw.Writer
-	bootOff  uint64 // epoch ns minus boot ns
-	defs     map[uint32]*sysDef
-	generic  map[uint32]string
-	rec      record
-	raw      ringbuf.Record
+	probe     *probe
+	w         *sw.Writer
+	bootOff   uint64 // epoch ns minus boot ns
+	defs      map[uint32]*sysDef
+	generic   map[uint32]string
+	rec       record
+	raw       ringbuf.Record
 	closed    bool
 	flushIdle bool
 }
