@@ -36,12 +36,20 @@ func TestCaptureMatchesStrace(t *testing.T) {
 		t.Skip("strace is not installed")
 	}
 	dir := t.TempDir()
+	// ls lists a directory of the test's own, which does not change between
+	// the two runs (/ may: sizes and times of /tmp, /proc).
+	listed := t.TempDir()
+	for _, name := range []string{"a", "b", "c"} {
+		if err := os.WriteFile(filepath.Join(listed, name), []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		name string
 		argv []string
 	}{
 		{"cat", []string{"cat", "/etc/hostname"}},
-		{"ls", []string{"ls", "-la", "/"}},
+		{"ls", []string{"ls", "-la", listed}},
 		{"pipeline", []string{"sh", "-c", "cat /etc/hostname | wc -c"}},
 		{"files", []string{"sh", "-c", "cd " + dir + " && echo hi > f && cat f > g && mv g h && rm f h && cat nosuch; true"}},
 	} {
