@@ -56,6 +56,7 @@ type Capture struct {
 	raw       ringbuf.Record
 	closed    bool
 	flushIdle bool
+	maxEvents uint64 // Run's limit, which Close's drain keeps too
 }
 
 // Start loads and attaches the probes, then writes the capture's header
@@ -131,6 +132,7 @@ func bootOffset() uint64 {
 // Run writes events until ctx ends or maxEvents (0: no limit) events are
 // written. It returns nil when stopped by the context or the count.
 func (c *Capture) Run(ctx context.Context, maxEvents uint64) error {
+	c.maxEvents = maxEvents
 	// The probes wake the reader only when data piles up, so it also
 	// looks every pollInterval.
 	const pollInterval = 20 * time.Millisecond
@@ -178,7 +180,7 @@ func (c *Capture) Close() (Stats, error) {
 	c.probe.detach()
 	var err error
 	// Drain what the probes wrote before they were detached.
-	for err == nil {
+	for err == nil && (c.maxEvents == 0 || c.w.Events() < c.maxEvents) {
 		c.probe.reader.SetDeadline(time.Now())
 		if rerr := c.probe.reader.ReadInto(&c.raw); rerr != nil {
 			break

@@ -145,3 +145,22 @@ func privateCat(t *testing.T) string {
 	}
 	return path
 }
+
+// TestCaptureCount checks -n: exactly that many events, in a complete file.
+func TestCaptureCount(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("capturing needs root")
+	}
+	path := filepath.Join(t.TempDir(), "n.scap")
+	if err := runCapture(context.Background(), io.Discard, io.Discard,
+		captureFlags{write: path, snapLen: 80, count: 500, quiet: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runPrint(&out, io.Discard, printFlags{read: path, debug: true, format: "*%evt.num", dialect: "auto"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), "\n"); n != 500 {
+		t.Errorf("%d events, want 500", n)
+	}
+}
