@@ -67,15 +67,20 @@ func TestCaptureStdoutKeepsCommandOutputOut(t *testing.T) {
 
 // TestPrintWriteExports checks print -w: the new capture shows exactly the
 // events the filter matches in the original (numbers aside), and reads alone.
+// sysdig and tshark are goldens: what `sysdig -r OUT | wc -l` and
+// `tshark -r OUT | wc -l` gave for each export (sysdig 0.29.3, tshark of
+// Debian 12); scapql print and print -D must give the same.
 func TestPrintWriteExports(t *testing.T) {
 	const format = "*%evt.time %proc.name %thread.tid %evt.dir %evt.type %fd.name %evt.args"
 	for _, tc := range []struct {
 		capture, filter string
 		matched         int
+		sysdig, tshark  int
 	}{
-		{"curl_google.scap", "fd.type=ipv4 or evt.type=open", 96},
-		{"falco_cat_write.scap", "proc.name=cat and evt.type in (open, write)", 8},
-		{"curl_google.scap", "", 1221},
+		{"curl_google.scap", "fd.type=ipv4 or evt.type=open", 96, 96, 96},
+		{"falco_cat_write.scap", "proc.name=cat and evt.type in (open, write)", 8, 8, 8},
+		{"curl_google.scap", "", 1221, 1221, 1536},
+		{"falco_cat_write.scap", "", 85, 85, 345},
 	} {
 		t.Run(tc.capture+"/"+tc.filter, func(t *testing.T) {
 			in := filepath.Join("../../testdata/captures", tc.capture)
@@ -96,6 +101,13 @@ func TestPrintWriteExports(t *testing.T) {
 			}
 			if got.String() != want.String() {
 				t.Errorf("the export does not show what the filter matches")
+			}
+			var all bytes.Buffer
+			if err := runPrint(&all, io.Discard, printFlags{read: out, debug: true, format: "*%evt.num", dialect: "auto"}, ""); err != nil {
+				t.Fatal(err)
+			}
+			if n, d := strings.Count(got.String(), "\n"), strings.Count(all.String(), "\n"); n != tc.sysdig || d != tc.tshark {
+				t.Errorf("print shows %d events and -D %d; sysdig showed %d, tshark %d", n, d, tc.sysdig, tc.tshark)
 			}
 		})
 	}

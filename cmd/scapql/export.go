@@ -62,7 +62,7 @@ func exportTo(src *ingest.Source, match func(*state.Event) bool, out io.Writer, 
 		raw := ev.Raw
 		opts := scapwrite.EventOptions{Flags: raw.DumpFlags}
 		switch {
-		case ev.Initial || (match == nil && !ev.Hidden) || (match != nil && !ev.Hidden && match(ev)):
+		case ev.Initial || match == nil || (!ev.Hidden && match(ev)):
 			matched++
 		case changesState(raw.Type):
 			opts.Flags |= scapwrite.FlagStateOnly
