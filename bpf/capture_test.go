@@ -4,7 +4,6 @@ package bpf
 
 import (
 	"context"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -19,13 +18,16 @@ import (
 func requireBPF(t *testing.T) {
 	t.Helper()
 	p, err := newProbe(80, uint32(os.Getpid()), nil)
+	if err == nil {
+		err = p.attach()
+		p.close()
+	}
+	if KernelRefuses(err) {
+		t.Skipf("the kernel refuses BPF here: %v", err)
+	}
 	if err != nil {
-		if os.Geteuid() != 0 || errors.Is(err, os.ErrPermission) {
-			t.Skipf("the kernel refuses BPF here: %v", err)
-		}
 		t.Fatal(err)
 	}
-	p.close()
 }
 
 // captureCommand records the whole machine while cmd runs and returns the

@@ -5,11 +5,14 @@ package bpf
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
 )
 
 // Plan operations and chunk tags, as in c/probe.bpf.c.
@@ -62,7 +65,7 @@ func newProbe(snaplen uint32, selfTgid uint32, plans map[uint32]probePlan) (*pro
 	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
-			return nil, fmt.Errorf("bpf: the kernel refused the probes: %+v", ve)
+			return nil, fmt.Errorf("bpf: the verifier rejected the probes: %w", fmt.Errorf("%+v", ve))
 		}
 		return nil, fmt.Errorf("bpf: load probes: %w", err)
 	}
@@ -123,4 +126,17 @@ func (p *probe) close() {
 		p.reader.Close()
 	}
 	p.objs.Close()
+}
+
+// KernelRefuses reports whether err (from Start) means this kernel or
+// process cannot run the probes at all — no privilege, no BPF, no BTF —
+// rather than a fault of the probes themselves (a verifier rejection is
+// not a refusal: it is a bug to fix).
+func KernelRefuses(err error) bool {
+	var ve *ebpf.VerifierError
+	if err == nil || errors.As(err, &ve) {
+		return false
+	}
+	return errors.Is(err, os.ErrPermission) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) ||
+		errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, btf.ErrNotFound) || errors.Is(err, unix.ENOSYS)
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scapql/scapql/bpf"
 )
 
 // TestCaptureCommandThenSQL records `sh -c 'cat /etc/hostname'` with the
@@ -23,12 +25,7 @@ func TestCaptureCommandThenSQL(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err := runCapture(context.Background(), &stdout, &stderr, captureFlags{write: path, snapLen: 80},
 		[]string{"sh", "-c", cat + " /etc/hostname"})
-	if err != nil {
-		if strings.Contains(err.Error(), "refused") || strings.Contains(err.Error(), "operation not permitted") {
-			t.Skipf("the kernel refuses BPF here: %v", err)
-		}
-		t.Fatal(err)
-	}
+	skipIfRefused(t, err)
 	host, _ := os.ReadFile("/etc/hostname")
 	if stdout.String() != string(host) {
 		t.Errorf("the command's output %q, want %q", stdout.String(), host)
@@ -55,7 +52,7 @@ func TestCaptureStdoutKeepsCommandOutputOut(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if err := runCapture(context.Background(), &stdout, &stderr, captureFlags{write: "-", snapLen: 80, quiet: true},
 		[]string{"echo", "marker-7f3a"}); err != nil {
-		t.Fatal(err)
+		skipIfRefused(t, err)
 	}
 	if !bytes.HasPrefix(stdout.Bytes(), []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
 		t.Fatalf("standard output does not start with a section header: % x", stdout.Bytes()[:min(8, stdout.Len())])
@@ -124,9 +121,7 @@ func TestCaptureFilter(t *testing.T) {
 	err := runCapture(context.Background(), io.Discard, io.Discard,
 		captureFlags{write: path, snapLen: 80, quiet: true, dialect: "auto", filter: "proc.exepath = " + cat + " and evt.type = openat"},
 		[]string{"sh", "-c", cat + " /etc/hostname"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipIfRefused(t, err)
 	var out bytes.Buffer
 	if err := runPrint(&out, io.Discard, printFlags{read: path, format: "*%proc.name %proc.pname %evt.type %fd.name", dialect: "auto"}, ""); err != nil {
 		t.Fatal(err)
@@ -166,7 +161,7 @@ func TestCaptureCount(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "n.scap")
 	if err := runCapture(context.Background(), io.Discard, io.Discard,
 		captureFlags{write: path, snapLen: 80, count: 500, quiet: true}, nil); err != nil {
-		t.Fatal(err)
+		skipIfRefused(t, err)
 	}
 	var out bytes.Buffer
 	if err := runPrint(&out, io.Discard, printFlags{read: path, debug: true, format: "*%evt.num", dialect: "auto"}, ""); err != nil {
@@ -175,4 +170,17 @@ func TestCaptureCount(t *testing.T) {
 	if n := strings.Count(out.String(), "\n"); n != 500 {
 		t.Errorf("%d events, want 500", n)
 	}
+}
+
+// skipIfRefused skips the test, saying why, when the kernel cannot run the
+// probes here, and fails it on any other error.
+func skipIfRefused(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if bpf.KernelRefuses(err) {
+		t.Skipf("the kernel refuses BPF here: %v", err)
+	}
+	t.Fatal(err)
 }
