@@ -73,8 +73,10 @@ func takeSnapshot(procRoot string, bootEpochNS uint64) (*snapshot, error) {
 				continue
 			}
 			// libsinsp keeps args, env and cwd on the main thread; the
-			// rest is per thread.
+			// rest is per thread. The clone flags are what lets a thread
+			// share its process's fd table (libscap sets the same).
 			th.Args, th.Env, th.Cwd, th.Exe, th.ExePath = main.Args, main.Env, main.Cwd, main.Exe, main.ExePath
+			th.Flags = ppmCloneThread | ppmCloneFiles
 			s.procs = append(s.procs, th)
 		}
 		s.fds[pid] = readFDs(pdir, socks)
@@ -188,6 +190,12 @@ func readThread(dir string, tid, pid int64) (sw.Process, bool) {
 	}
 	return p, true
 }
+
+// PPM_CL_* flags of threads read from /proc.
+const (
+	ppmCloneFiles  = 1 << 0
+	ppmCloneThread = 1 << 13
+)
 
 // maxListBytes is libscap's limit for args and env in the process list
 // (SCAP_MAX_ARGS_SIZE); sysdig rejects a longer list.
