@@ -29,6 +29,10 @@ type printFlags struct {
 	keepGoing  bool
 	dialect    string
 	rules      []string
+	write      string
+	compress   bool
+	live       bool
+	snapLen    uint32
 }
 
 func init() {
@@ -46,6 +50,9 @@ metadata) are numbered but hidden unless -D is given.`,
 			if len(args) == 1 {
 				filter = args[0]
 			}
+			if (pf.read == "") == !pf.live {
+				return fmt.Errorf("give a capture with -r, or --live")
+			}
 			return runPrint(cmd.OutOrStdout(), cmd.ErrOrStderr(), pf, filter)
 		},
 	}
@@ -61,7 +68,10 @@ metadata) are numbered but hidden unless -D is given.`,
 	f.BoolVar(&pf.keepGoing, "keep-going", false, "skip damaged blocks and resynchronise on the next valid one")
 	f.StringVar(&pf.dialect, "dialect", "auto", "filter dialect: auto, falco or wireshark")
 	f.StringArrayVar(&pf.rules, "rules", nil, "Falco rules file whose macros and lists filters may use (repeatable)")
-	_ = cmd.MarkFlagRequired("read")
+	f.StringVarP(&pf.write, "write", "w", "", "write the matching events as a new capture to this file instead of printing them")
+	f.BoolVarP(&pf.compress, "compress", "z", false, "with -w, gzip the new capture")
+	f.BoolVar(&pf.live, "live", false, "capture the machine's syscalls with eBPF and print them as they come (root; Ctrl-C ends)")
+	f.Uint32VarP(&pf.snapLen, "snaplen", "s", 80, "with --live, bytes of each I/O buffer to keep")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -104,6 +114,19 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	if ingest.IsAuditLog(pf.read) {
 		return runPrintAudit(stdout, stderr, pf, match)
 	}
+	if pf.write != "" {
+		src, err := ingest.Open(pf.read, pf.ingestOptions())
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		kept, matched, err := exportCapture(src, match, pf.write, pf.compress)
+		if err != nil {
+			return fmt.Errorf("%s: %w", pf.read, err)
+		}
+		fmt.Fprintf(stderr, "%d events written to %s (%d matching, %d kept for state)\n", kept, pf.write, matched, kept-matched)
+		return nil
+	}
 	formatText := pf.format
 	if formatText == "" {
 		formatText = fields.DefaultFormat
@@ -115,8 +138,16 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	defaultFormat := pf.format == ""
 	// The default line always prints, with <NA> where a field has no value.
 	format.All = format.All || defaultFormat
-	src, err := ingest.Open(pf.read, pf.ingestOptions())
-	if err != nil {
+	var src *ingest.Source
+	if pf.live {
+		var stop func() error
+		src, stop, err = openLiveSource(stderr, pf.snapLen, pf.ingestOptions())
+		if err != nil {
+			return err
+		}
+		defer stop()
+		pf.read = "live capture"
+	} else if src, err = ingest.Open(pf.read, pf.ingestOptions()); err != nil {
 		return err
 	}
 	defer src.Close()
@@ -148,6 +179,9 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 			if line, ok = jw.append(line[:0], ev); ok {
 				line = append(line, '\n')
 				w.Write(line)
+				if pf.live {
+					w.Flush()
+				}
 			}
 			continue
 		}
@@ -157,6 +191,9 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 		}
 		line = append(line, '\n')
 		w.Write(line)
+		if pf.live {
+			w.Flush() // a person is watching
+		}
 	}
 	if d := src.Damaged(); len(d) > 0 {
 		w.Flush()

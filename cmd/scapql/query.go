@@ -37,6 +37,8 @@ type queryFlags struct {
 	format string
 	reload bool
 	memory string
+	live   bool
+	liveD  time.Duration
 }
 
 // defaultQuery lists the events the way print's default line does.
@@ -63,6 +65,17 @@ a file; a database file keeps the tables, and captures it already holds are not 
 shows. Without SQL the (filtered) events are listed. Several statements may be given; the
 result of the last one is printed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if qf.live {
+				if qf.liveD <= 0 {
+					return fmt.Errorf("--live needs --duration (how long to capture before querying)")
+				}
+				path, err := liveCaptureFile(cmd.Context(), cmd.ErrOrStderr(), qf.liveD)
+				if err != nil {
+					return err
+				}
+				defer os.Remove(path)
+				qf.reads = append(qf.reads, path)
+			}
 			return untilInterrupted(cmd.Context(), func(ctx context.Context) error {
 				return runQuery(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), qf, strings.Join(args, " "))
 			}, nil)
@@ -75,6 +88,8 @@ result of the last one is printed.`,
 	f.StringVar(&qf.format, "format", "table", "output format: table, csv, tsv, json, jsonl or markdown")
 	f.BoolVar(&qf.reload, "reload", false, "read the captures again even if the database holds them")
 	f.StringVar(&qf.memory, "memory-limit", engine.DefaultMemoryLimit, "memory DuckDB keeps what questions built in (captures read without --db); past it, it spills to disk")
+	f.BoolVar(&qf.live, "live", false, "first capture the machine's syscalls with eBPF (root) for --duration, then query them")
+	f.DurationVar(&qf.liveD, "duration", 0, "with --live, how long to capture (Ctrl-C ends it early)")
 	rootCmd.AddCommand(cmd)
 }
 
