@@ -37,7 +37,7 @@ func TestCaptureCommandThenSQL(t *testing.T) {
 		`SELECT proc.name, proc.pname, fd.num, evt.res FROM events
 		 WHERE evt.type IN ('open','openat') AND evt.dir = '<' AND fd.name = '/etc/hostname'
 		   AND proc.exepath = '`+cat+`'`)
-	want := "name,pname,num,res\ncat,sh,3,SUCCESS\n"
+	want := "proc.name,proc.pname,fd.num,evt.res\ncat,sh,3,SUCCESS\n"
 	if out != want {
 		t.Errorf("SQL answer:\n%s\nwant:\n%s", out, want)
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -8,11 +9,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet/compress"
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/ingest"
@@ -51,6 +54,7 @@ type lazyCapture struct {
 	groups     []memberTable
 	built      map[string]bool // members built
 	sides      map[string]bool // side tables filled
+	staged     string          // the whole events table as a Parquet file, once a question read most of it
 }
 
 // memberTable is a table of some members of a capture's events.
@@ -300,6 +304,13 @@ func (db *DB) build(ctx context.Context, r *refs) error {
 				return err
 			}
 		}
+		if 2*len(members) > len(columnar.EventColumns()) {
+			if err := db.stage(ctx, ins, c, tables); err != nil {
+				return err
+			}
+			rebuilt = true
+			continue
+		}
 		if err := db.pass(ctx, ins, c, tables, members); err != nil {
 			return err
 		}
@@ -413,6 +424,59 @@ func (db *DB) mergeMemberTables(ctx context.Context, c *lazyCapture) error {
 	return nil
 }
 
+// stage writes a capture's whole events table to a Parquet file of the database's temporary
+// directory, which the events view then reads in place, and fills the side tables listed. A
+// question that reads most members (SELECT *) takes this path: the conversion's builder
+// (WideBuilder: states extracted once per batch, texts as dictionaries) and a Parquet file
+// are many times faster than inserting every member of every event into DuckDB, and the
+// memory stays that of a conversion.
+func (db *DB) stage(ctx context.Context, ins inserter, c *lazyCapture, tables []string) error {
+	db.lazy.tables++
+	path := filepath.Join(db.spill, fmt.Sprintf("events_%d.parquet", db.lazy.tables))
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	snappy := compress.Codecs.Snappy
+	w, err := columnar.NewParquetWriter(bw, columnar.DictEventSchema(),
+		columnar.ParquetOptions{Codec: &snappy, Fast: true, StoredSchema: columnar.EventSchema()})
+	if err != nil {
+		f.Close()
+		return err
+	}
+	sink := columnar.NewAsyncSink(columnar.SinkFunc(func(table string, rec arrow.RecordBatch) error {
+		if table == "events" {
+			return w.Write(rec)
+		}
+		return ins.insert(ctx, table, rec)
+	}), 1)
+	opts := columnar.ReadOptions{Capture: c.name, Tables: append(slices.Clone(tables), "events"), DictStates: true, Ingest: db.lazy.ingest}
+	if db.lazy.progress != nil {
+		opts.Progress = func(read int64) { db.lazy.progress(c.path, read, c.size) }
+	}
+	_, err = columnar.ReadCapture(ctx, c.path, sink, opts)
+	err = errors.Join(err, sink.Close(), w.Close(), bw.Flush(), f.Close())
+	if err != nil {
+		os.Remove(path)
+		for _, t := range tables {
+			db.conn.ExecContext(context.WithoutCancel(ctx), `DELETE FROM `+db.Table(t)+` WHERE capture = ?`, c.name)
+		}
+		return err
+	}
+	for _, g := range c.groups {
+		db.conn.ExecContext(ctx, `DROP TABLE IF EXISTS `+db.qualified(internalSchema+"."+g.name))
+	}
+	c.groups, c.staged = nil, path
+	for _, m := range columnar.EventColumns() {
+		c.built[m.Field] = true
+	}
+	for _, t := range tables {
+		c.sides[t] = true
+	}
+	return nil
+}
+
 // qualified names a table for the inserter: internal member tables by their schema, the
 // others in main.
 func (db *DB) qualified(name string) string {
@@ -489,6 +553,10 @@ func (db *DB) createEventsView(ctx context.Context) error {
 		from := "WHERE false" // nothing built yet: Prepare builds before a read
 		if len(tables) > 0 {
 			from = "FROM " + strings.Join(tables, " POSITIONAL JOIN ")
+		}
+		if c.staged != "" {
+			parts = append(parts, "SELECT * FROM "+readParquet(c.staged, false))
+			continue
 		}
 		parts = append(parts, eventsOf(sqlgen.Quote(strings.ToValidUTF8(c.name, "\uFFFD")), refs, from))
 	}
