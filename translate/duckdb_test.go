@@ -24,6 +24,7 @@ var schema = []struct {
 		{"io_dir", "VARCHAR"}, {"is_wait", "BOOLEAN"}, {"buflen", "BIGINT"}, {"buffer", "BLOB"}, {"abspath", "VARCHAR"},
 		{"is_open_read", "BOOLEAN"}, {"is_open_write", "BOOLEAN"}, {"is_open_exec", "BOOLEAN"}, {"hidden", "BOOLEAN"},
 		{"arg", "MAP(VARCHAR, VARCHAR)"}, {"arglist", "VARCHAR[]"}, {"rawarg", "MAP(VARCHAR, VARCHAR)"}}},
+	{"syscall", [][2]string{{"type", "VARCHAR"}}},
 	{"thread", [][2]string{{"tid", "BIGINT"}, {"vtid", "BIGINT"}, {"ismain", "BOOLEAN"}, {"cgroups", "VARCHAR"},
 		{"pfmajor", "BIGINT"}, {"pfminor", "BIGINT"}, {"vmsize", "BIGINT"}, {"vmrss", "BIGINT"}}},
 	{"proc", [][2]string{{"id", "BIGINT"}, {"parent_id", "BIGINT"}, {"pid", "BIGINT"}, {"ppid", "BIGINT"}, {"vpid", "BIGINT"},

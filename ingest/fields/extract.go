@@ -357,7 +357,10 @@ func init() {
 	})
 	reg("evt.type", func(ev *state.Event, _ string) Value { return strV(EventType(ev)) })
 	reg("syscall.type", func(ev *state.Event, _ string) Value {
-		if ev.Info.Class != et.EC_SYSCALL {
+		// The reference leaves out the switch event and the events that skip the parser's
+		// reset step (procinfo and the other internal bookkeeping events); every other
+		// event, the container events included, names its type.
+		if ev.Raw.Type == schedSwitch6E || ev.Info.Flags&et.EF_SKIPPARSERESET != 0 {
 			return None
 		}
 		return strV(EventType(ev))
@@ -913,6 +916,26 @@ func init() {
 		}
 		return strV(dirOf(v.S))
 	}))
+	// fd.containername and fd.containerdirectory are fd.name and fd.directory prefixed with
+	// the thread's container id and a colon (the id is empty on the host).
+	inContainer := func(base string) Extractor {
+		return func(ev *state.Event, arg string) Value {
+			v := registry[base].Extract(ev, arg)
+			if !v.Valid() {
+				return v
+			}
+			return strV(containerPrefix(ev) + ":" + v.S)
+		}
+	}
+	reg("fd.containername", inContainer("fd.name"))
+	reg("fd.containerdirectory", inContainer("fd.directory"))
+	// fd.uid is the thread id followed by the event's fd number, as text.
+	reg("fd.uid", func(ev *state.Event, _ string) Value {
+		if _, ok := fdOf(ev); !ok {
+			return None
+		}
+		return strV(strconv.FormatInt(ev.Thread.Tid, 10) + strconv.FormatInt(ev.Thread.LastEventFD(), 10))
+	})
 	reg("fd.filename", ff(func(fd *state.FD, _ *state.Event) Value {
 		if fd.Type != scap.FDFile && fd.Type != scap.FDFileV2 {
 			return None
@@ -1014,6 +1037,17 @@ func init() {
 		return strV(strings.ToUpper(strconv.FormatUint(uint64(fd.Dev), 16)))
 	}, nil)
 	reg("fd.ino", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Ino)) }, nil))
+}
+
+// schedSwitch6E is the event id of the reference's switch event.
+const schedSwitch6E = 152
+
+// containerPrefix is the container id the fd fields of a thread prefix: empty on the host.
+func containerPrefix(ev *state.Event) string {
+	if ev.Thread == nil || ev.Thread.ContainerID == "host" {
+		return ""
+	}
+	return ev.Thread.ContainerID
 }
 
 func dirOf(name string) string {

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/scapql/scapql/columnar/engine"
+	"github.com/scapql/scapql/ingest/scapwrite"
+)
+
+// fidelityFilter is a filter of a fidelity case; ref, when set, is the filter the reference
+// runs to give the same events (a Wireshark-dialect filter's Falco equivalent).
+type fidelityFilter struct{ filter, ref string }
+
+// fidelityCase is one written capture (scapwrite.Fidelity), the fields printed for each of
+// its events and the filters run over it, each held to the reference's answer.
+type fidelityCase struct {
+	capture scapwrite.Fidelity
+	fields  []string
+	filters []fidelityFilter
+}
+
+func ff(filters ...string) []fidelityFilter {
+	out := make([]fidelityFilter, len(filters))
+	for i, f := range filters {
+		out[i] = fidelityFilter{filter: f}
+	}
+	return out
+}
+
+var fidelityCases = []fidelityCase{
+	{
+		capture: scapwrite.FidelityFields,
+		fields: []string{"evt.type", "evt.dir", "syscall.type", "thread.tid", "container.id", "fd.num", "fd.name",
+			"fd.uid", "fd.containername", "fd.directory", "fd.containerdirectory"},
+		filters: ff("syscall.type = open", "syscall.type exists", "not syscall.type exists",
+			"syscall.type in (open, openat, read)", "fd.uid = 10003", "fd.uid startswith 3000",
+			"fd.containername = '3ad7b26ded6d:/app/config.yml'", "fd.containername startswith ':'",
+			"fd.containerdirectory = '3ad7b26ded6d:/app'", "fd.containername exists"),
+	},
+}
+
+const fidelityGoldenDir = goldenDir + "/fidelity"
+
+// fieldSep separates fields in the fidelity goldens (as generate.sh's lists do).
+const fieldSep = "\x1f"
+
+func fidelityFormat(fields []string) string {
+	var b strings.Builder
+	b.WriteString("*%evt.num")
+	for _, f := range fields {
+		b.WriteString(fieldSep + "%" + f)
+	}
+	return b.String()
+}
+
+func writeFidelity(t *testing.T, f scapwrite.Fidelity) string {
+	t.Helper()
+	dir := os.Getenv("SCAPQL_FIDELITY_DUMP") // keeps the captures, to run the reference on
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	path := filepath.Join(dir, "fidelity_"+string(f)+".scap")
+	var buf bytes.Buffer
+	if err := scapwrite.WriteFidelity(f, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestFidelityGoldens holds scapql to the reference on the fidelity captures: the fields of
+// every event through print, and every filter's events through print and through SQL. With
+// SCAPQL_FIDELITY_REGEN=1 and sysdig 0.29.3 on PATH it first rewrites the goldens from the
+// reference.
+func TestFidelityGoldens(t *testing.T) {
+	regen := os.Getenv("SCAPQL_FIDELITY_REGEN") == "1"
+	ctx := context.Background()
+	db, err := engine.Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, c := range fidelityCases {
+		t.Run(string(c.capture), func(t *testing.T) {
+			path := writeFidelity(t, c.capture)
+			fieldsFile := filepath.Join(fidelityGoldenDir, string(c.capture)+".fields.txt")
+			filtersFile := filepath.Join(fidelityGoldenDir, string(c.capture)+".filters.tsv")
+			if regen {
+				regenFidelity(t, c, path, fieldsFile, filtersFile)
+			}
+			want, err := os.ReadFile(fieldsFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			if err := runPrint(&out, &errOut, printFlags{read: path, format: fidelityFormat(c.fields)}, ""); err != nil {
+				t.Fatalf("print: %v", err)
+			}
+			if out.String() != string(want) {
+				t.Errorf("fields differ from the reference (%s):\n%s", strings.Join(c.fields, " "), firstDiff(out.String(), string(want)))
+			}
+			rows, err := os.ReadFile(filtersFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantNums := map[string]string{}
+			for _, line := range strings.Split(strings.TrimSuffix(string(rows), "\n"), "\n") {
+				f, nums, _ := strings.Cut(line, "\t")
+				wantNums[f] = nums
+			}
+			for _, f := range c.filters {
+				want, ok := wantNums[f.filter]
+				if !ok {
+					t.Errorf("%q: no golden (regenerate with SCAPQL_FIDELITY_REGEN=1)", f.filter)
+					continue
+				}
+				var out, errOut bytes.Buffer
+				if err := runPrint(&out, &errOut, printFlags{read: path, format: "*%evt.num", dialect: "auto"}, f.filter); err != nil {
+					t.Errorf("%q: print: %v", f.filter, err)
+					continue
+				}
+				if got := strings.Join(strings.Fields(out.String()), " "); got != want {
+					t.Errorf("%q: print matches [%s], the reference [%s]", f.filter, got, want)
+				}
+				where, err := filterSQL(f.filter)
+				if err != nil {
+					t.Errorf("%q: %v", f.filter, err)
+					continue
+				}
+				nums, err := db.MatchingEventNums(ctx, path, where)
+				if err != nil {
+					t.Errorf("%q: SQL: %v", f.filter, err)
+					continue
+				}
+				s := make([]string, len(nums))
+				for i, n := range nums {
+					s[i] = strconv.FormatUint(n, 10)
+				}
+				if got := strings.Join(s, " "); got != want {
+					t.Errorf("%q: SQL matches [%s], the reference [%s]", f.filter, got, want)
+				}
+			}
+		})
+	}
+}
+
+// regenFidelity rewrites a case's goldens from the reference.
+func regenFidelity(t *testing.T, c fidelityCase, path, fieldsFile, filtersFile string) {
+	t.Helper()
+	sysdig := func(args ...string) string {
+		cmd := exec.Command("sysdig", append([]string{"-r", path}, args...)...)
+		cmd.Env = append(os.Environ(), "TZ=UTC")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("sysdig %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		return string(out)
+	}
+	if err := os.MkdirAll(fidelityGoldenDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fieldsFile, []byte(sysdig("-p", fidelityFormat(c.fields))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var rows strings.Builder
+	for _, f := range c.filters {
+		ref := f.ref
+		if ref == "" {
+			ref = f.filter
+		}
+		nums := strings.Fields(sysdig("-p", "*%evt.num", ref))
+		fmt.Fprintf(&rows, "%s\t%s\n", f.filter, strings.Join(nums, " "))
+	}
+	if err := os.WriteFile(filtersFile, []byte(rows.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
