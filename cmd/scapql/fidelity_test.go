@@ -35,6 +35,10 @@ func ff(filters ...string) []fidelityFilter {
 	return out
 }
 
+// sockFields are the fields of an fd's addresses and ports.
+var sockFields = []string{"evt.type", "evt.dir", "fd.num", "fd.type", "fd.name", "fd.sip", "fd.cip", "fd.sport", "fd.cport",
+	"fd.lip", "fd.rip", "fd.lport", "fd.rport", "fd.sproto", "fd.cproto", "fd.l4proto", "fd.is_server", "fd.connected"}
+
 var fidelityCases = []fidelityCase{
 	{
 		capture: scapwrite.FidelityFields,
@@ -44,6 +48,24 @@ var fidelityCases = []fidelityCase{
 			"syscall.type in (open, openat, read)", "fd.uid = 10003", "fd.uid startswith 3000",
 			"fd.containername = '3ad7b26ded6d:/app/config.yml'", "fd.containername startswith ':'",
 			"fd.containerdirectory = '3ad7b26ded6d:/app'", "fd.containername exists"),
+	},
+	{
+		capture: scapwrite.FidelityRoles,
+		fields:  sockFields,
+		filters: ff("fd.sip = 0.0.0.0", "fd.sip exists", "fd.cip exists", "fd.sport exists", "fd.cport exists",
+			"fd.sport = 0", "fd.cport = 0", "fd.cport = 5353", "fd.snet = 0.0.0.0/0",
+			"fd.cnet = 0.0.0.0/0", "fd.lip exists", "fd.rip exists",
+			"fd.sproto exists", "fd.cproto exists", "fd.is_server = true", "fd.lport exists"),
+	},
+	{
+		capture: scapwrite.FidelityServer,
+		fields:  append([]string{"thread.tid", "container.id"}, sockFields...),
+		filters: ff("fd.is_server = true", "fd.is_server = false", "fd.lip = 172.17.0.2", "fd.rip = 172.17.0.2"),
+	},
+	{
+		capture: scapwrite.FidelityLoginUID,
+		fields:  []string{"evt.type", "evt.dir", "thread.tid", "proc.pid", "proc.ppid", "proc.name", "user.uid", "user.loginuid", "user.loginname"},
+		filters: ff("user.loginuid = 0", "user.loginuid = -1", "user.loginuid = 1000"),
 	},
 }
 

@@ -949,7 +949,12 @@ func init() {
 		return None
 	}, nil))
 	reg("fd.sip", ff(func(fd *state.FD, _ *state.Event) Value {
-		if _, s, _, _, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
+		// The reference gives no server address while the fd has no role, server sockets
+		// included (those of the capture's fd list have none until an event gives one).
+		if fd.Role == state.RoleNone {
+			return None
+		}
+		if _, s, _, _, ok := ipEnds(fd); ok {
 			return strV(state.IPString(s))
 		}
 		if fd.Type == scap.FDIPv4ServSock {
@@ -999,7 +1004,7 @@ func init() {
 			return boolV(true)
 		case scap.FDIPv4Sock, scap.FDIPv6Sock:
 			_, s, _, _, _ := ipEnds(fd)
-			return boolV(ev.Engine().IsLocalAddr(s, fd.V6))
+			return boolV(ev.Engine().IsLocalAddr(ev.Thread, s, fd.V6))
 		}
 		return boolV(false)
 	}, nil))
@@ -1009,7 +1014,7 @@ func init() {
 			if !ok || fd.Role == state.RoleNone {
 				return None
 			}
-			clientLocal := ev.Engine().IsLocalAddr(c, fd.V6)
+			clientLocal := ev.Engine().IsLocalAddr(ev.Thread, c, fd.V6)
 			pick := clientLocal == wantLocal
 			if port {
 				if pick {
@@ -1029,8 +1034,28 @@ func init() {
 	reg("fd.rport", local(false, true))
 	reg("fd.lproto", local(true, true))
 	reg("fd.rproto", local(false, true))
-	reg("fd.cproto", func(ev *state.Event, a string) Value { return registry["fd.cport"].Extract(ev, a) })
-	reg("fd.sproto", func(ev *state.Event, a string) Value { return registry["fd.sport"].Extract(ev, a) })
+	// The protocol fields are the port as text (the reference resolves no names) for IP
+	// sockets with a role; a server socket's is empty text, with or without a role for
+	// fd.sproto, only with one for fd.cproto.
+	reg("fd.cproto", ff(func(fd *state.FD, _ *state.Event) Value {
+		if fd.Role == state.RoleNone {
+			return None
+		}
+		if _, _, c, _, ok := ipEnds(fd); ok {
+			return strV(strconv.Itoa(int(c)))
+		}
+		return strV("")
+	}, nil))
+	reg("fd.sproto", ff(func(fd *state.FD, _ *state.Event) Value {
+		switch fd.Type {
+		case scap.FDIPv4ServSock, scap.FDIPv6ServSock:
+			return strV("")
+		}
+		if _, _, _, s, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
+			return strV(strconv.Itoa(int(s)))
+		}
+		return None
+	}, nil))
 	reg("fd.connected", ff(func(fd *state.FD, _ *state.Event) Value { return boolV(fd.Connected) }, nil))
 	reg("fd.dev", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Dev)) }, nil))
 	registry["fd.dev"].PrintText = ff(func(fd *state.FD, _ *state.Event) Value {

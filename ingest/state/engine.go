@@ -189,10 +189,11 @@ func fdFromList(f *scap.FDInfo) *FD {
 			fd.Name = tupleName(fd)
 		}
 	case scap.FDIPv4ServSock:
-		fd.Role = RoleServer
+		// Server sockets of the fd list get no role (the reference sets roles only on the
+		// list's unix sockets and, after reading it, on its IPv4 connections).
 		fd.Name = addrPort(fd.SIP[:4], fd.SPort)
 	case scap.FDIPv6ServSock:
-		fd.Role, fd.V6 = RoleServer, true
+		fd.V6 = true
 		fd.Name = addrPort(fd.SIP[:], fd.SPort)
 	case scap.FDUnixSock:
 		if fd.Name != "" {
@@ -364,29 +365,48 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 	return ev
 }
 
-// IsLocalAddr reports whether an address belongs to one of the capture's interfaces. The
-// unspecified IPv6 address counts as local, as the reference treats it.
-func (e *Engine) IsLocalAddr(ip []byte, v6 bool) bool {
-	zero := true
-	for _, b := range ip {
-		if b != 0 {
-			zero = false
-			break
+// IsLocalAddr reports whether an address belongs to the local machine as thread t sees it,
+// in the reference's order of checks. IPv4: for a thread in a known container, the
+// container's IP; a container whose IP is unknown (zero) makes every container's IP count;
+// then the capture's interfaces. IPv6: never local in a container; else local when its first
+// 64 bits are an interface's (so the unspecified address is local when ::1 is listed).
+func (e *Engine) IsLocalAddr(t *Thread, ip []byte, v6 bool) bool {
+	inContainer := t != nil && t.ContainerID != "" && t.ContainerID != "host"
+	if v6 {
+		if inContainer || len(ip) < 8 {
+			return false
 		}
+		for i := range e.Interfaces {
+			it := &e.Interfaces[i]
+			if it.IPv6 && string(it.Addr[:8]) == string(ip[:8]) {
+				return true
+			}
+		}
+		return false
 	}
-	if zero {
-		return v6
+	if len(ip) < 4 {
+		return false
+	}
+	var a [4]byte
+	copy(a[:], ip)
+	if inContainer {
+		if c := e.Containers[t.ContainerID]; c != nil {
+			if c.IP != ([4]byte{}) {
+				if c.IP == a {
+					return true
+				}
+			} else {
+				for _, o := range e.Containers {
+					if o.IP == a {
+						return true
+					}
+				}
+			}
+		}
 	}
 	for i := range e.Interfaces {
 		it := &e.Interfaces[i]
-		if it.IPv6 != v6 {
-			continue
-		}
-		w := 4
-		if v6 {
-			w = 16
-		}
-		if string(it.Addr[:w]) == string(ip) {
+		if !it.IPv6 && string(it.Addr[:4]) == string(a[:]) {
 			return true
 		}
 	}

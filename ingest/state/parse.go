@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"net/netip"
 	"strings"
 
 	"github.com/scapql/scapql/ingest/eventtable"
@@ -609,20 +610,38 @@ func sockinfoName(f *FD) string {
 	return "<unknown>"
 }
 
-// parseConnectEnter: connecting an IPv6 socket to an IPv4-mapped address makes it an IPv4
-// socket already. The reference switches the type of a union, so the l4 protocol it then
-// reads is byte 12 of the old IPv6 source address.
+// parseConnectEnter stores the address connected to as the socket's server end (type,
+// address and port; the name and the role wait for the exit), as the reference does: fields
+// read between the enter and the exit, fd.is_server among them, see it. Connecting an IPv6
+// socket to an IPv4-mapped address makes it an IPv4 socket already; the reference switches
+// the type of a union, so the l4 protocol it then reads is byte 12 of the old IPv6 source
+// address.
 func (e *Engine) parseConnectEnter(ev *Event) {
 	f, raw := ev.FD, ev.Raw
 	if f == nil || len(raw.Params) < 2 || len(raw.Params[1]) == 0 {
 		return
 	}
 	sa, ok := ParseSockaddr(raw.Params[1])
-	if !ok || sa.Family != afInet6 || !isV4Mapped(sa.DIP) || f.Type != scap.FDIPv6Sock {
+	if !ok {
 		return
 	}
-	f.Type, f.V6 = scap.FDIPv4Sock, false
-	f.L4 = f.SIP[12]
+	switch {
+	case sa.Family == afInet:
+		f.Type, f.V6 = scap.FDIPv4Sock, false
+		copy(f.DIP[:4], sa.DIP[:4])
+		f.DPort = sa.DPort
+	case sa.Family == afInet6 && isV4Mapped(sa.DIP):
+		if f.Type == scap.FDIPv6Sock {
+			f.L4 = f.SIP[12]
+		}
+		f.Type, f.V6 = scap.FDIPv4Sock, false
+		copy(f.DIP[:4], sa.DIP[12:16])
+		f.DPort = sa.DPort
+	case sa.Family == afInet6:
+		f.Type, f.V6 = scap.FDIPv6Sock, true
+		f.DIP = sa.DIP
+		f.DPort = sa.DPort
+	}
 }
 
 // setAddrs stores a tuple's ends on an IP socket; it reports whether anything changed.
@@ -1025,6 +1044,7 @@ func (e *Engine) parseContainer(ev *Event) {
 				ImageDigest string `json:"imagedigest"`
 				Type        int    `json:"type"`
 				Privileged  *bool  `json:"privileged"`
+				IP          string `json:"ip"`
 			} `json:"container"`
 		}
 		if err := json.Unmarshal([]byte(js), &doc); err != nil || doc.Container.ID == "" {
@@ -1034,6 +1054,9 @@ func (e *Engine) parseContainer(ev *Event) {
 		e.Containers[c.ID] = &Container{ID: c.ID, Name: c.Name, Image: c.Image, ImageID: c.ImageID,
 			ImageRepo: c.ImageRepo, ImageTag: c.ImageTag, ImageDigest: c.ImageDigest,
 			Type: containerType(c.Type), Privileged: c.Privileged, JSON: js}
+		if a, err := netip.ParseAddr(c.IP); err == nil && a.Is4() {
+			e.Containers[c.ID].IP = a.As4()
+		}
 		e.lastContainer = e.Containers[c.ID]
 	}
 }

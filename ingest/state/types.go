@@ -204,7 +204,9 @@ type Container struct {
 	ID, Name, Image, ImageID, Type   string
 	ImageRepo, ImageTag, ImageDigest string
 	Privileged                       *bool
-	JSON                             string
+	// IP is the container's IPv4 address, zero when the metadata gives none.
+	IP   [4]byte
+	JSON string
 }
 
 // Event is a raw event resolved against the state as it stood right after the event.
