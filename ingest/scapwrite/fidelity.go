@@ -60,7 +60,12 @@ func fidProcesses() []Process {
 	dark.Tid, dark.Pid, dark.Sid, dark.Vpgid, dark.Pgid = 3100, 3100, 3100, 3100, 3100
 	dark.Comm, dark.Exe, dark.ExePath = "redis", "redis-server", "/usr/bin/redis-server"
 	dark.Cgroups = fidCgroups(fidContainerDark)
-	return append(procs, web, dark)
+	procs = append(procs, web, dark)
+	// The reference reads the tail of process entries as libs before 0.10 wrote it.
+	for i := range procs {
+		procs[i].Tail = TailPre010
+	}
+	return procs
 }
 
 // fidContainers are the container events every fidelity capture starts with: web has an IP,

@@ -282,9 +282,11 @@ func (e *Engine) parseCloneExit(ev *Event) {
 			nt.Env = e.EnvOf(ptinfo)
 		}
 	} else {
-		// An invalid parent learns its identity from its child's event.
+		// An invalid parent learns its identity from its child's event. The child keeps
+		// the reference's default loginuid for a new thread, 0 (a placeholder's is -1).
 		ptinfo.Comm, ptinfo.Exe, ptinfo.Args = comm, exe, args
 		nt.Comm, nt.Exe, nt.Args = comm, exe, args
+		nt.LoginUID = 0
 	}
 	nt.Pid, _ = paramI64(raw, 4)
 	nt.Flags = flags
