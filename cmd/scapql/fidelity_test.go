@@ -13,11 +13,20 @@ import (
 
 	"github.com/scapql/scapql/columnar/engine"
 	"github.com/scapql/scapql/ingest/scapwrite"
+	"github.com/scapql/scapql/translate"
 )
 
 // fidelityFilter is a filter of a fidelity case; ref, when set, is the filter the reference
-// runs to give the same events (a Wireshark-dialect filter's Falco equivalent).
+// runs to give the same events (a Wireshark-dialect filter's Falco equivalent), and the
+// filter is read in the Wireshark dialect.
 type fidelityFilter struct{ filter, ref string }
+
+func (f fidelityFilter) dialect() translate.Dialect {
+	if f.ref != "" {
+		return translate.Wireshark
+	}
+	return translate.Auto
+}
 
 // fidelityCase is one written capture (scapwrite.Fidelity), the fields printed for each of
 // its events and the filters run over it, each held to the reference's answer.
@@ -66,6 +75,24 @@ var fidelityCases = []fidelityCase{
 		capture: scapwrite.FidelityLoginUID,
 		fields:  []string{"evt.type", "evt.dir", "thread.tid", "proc.pid", "proc.ppid", "proc.name", "user.uid", "user.loginuid", "user.loginname"},
 		filters: ff("user.loginuid = 0", "user.loginuid = -1", "user.loginuid = 1000"),
+	},
+	{
+		capture: scapwrite.FidelityBuffers,
+		fields:  []string{"evt.type", "evt.dir", "fd.name", "evt.buflen", "evt.buffer"},
+		filters: []fidelityFilter{
+			{`evt.buffer[0:3] == "GET"`, "evt.buffer startswith GET"},
+			{`evt.buffer[0:3] == 47:45:54`, "evt.buffer startswith GET"},
+			{`evt.buffer[:4] == "HTTP"`, "evt.buffer startswith HTTP"},
+			{`evt.buffer[0-3] == "HTTP"`, "evt.buffer startswith HTTP"},
+			{`evt.buffer[-3:] == "GET"`, "evt.buffer endswith GET"},
+			{`evt.buffer[0:1,2:1] == "GT"`, "evt.buffer startswith GET"},
+			{`evt.buffer[1:] contains "TTP"`, "evt.buffer contains TTP"},
+			{`evt.buffer contains "OK"`, "evt.buffer contains OK"},
+			{`proc.name[0:2] == "ng"`, "proc.name startswith ng"},
+			{`fd.sport == 0120`, "fd.sport = 80"},
+			{`fd.sport == 0x50`, "fd.sport = 80"},
+			{`fd.cport in {0120637 41000}`, "fd.cport in (41000)"},
+		},
 	},
 }
 
@@ -147,19 +174,19 @@ func TestFidelityGoldens(t *testing.T) {
 					continue
 				}
 				var out, errOut bytes.Buffer
-				if err := runPrint(&out, &errOut, printFlags{read: path, format: "*%evt.num", dialect: "auto"}, f.filter); err != nil {
+				if err := runPrint(&out, &errOut, printFlags{read: path, format: "*%evt.num", dialect: f.dialect().String()}, f.filter); err != nil {
 					t.Errorf("%q: print: %v", f.filter, err)
 					continue
 				}
 				if got := strings.Join(strings.Fields(out.String()), " "); got != want {
 					t.Errorf("%q: print matches [%s], the reference [%s]", f.filter, got, want)
 				}
-				where, err := filterSQL(f.filter)
+				where, err := translate.Translate(f.filter, translate.Options{Dialect: f.dialect()})
 				if err != nil {
 					t.Errorf("%q: %v", f.filter, err)
 					continue
 				}
-				nums, err := db.MatchingEventNums(ctx, path, where)
+				nums, err := db.MatchingEventNums(ctx, path, "NOT coalesce(evt.hidden, false) AND "+where)
 				if err != nil {
 					t.Errorf("%q: SQL: %v", f.filter, err)
 					continue

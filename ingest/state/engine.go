@@ -246,10 +246,9 @@ func (e *Engine) FDs(t *Thread) *FDTable {
 	if t == nil {
 		return nil
 	}
-	if t.Flags&clCloneFiles == 0 && t.IsMain() {
-		return t.fds
-	}
-	if t.IsMain() {
+	// A thread shares its process's table only if it was cloned with CLONE_FILES, as in
+	// the reference.
+	if t.Flags&clCloneFiles == 0 || t.IsMain() {
 		return t.fds
 	}
 	if m := e.Threads[t.Pid]; m != nil {
