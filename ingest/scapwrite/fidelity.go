@@ -74,7 +74,8 @@ func (c *sampleCtx) fidContainers() {
 	c.ev(-1, PPME_CONTAINER_JSON_E, CharBuf(`{"container":{"id":"`+fidContainerWeb+`","name":"web","image":"nginx:1.25",`+
 		`"imagerepo":"nginx","imagetag":"1.25","type":0,"privileged":false,"ip":"172.17.0.2",`+
 		`"labels":{"io.kubernetes.pod.name":"web-7d4b9","io.kubernetes.pod.namespace":"shop","io.kubernetes.pod.uid":"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"},`+
-		`"Mounts":[{"Source":"/srv/data","Destination":"/data","Mode":"","RW":true,"Propagation":"rprivate"}]}}`))
+		`"Mounts":[{"Source":"/srv/data","Destination":"/data","Mode":"","RW":true,"Propagation":"rprivate"},`+
+		`{"Source":"/var/run/docker.sock","Destination":"/run/docker.sock","Mode":"ro","RW":false,"Propagation":""}]}}`))
 	c.ev(-1, PPME_CONTAINER_JSON_E, CharBuf(`{"container":{"id":"`+fidContainerDark+`","name":"dark","image":"redis:7",`+
 		`"type":0,"privileged":true,"ip":"0.0.0.0"}}`))
 }

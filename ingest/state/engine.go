@@ -91,6 +91,8 @@ func (e *Engine) load(md *scap.Metadata) {
 			UID: pt.UID, GID: pt.GID, LoginUID: pt.LoginUID, Tty: pt.Tty,
 			VmSizeKB: pt.VmSizeKB, VmRSSKB: pt.VmRSSKB, VmSwapKB: pt.VmSwapKB,
 			PfMajor: pt.PfMajor, PfMinor: pt.PfMinor, ExeWritable: pt.ExeWritable,
+			ExeUpperLayer: pt.ExeUpperLayer, ExeFromMemfd: pt.ExeFromMemfd,
+			CapInheritable: pt.CapInheritable, CapPermitted: pt.CapPermitted, CapEffective: pt.CapEffective,
 			lastEventType: -1, lastEventFD: 0,
 		}
 		t.Cwd = withSlash(pt.Cwd)

@@ -70,6 +70,12 @@ func (e *Engine) parse(ev *Event) {
 		e.parseSetIDExit(ev)
 	case 228, 272, 324:
 		e.parseContainer(ev)
+	case 353: // capset: the thread's new capability sets
+		if res, _ := paramI64(raw, 0); res >= 0 && t != nil && len(raw.Params) > 3 {
+			t.CapInheritable, _ = paramU64(raw, 1)
+			t.CapPermitted, _ = paramU64(raw, 2)
+			t.CapEffective, _ = paramU64(raw, 3)
+		}
 	case 159, 161, 163, 165: // brk, mmap, mmap2, munmap exits carry memory counters
 		if t != nil && len(raw.Params) >= 4 {
 			e.setMemory(t, raw, 1)
@@ -278,6 +284,8 @@ func (e *Engine) parseCloneExit(ev *Event) {
 	if validParent {
 		nt.Comm, nt.Exe, nt.Exepath, nt.Args = ptinfo.Comm, ptinfo.Exe, ptinfo.Exepath, ptinfo.Args
 		nt.Root, nt.Sid, nt.Vpgid, nt.Tty, nt.LoginUID = ptinfo.Root, ptinfo.Sid, ptinfo.Vpgid, ptinfo.Tty, ptinfo.LoginUID
+		nt.ExeWritable, nt.ExeUpperLayer, nt.ExeFromMemfd = ptinfo.ExeWritable, ptinfo.ExeUpperLayer, ptinfo.ExeFromMemfd
+		nt.CapInheritable, nt.CapPermitted, nt.CapEffective = ptinfo.CapInheritable, ptinfo.CapPermitted, ptinfo.CapEffective
 		if flags&clCloneThread == 0 {
 			nt.Env = e.EnvOf(ptinfo)
 		}
@@ -455,6 +463,16 @@ func (e *Engine) parseExecveExit(ev *Event) {
 		if len(raw.Params) > 18 {
 			v, _ := paramU64(raw, 18)
 			t.LoginUID = uint32(v)
+		}
+		if len(raw.Params) > 19 {
+			// PPM_EXE_WRITABLE, PPM_EXE_UPPER_LAYER and PPM_EXE_FROM_MEMFD.
+			v, _ := paramU64(raw, 19)
+			t.ExeWritable, t.ExeUpperLayer, t.ExeFromMemfd = v&1 != 0, v&2 != 0, v&4 != 0
+		}
+		if len(raw.Params) > 22 {
+			t.CapInheritable, _ = paramU64(raw, 20)
+			t.CapPermitted, _ = paramU64(raw, 21)
+			t.CapEffective, _ = paramU64(raw, 22)
 		}
 	}
 	inverted := t.Flags & clCloneInverted
@@ -1037,16 +1055,24 @@ func (e *Engine) parseContainer(ev *Event) {
 		js, _ := paramStr(raw, 0)
 		var doc struct {
 			Container struct {
-				ID          string `json:"id"`
-				Name        string `json:"name"`
-				Image       string `json:"image"`
-				ImageID     string `json:"imageid"`
-				ImageRepo   string `json:"imagerepo"`
-				ImageTag    string `json:"imagetag"`
-				ImageDigest string `json:"imagedigest"`
-				Type        int    `json:"type"`
-				Privileged  *bool  `json:"privileged"`
-				IP          string `json:"ip"`
+				ID          string            `json:"id"`
+				Name        string            `json:"name"`
+				Image       string            `json:"image"`
+				ImageID     string            `json:"imageid"`
+				ImageRepo   string            `json:"imagerepo"`
+				ImageTag    string            `json:"imagetag"`
+				ImageDigest string            `json:"imagedigest"`
+				Type        int               `json:"type"`
+				Privileged  *bool             `json:"privileged"`
+				IP          string            `json:"ip"`
+				Labels      map[string]string `json:"labels"`
+				Mounts      []struct {
+					Source      string `json:"Source"`
+					Destination string `json:"Destination"`
+					Mode        string `json:"Mode"`
+					RW          bool   `json:"RW"`
+					Propagation string `json:"Propagation"`
+				} `json:"Mounts"`
 			} `json:"container"`
 		}
 		if err := json.Unmarshal([]byte(js), &doc); err != nil || doc.Container.ID == "" {
@@ -1058,6 +1084,11 @@ func (e *Engine) parseContainer(ev *Event) {
 			Type: containerType(c.Type), Privileged: c.Privileged, JSON: js}
 		if a, err := netip.ParseAddr(c.IP); err == nil && a.Is4() {
 			e.Containers[c.ID].IP = a.As4()
+		}
+		e.Containers[c.ID].Labels = c.Labels
+		for _, m := range c.Mounts {
+			e.Containers[c.ID].Mounts = append(e.Containers[c.ID].Mounts,
+				Mount{Source: m.Source, Dest: m.Destination, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation})
 		}
 		e.lastContainer = e.Containers[c.ID]
 	}

@@ -128,7 +128,11 @@ type Thread struct {
 	CloneTS          uint64
 	LastExecTS       uint64
 	ExeWritable      bool
-	ContainerID      string
+	ExeUpperLayer    bool // the executable is on an overlay filesystem's upper layer
+	ExeFromMemfd     bool // the executable is a memfd (fileless execution)
+	// Capability sets (bit i is capability i), from the process list, execve and capset.
+	CapInheritable, CapPermitted, CapEffective uint64
+	ContainerID                                string
 	// UPID identifies one process lifetime: pid reuse gives a new UPID.
 	UPID uint64
 	// ParentUPID is the UPID of the process that created this one, 0 if unknown.
@@ -205,8 +209,17 @@ type Container struct {
 	ImageRepo, ImageTag, ImageDigest string
 	Privileged                       *bool
 	// IP is the container's IPv4 address, zero when the metadata gives none.
-	IP   [4]byte
-	JSON string
+	IP     [4]byte
+	Labels map[string]string
+	Mounts []Mount
+	JSON   string
+}
+
+// Mount is one mount of a container, as its metadata lists it.
+type Mount struct {
+	Source, Dest, Mode string
+	RW                 bool
+	Propagation        string
 }
 
 // Event is a raw event resolved against the state as it stood right after the event.

@@ -8,8 +8,8 @@ func TestLookups(t *testing.T) {
 	if f, ok := Lookup("fd.name"); !ok || f.Type != CHARBUF || f.Class != "fd" {
 		t.Fatalf("fd.name: %+v %v", f, ok)
 	}
-	if len(Fields()) != 174 {
-		t.Errorf("got %d fields, want 174", len(Fields()))
+	if len(Fields()) != 188 {
+		t.Errorf("got %d fields, want 188", len(Fields()))
 	}
 	for _, ev := range []string{"open", "openat2", "execve", "switch", "procexit", "mlock2"} {
 		if !IsEventType(ev) {

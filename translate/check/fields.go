@@ -145,6 +145,7 @@ var needsArg = map[string]bool{
 	"evt.arg": true, "evt.rawarg": true, "evt.type.is": true, "thread.cgroup": true, "evt.around": true,
 	"container.mount": true, "container.mount.source": true, "container.mount.dest": true,
 	"container.mount.mode": true, "container.mount.rdwr": true, "container.mount.propagation": true,
+	"proc.aexe": true,
 }
 
 // takesBracket are the fields that accept a [arg].
@@ -152,7 +153,13 @@ var takesBracket = map[string]bool{
 	"evt.arg": true, "proc.aname": true, "proc.apid": true, "proc.env": true, "evt.around": true,
 	"evt.rawarg": true, "container.mount": true, "container.mount.source": true, "container.mount.dest": true,
 	"container.mount.mode": true, "container.mount.rdwr": true, "container.mount.propagation": true,
+	"proc.aexe": true,
 }
+
+// mountPart is the part of a container.mounts item (source:dest:mode:rdwr:propagation) each
+// container.mount field reads, 1-based.
+var mountPart = map[string]int{"container.mount": 0, "container.mount.source": 1, "container.mount.dest": 2,
+	"container.mount.mode": 3, "container.mount.rdwr": 4, "container.mount.propagation": 5}
 
 // fieldError is a resolution failure; the caller adds the position.
 type fieldError struct {
@@ -306,6 +313,31 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		} else {
 			col(fmt.Sprintf("%s[%d]", list, n), strconv.FormatUint(n, 10), true)
 		}
+		return r, nil
+	case "proc.aexe":
+		// proc.aexes lists the process's own proc.exe, then its ancestors', parent first.
+		n, err := strconv.ParseUint(arg, 10, 31)
+		if err != nil {
+			return nil, &fieldError{msg: fmt.Sprintf("%s[%s]: the ancestor index must be a number >= 0", f.Name, arg), arg: true}
+		}
+		col(fmt.Sprintf("proc.aexes[%d]", n+1), strconv.FormatUint(n, 10), true)
+		return r, nil
+	case "container.mount", "container.mount.source", "container.mount.dest", "container.mount.mode",
+		"container.mount.rdwr", "container.mount.propagation":
+		// From container.mounts: the mount by index, or the first whose source matches the
+		// glob pattern.
+		item := ""
+		if n, err := strconv.ParseUint(arg, 10, 31); err == nil {
+			item = fmt.Sprintf("string_split(container.mounts, ',')[%d]", n+1)
+		} else {
+			item = "list_filter(string_split(container.mounts, ','), m -> regexp_full_match(split_part(m, ':', 1), " +
+				sqlgen.Quote(globRegex(arg, false)) + "))[1]"
+		}
+		part := item
+		if k := mountPart[f.Name]; k > 0 {
+			part = fmt.Sprintf("split_part(%s, ':', %d)", item, k)
+		}
+		col("CASE WHEN container.mounts <> '' THEN "+part+" END", arg, false)
 		return r, nil
 	case "proc.env":
 		if hasArg {
