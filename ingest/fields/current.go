@@ -229,6 +229,26 @@ func init() {
 		return strV(fd.NameRaw)
 	})
 
+	reg("fd.name_changed", func(ev *state.Event, _ string) Value {
+		if fd, ok := fdOf(ev); !ok || fd == nil {
+			return None
+		}
+		return boolV(ev.FDNameChanged)
+	})
+	image := func(pick func(c *state.Container) string) Extractor {
+		return func(ev *state.Event, _ string) Value {
+			// An image detail the metadata does not give is absent, not empty.
+			if c := containerOf(ev); c != nil && pick(c) != "" {
+				return strV(pick(c))
+			}
+			return None
+		}
+	}
+	reg("container.image.repository", image(func(c *state.Container) string { return c.ImageRepo }))
+	reg("container.image.tag", image(func(c *state.Container) string { return c.ImageTag }))
+	reg("container.image.digest", image(func(c *state.Container) string { return c.ImageDigest }))
+	reg("container.image.id", image(func(c *state.Container) string { return c.ImageID }))
+
 	none := func(*state.Event, string) Value { return None }
 	for _, f := range []string{"fd.cip.name", "fd.sip.name", "fd.lip.name", "fd.rip.name"} {
 		reg(f, none)

@@ -29,11 +29,15 @@ const (
 	FidelityLoginUID Fidelity = "loginuid"
 	// FidelityBuffers: reads and writes with buffers to slice.
 	FidelityBuffers Fidelity = "buffers"
+	// FidelityRules: what the official Falco rules read beyond the reference's fields: a
+	// fileless execution from an overlay upper layer with capabilities, capset, a relative
+	// open, programs run in a container with Kubernetes labels and sensitive mounts.
+	FidelityRules Fidelity = "rules"
 )
 
 // FidelityCaptures lists every fidelity capture.
 func FidelityCaptures() []Fidelity {
-	return []Fidelity{FidelityFields, FidelityRoles, FidelityServer, FidelityLoginUID, FidelityBuffers}
+	return []Fidelity{FidelityFields, FidelityRoles, FidelityServer, FidelityLoginUID, FidelityBuffers, FidelityRules}
 }
 
 // Container ids of the fidelity captures (the first 12 hex digits of their cgroup ids).
@@ -97,6 +101,8 @@ func WriteFidelity(f Fidelity, out io.Writer) error {
 		c.fidLoginUIDEvents()
 	case FidelityBuffers:
 		c.fidBufferEvents()
+	case FidelityRules:
+		c.fidRulesEvents()
 	default:
 		return fmt.Errorf("scapwrite: unknown fidelity capture %q", f)
 	}
@@ -233,4 +239,60 @@ func (c *sampleCtx) fidBufferEvents() {
 	c.ev(2001, PPME_SYSCALL_READ_X, Errno(3), []byte("GE\x00"))
 	c.ev(2001, PPME_SYSCALL_CLOSE_E, FD(5))
 	c.ev(2001, PPME_SYSCALL_CLOSE_X, Errno(0))
+}
+
+// capSysModule and capSysAdmin are capability bits (CAP_SYS_MODULE, CAP_SYS_ADMIN).
+const (
+	capSysModule = 1 << 16
+	capSysAdmin  = 1 << 21
+)
+
+func (c *sampleCtx) fidRulesEvents() {
+	// execveX is an execve exit in the current drivers' layout (no enter event needed).
+	execveX := func(tid, pid, ptid int64, comm, exe, path string, args []string, cgroups []string,
+		flags uint32, caps uint64) [][]byte {
+		return [][]byte{Errno(0), CharBuf(exe), StringList(args...), PID(tid), PID(pid), PID(ptid),
+			CharBuf("/"), U64(1024), U64(0), U64(0), U32(8000), U32(2000), U32(0),
+			CharBuf(comm), StringList(cgroups...), StringList("PATH=/usr/bin"), U32(34816), PID(pid),
+			U32(1000), U32(flags), U64(0), U64(caps), U64(caps), U64(4321), U64(0), U64(0), U32(0),
+			CharBuf(path), PID(pid), U32(0), CharBuf(path)}
+	}
+	cloneX := func(res, tid, pid, ptid int64, comm, exe string, cgroups []string) [][]byte {
+		return [][]byte{PID(res), CharBuf(exe), StringList(), PID(tid), PID(pid), PID(ptid),
+			CharBuf("/"), I64(1024), U64(0), U64(0), U32(10240), U32(4096), U32(0),
+			CharBuf(comm), StringList(cgroups...), U32(0), U32(0), U32(0), PID(tid), PID(pid)}
+	}
+	// bash forks 4200, which runs a memfd payload from an overlay upper layer with
+	// CAP_SYS_MODULE and CAP_SYS_ADMIN, opens a relative path and loads a module.
+	c.ev(1000, PPME_SYSCALL_CLONE_20_E)
+	c.ev(1000, PPME_SYSCALL_CLONE_20_X, cloneX(4200, 1000, 1000, 1, "bash", "-bash", []string{"cpu=/"})...)
+	c.ev(4200, PPME_SYSCALL_CLONE_20_X, cloneX(0, 4200, 4200, 1000, "bash", "-bash", []string{"cpu=/"})...)
+	c.ev(4200, PPME_SYSCALL_EXECVE_19_X, execveX(4200, 4200, 1000, "3", "memfd:payload", "/memfd:payload (deleted)",
+		[]string{"-q"}, []string{"cpu=/"}, 6, capSysModule|capSysAdmin)...)
+	c.ev(4200, PPME_SYSCALL_OPENAT_2_E, FD(-100), CharBuf("../etc//shadow"), U32(1), U32(0))
+	c.ev(4200, PPME_SYSCALL_OPENAT_2_X, FD(3), FD(-100), CharBuf("../etc//shadow"), U32(1), U32(0), U32(0x803))
+	c.ev(4200, PPME_SYSCALL_READ_E, FD(3), U32(64))
+	c.ev(4200, PPME_SYSCALL_READ_X, Errno(5), []byte("root:"))
+	c.ev(4200, PPME_SYSCALL_CLOSE_E, FD(3))
+	c.ev(4200, PPME_SYSCALL_CLOSE_X, Errno(0))
+	// In container web (Kubernetes pod web-7d4b9 in namespace shop): sh forks 4300, which
+	// runs kubectl, then a new binary from the upper layer that reaches the cloud metadata
+	// service.
+	web := fidCgroups(fidContainerWeb)
+	c.ev(3000, PPME_SYSCALL_CLONE_20_E)
+	c.ev(3000, PPME_SYSCALL_CLONE_20_X, cloneX(4300, 3000, 3000, 1, "sh", "/bin/sh", web)...)
+	c.ev(4300, PPME_SYSCALL_CLONE_20_X, cloneX(0, 4300, 4300, 3000, "sh", "/bin/sh", web)...)
+	c.ev(4300, PPME_SYSCALL_EXECVE_19_X, execveX(4300, 4300, 3000, "kubectl", "kubectl", "/usr/bin/kubectl",
+		[]string{"get", "pods"}, web, 0, 0)...)
+	c.ev(4300, PPME_SYSCALL_EXECVE_19_X, execveX(4300, 4300, 3000, "dropper", "./dropper", "/tmp/dropper",
+		nil, web, 3, capSysAdmin)...)
+	meta := netip.MustParseAddrPort("169.254.169.254:80")
+	c.ev(4300, PPME_SOCKET_SOCKET_E, U32(2), U32(1), U32(0))
+	c.ev(4300, PPME_SOCKET_SOCKET_X, FD(3))
+	c.ev(4300, PPME_SOCKET_CONNECT_E, FD(3), Sockaddr(meta))
+	c.ev(4300, PPME_SOCKET_CONNECT_X, Errno(0), Socktuple(netip.MustParseAddrPort("172.17.0.2:40100"), meta))
+	c.ev(4300, PPME_PROCEXIT_1_E, Errno(0), Errno(0), U8(0), U8(0), PID(0))
+	// Last, as the reference's event table has no capset (it would number the events after
+	// it differently): 4200 drops CAP_SYS_MODULE.
+	c.ev(4200, PPME_SYSCALL_CAPSET_X, Errno(0), U64(0), U64(capSysAdmin), U64(capSysAdmin))
 }

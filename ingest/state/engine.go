@@ -353,7 +353,17 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 		e.firstTS = raw.TS
 	}
 	e.reset(ev)
+	oldFD, oldName := ev.FD, ""
+	if oldFD != nil {
+		oldName = oldFD.Name
+	}
 	e.parse(ev)
+	if ev.FD != nil {
+		if ev.FD != oldFD {
+			oldName = ""
+		}
+		ev.FDNameChanged = ev.FD.Name != oldName
+	}
 	if isContainer && ev.Thread == nil {
 		// A container event stands for its container: the reference shows it with a
 		// thread made up for the container, outside the thread table.

@@ -238,7 +238,10 @@ type Event struct {
 	Initial bool
 	// Latency is the exit's time since its enter (0 for enter events).
 	Latency uint64
-	engine  *Engine
+	// FDNameChanged: parsing the event changed the name of its fd (a new fd's name counts
+	// as changed unless empty), as the reference decides fd.name_changed.
+	FDNameChanged bool
+	engine        *Engine
 }
 
 // Engine returns the engine that resolved the event, for lookups (threads, users).
