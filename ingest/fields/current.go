@@ -4,7 +4,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
+	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/state"
 )
 
@@ -248,6 +250,19 @@ func init() {
 	reg("container.image.tag", image(func(c *state.Container) string { return c.ImageTag }))
 	reg("container.image.digest", image(func(c *state.Container) string { return c.ImageDigest }))
 	reg("container.image.id", image(func(c *state.Container) string { return c.ImageID }))
+
+	// evt.wait_latency is the latency of the exit of an event that makes the thread wait.
+	reg("evt.wait_latency", func(ev *state.Event, _ string) Value {
+		if ev.Info.Enter || ev.Info.Flags&et.EF_WAITS == 0 || ev.Thread == nil {
+			return None
+		}
+		return uintV(ev.Thread.Latency())
+	})
+	// evt.time.iso8601 is the timestamp in UTC with nanoseconds and the zone offset.
+	reg("evt.time.iso8601", func(ev *state.Event, _ string) Value {
+		t := time.Unix(0, int64(ev.Raw.TS)).UTC()
+		return strV(t.Format("2006-01-02T15:04:05.") + string(AppendNanos(nil, ev.Raw.TS)) + "+0000")
+	})
 
 	none := func(*state.Event, string) Value { return None }
 	for _, f := range []string{"fd.cip.name", "fd.sip.name", "fd.lip.name", "fd.rip.name"} {
