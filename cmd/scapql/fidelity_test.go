@@ -55,7 +55,8 @@ var fidelityCases = []fidelityCase{
 			"fd.uid", "fd.containername", "fd.directory", "fd.containerdirectory", "container.mounts",
 			"container.mount[1]", "container.mount.dest[/var/run/docker.sock]", "container.mount.dest[/srv*]",
 			"container.mount.source[0]", "container.mount.mode[1]", "container.mount.rdwr[1]", "container.mount.propagation[0]",
-			"container.mount.dest[/nosuch]", "container.mount.dest[7]", "evt.wait_latency", "evt.time.iso8601"},
+			"container.mount.dest[/nosuch]", "container.mount.dest[7]", "evt.wait_latency", "evt.time.iso8601",
+			"fdlist.nums", "fdlist.names", "fdlist.cips", "fdlist.sips", "fdlist.cports", "fdlist.sports"},
 		filters: ff("syscall.type = open", "syscall.type exists", "not syscall.type exists",
 			"syscall.type in (open, openat, read)", "fd.uid = 10003", "fd.uid startswith 3000",
 			"fd.containername = '3ad7b26ded6d:/app/config.yml'", "fd.containername startswith ':'",
@@ -85,7 +86,8 @@ var fidelityCases = []fidelityCase{
 	},
 	{
 		capture: scapwrite.FidelityBuffers,
-		fields:  []string{"evt.type", "evt.dir", "fd.name", "evt.buflen", "evt.buffer"},
+		fields: []string{"evt.type", "evt.dir", "fd.name", "evt.buflen", "evt.buffer",
+			"fdlist.nums", "fdlist.names", "fdlist.cips", "fdlist.sips", "fdlist.cports", "fdlist.sports"},
 		filters: []fidelityFilter{
 			{`evt.buffer[0:3] == "GET"`, "evt.buffer startswith GET"},
 			{`evt.buffer[0:3] == 47:45:54`, "evt.buffer startswith GET"},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	et "github.com/scapql/scapql/ingest/eventtable"
+	"github.com/scapql/scapql/ingest/scap"
 	"github.com/scapql/scapql/ingest/state"
 )
 
@@ -263,6 +264,79 @@ func init() {
 		t := time.Unix(0, int64(ev.Raw.TS)).UTC()
 		return strV(t.Format("2006-01-02T15:04:05.") + string(AppendNanos(nil, ev.Raw.TS)) + "+0000")
 	})
+
+	// fdlist.* read the fds argument of poll and ppoll: each fd's number, name (<NA> for an
+	// fd the table lacks) and, for sockets, addresses and ports (fds without one are left out;
+	// no value at all is absent).
+	fdlist := func(pick func(fd *state.FD, num int64) (string, bool)) Extractor {
+		return func(ev *state.Event, _ string) Value {
+			if ev.Thread == nil || !strings.Contains(ev.Info.Name, "poll") || ev.Info.Name == "epoll_wait" {
+				return None
+			}
+			p, ok := ev.Param(ev.Info.ParamIndex("fds"))
+			if !ok || len(p) < 2 {
+				return None
+			}
+			n := int(p[0]) | int(p[1])<<8
+			tbl := ev.Engine().FDs(ev.Thread)
+			var parts []string
+			for i := 0; i < n && 2+i*10+10 <= len(p); i++ {
+				b := p[2+i*10:]
+				num := int64(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+					uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56)
+				if v, ok := pick(tbl.Get(num), num); ok {
+					parts = append(parts, v)
+				}
+			}
+			if len(parts) == 0 {
+				return None
+			}
+			return strV(strings.Join(parts, ","))
+		}
+	}
+	w := func(fd *state.FD) int {
+		if fd.V6 {
+			return 16
+		}
+		return 4
+	}
+	isSock := func(fd *state.FD) bool {
+		return fd != nil && (fd.Type == scap.FDIPv4Sock || fd.Type == scap.FDIPv6Sock)
+	}
+	reg("fdlist.nums", fdlist(func(_ *state.FD, num int64) (string, bool) { return strconv.FormatInt(num, 10), true }))
+	reg("fdlist.names", fdlist(func(fd *state.FD, _ int64) (string, bool) {
+		if fd == nil {
+			return "<NA>", true
+		}
+		return fd.Name, true
+	}))
+	reg("fdlist.cips", fdlist(func(fd *state.FD, _ int64) (string, bool) {
+		if !isSock(fd) {
+			return "", false
+		}
+		return state.IPString(fd.SIP[:w(fd)]), true
+	}))
+	reg("fdlist.sips", fdlist(func(fd *state.FD, _ int64) (string, bool) {
+		switch {
+		case isSock(fd):
+			return state.IPString(fd.DIP[:w(fd)]), true
+		case fd != nil && (fd.Type == scap.FDIPv4ServSock || fd.Type == scap.FDIPv6ServSock):
+			return state.IPString(fd.SIP[:w(fd)]), true
+		}
+		return "", false
+	}))
+	reg("fdlist.cports", fdlist(func(fd *state.FD, _ int64) (string, bool) {
+		if !isSock(fd) {
+			return "", false
+		}
+		return strconv.Itoa(int(fd.SPort)), true
+	}))
+	reg("fdlist.sports", fdlist(func(fd *state.FD, _ int64) (string, bool) {
+		if !isSock(fd) {
+			return "", false
+		}
+		return strconv.Itoa(int(fd.DPort)), true
+	}))
 
 	none := func(*state.Event, string) Value { return None }
 	for _, f := range []string{"fd.cip.name", "fd.sip.name", "fd.lip.name", "fd.rip.name"} {

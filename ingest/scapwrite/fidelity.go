@@ -237,6 +237,8 @@ func (c *sampleCtx) fidBufferEvents() {
 	c.ev(2001, PPME_SYSCALL_WRITE_X, Errno(int64(len(bin))), bin)
 	c.ev(2001, PPME_SYSCALL_READ_E, FD(5), U32(1024))
 	c.ev(2001, PPME_SYSCALL_READ_X, Errno(3), []byte("GE\x00"))
+	c.ev(2001, PPME_SYSCALL_POLL_E, FDList(PollFD{FD: 5, Events: 1}, PollFD{FD: 4, Events: 4}, PollFD{FD: 3, Events: 1}), I64(500))
+	c.ev(2001, PPME_SYSCALL_POLL_X, Errno(1), FDList(PollFD{FD: 5, Events: 1}))
 	c.ev(2001, PPME_SYSCALL_CLOSE_E, FD(5))
 	c.ev(2001, PPME_SYSCALL_CLOSE_X, Errno(0))
 }
