@@ -72,7 +72,9 @@ var fidelityCases = []fidelityCase{
 		filters: ff("fd.sip = 0.0.0.0", "fd.sip exists", "fd.cip exists", "fd.sport exists", "fd.cport exists",
 			"fd.sport = 0", "fd.cport = 0", "fd.cport = 5353", "fd.snet = 0.0.0.0/0",
 			"fd.cnet = 0.0.0.0/0", "fd.lip exists", "fd.rip exists",
-			"fd.sproto exists", "fd.cproto exists", "fd.is_server = true", "fd.lport exists"),
+			"fd.sproto exists", "fd.cproto exists", "fd.is_server = true", "fd.lport exists",
+			"fd.port = 0", "fd.port = 80", "fd.port = 5353", "fd.port != 80", "fd.port != 5353",
+			"fd.net = 0.0.0.0/8", "fd.ip = fd00::9", "fd.ip != fd00::9"),
 	},
 	{
 		capture: scapwrite.FidelityServer,

@@ -338,6 +338,49 @@ func init() {
 		return strconv.Itoa(int(fd.DPort)), true
 	}))
 
+	// fd.pair_* are the ends fd.ip, fd.net and fd.port compare, whatever the socket's role:
+	// a socket's source and destination, a server socket's address and port (as server).
+	pair := func(f func(fd *state.FD) Value) Extractor {
+		return func(ev *state.Event, _ string) Value {
+			fd, ok := fdOf(ev)
+			if !ok || fd == nil {
+				return None
+			}
+			return f(fd)
+		}
+	}
+	servsock := func(fd *state.FD) bool { return fd.Type == scap.FDIPv4ServSock || fd.Type == scap.FDIPv6ServSock }
+	reg("fd.pair_cip", pair(func(fd *state.FD) Value {
+		if !isSock(fd) {
+			return None
+		}
+		return strV(state.IPString(fd.SIP[:w(fd)]))
+	}))
+	reg("fd.pair_sip", pair(func(fd *state.FD) Value {
+		switch {
+		case isSock(fd):
+			return strV(state.IPString(fd.DIP[:w(fd)]))
+		case servsock(fd):
+			return strV(state.IPString(fd.SIP[:w(fd)]))
+		}
+		return None
+	}))
+	reg("fd.pair_cport", pair(func(fd *state.FD) Value {
+		if !isSock(fd) {
+			return None
+		}
+		return uintV(uint64(fd.SPort))
+	}))
+	reg("fd.pair_sport", pair(func(fd *state.FD) Value {
+		switch {
+		case isSock(fd):
+			return uintV(uint64(fd.DPort))
+		case servsock(fd):
+			return uintV(uint64(fd.SPort))
+		}
+		return None
+	}))
+
 	none := func(*state.Event, string) Value { return None }
 	for _, f := range []string{"fd.cip.name", "fd.sip.name", "fd.lip.name", "fd.rip.name"} {
 		reg(f, none)

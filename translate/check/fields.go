@@ -42,13 +42,19 @@ var derived = map[string]string{
 	"evt.count.error.other":  "CASE WHEN evt.failed AND evt.category NOT IN ('file', 'net', 'memory') THEN 1 END",
 }
 
-// pairs are the filter-only fields that match on either end of a connection.
+// pairs are the filter-only fields that match on either end of a connection. fd.ip, fd.net
+// and fd.port read the ends whatever the socket's role, as libsinsp's compare_ip, compare_net
+// and compare_port do (fd.pair_* members; fd.cip and friends are absent without a role).
 var pairs = map[string][2]string{
-	"fd.ip":    {"fd.cip", "fd.sip"},
-	"fd.port":  {"fd.cport", "fd.sport"},
+	"fd.ip":    {"fd.pair_cip", "fd.pair_sip"},
+	"fd.port":  {"fd.pair_cport", "fd.pair_sport"},
 	"fd.proto": {"fd.cproto", "fd.sproto"},
-	"fd.net":   {"fd.cip", "fd.sip"},
+	"fd.net":   {"fd.pair_cip", "fd.pair_sip"},
 }
+
+// pairKinds give the pair members the type of the field they mirror.
+var pairKinds = map[string]string{"fd.pair_cip": "fd.cip", "fd.pair_sip": "fd.sip",
+	"fd.pair_cport": "fd.cport", "fd.pair_sport": "fd.sport"}
 
 // netOf maps the IPNET fields onto the address they test.
 var netOf = map[string]string{"fd.cnet": "fd.cip", "fd.snet": "fd.sip", "fd.lnet": "fd.lip", "fd.rnet": "fd.rip"}
@@ -352,7 +358,11 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 	if pair, ok := pairs[f.Name]; ok {
 		r.either, r.net = true, f.Type == catalog.IPNET
 		for _, p := range pair {
-			pf, _ := catalog.Lookup(p)
+			typed := p
+			if k, ok := pairKinds[p]; ok {
+				typed = k
+			}
+			pf, _ := catalog.Lookup(typed)
 			r.cols = append(r.cols, &ir.Column{SQL: column(p), K: kindOf(pf.Type), Field: p})
 		}
 		r.kind = r.cols[0].Type()
