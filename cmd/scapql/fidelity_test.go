@@ -73,7 +73,7 @@ var fidelityCases = []fidelityCase{
 			"fd.sport = 0", "fd.cport = 0", "fd.cport = 5353", "fd.snet = 0.0.0.0/0",
 			"fd.cnet = 0.0.0.0/0", "fd.lip exists", "fd.rip exists",
 			"fd.sproto exists", "fd.cproto exists", "fd.is_server = true", "fd.lport exists",
-			"fd.port = 0", "fd.port = 80", "fd.port = 5353", "fd.port != 80", "fd.port != 5353",
+			"fd.port = 0", "fd.port = 80", "fd.port = 5353", "fd.port != 80", "fd.port != 5353", "fd.proto = 80", "fd.proto != 5353",
 			"fd.net = 0.0.0.0/8", "fd.ip = fd00::9", "fd.ip != fd00::9"),
 	},
 	{

@@ -463,7 +463,7 @@ func (c *checker) each(l *opnd, op ast.CmpOp, build func(ir.Value) ir.Expr) ir.E
 }
 
 // rawPair are the pair fields that read both ends whatever the role (fd.pair_* members).
-var rawPair = map[string]bool{"fd.ip": true, "fd.net": true, "fd.port": true}
+var rawPair = map[string]bool{"fd.ip": true, "fd.net": true, "fd.port": true, "fd.proto": true}
 
 // pred is the predicate x op y on scalars.
 func (c *checker) pred(at ast.Node, x ir.Value, op ast.CmpOp, y ir.Value) ir.Expr {

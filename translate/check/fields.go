@@ -42,13 +42,13 @@ var derived = map[string]string{
 	"evt.count.error.other":  "CASE WHEN evt.failed AND evt.category NOT IN ('file', 'net', 'memory') THEN 1 END",
 }
 
-// pairs are the filter-only fields that match on either end of a connection. fd.ip, fd.net
-// and fd.port read the ends whatever the socket's role, as libsinsp's compare_ip, compare_net
-// and compare_port do (fd.pair_* members; fd.cip and friends are absent without a role).
+// pairs are the filter-only fields that match on either end of a connection. They read the
+// ends whatever the socket's role, as libsinsp's compare_ip, compare_net and compare_port do
+// (fd.pair_* members; fd.cip and friends are absent without a role).
 var pairs = map[string][2]string{
 	"fd.ip":    {"fd.pair_cip", "fd.pair_sip"},
 	"fd.port":  {"fd.pair_cport", "fd.pair_sport"},
-	"fd.proto": {"fd.cproto", "fd.sproto"},
+	"fd.proto": {"fd.pair_cport", "fd.pair_sport"}, // libsinsp compares it as fd.port
 	"fd.net":   {"fd.pair_cip", "fd.pair_sip"},
 }
 
