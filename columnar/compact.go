@@ -46,6 +46,9 @@ const (
 // events of the same thread state or fd state.
 var perEventMembers = map[string]bool{
 	"proc.duration": true, "proc.fdopencount": true, "fd.num": true, "fd.name_changed": true,
+	// the thread id and the thread's container: an fd state is shared by the threads of a
+	// process, and a missing fd's state by every thread
+	"fd.uid": true, "fd.containername": true, "fd.containerdirectory": true,
 	"thread.tid": true, // thread-less events carry their own
 	// memory and page faults: every context switch updates them
 	"thread.pfmajor": true, "thread.pfminor": true, "thread.vmsize": true, "thread.vmrss": true,

@@ -205,6 +205,27 @@ var fast = map[string]func(column) appender{
 			}
 		}
 	},
+	"proc.aexes": func(cb column) appender {
+		l := cb.(*listCol)
+		vb := l.child.(*strCol)
+		return func(c *rowCtx, ev *state.Event) {
+			t := ev.Thread
+			if t == nil {
+				l.appendNull()
+				return
+			}
+			if m := ev.Engine().Main(t); m != nil {
+				t = m
+			}
+			l.start()
+			vb.add(t.Exe)
+			l.grow()
+			for _, a := range c.ancestors() {
+				vb.add(a.Exe)
+				l.grow()
+			}
+		}
+	},
 	"proc.apids": func(cb column) appender {
 		l := cb.(*listCol)
 		vb := l.child.(*numCol[int64])

@@ -122,7 +122,7 @@ var Catalog = sync.OnceValue(func() []CatalogField {
 
 // Structs are the struct columns of the events table, in order; each holds the fields of the
 // filter field class of the same name.
-var Structs = []string{"evt", "syscall", "proc", "thread", "fd", "user", "group", "container"}
+var Structs = []string{"evt", "syscall", "proc", "thread", "fd", "user", "group", "container", "k8s"}
 
 // Column is one member of a struct column of the events table.
 type Column struct {
@@ -178,7 +178,12 @@ var extras = []Column{
 	{Field: "proc.aname0", Type: String, Doc: "the name of the process's main thread (filter proc.aname[0]; proc.name is the thread's own name)"},
 	{Field: "proc.anames", Type: StringList, Doc: "ancestor names, parent first (filter proc.aname[N] is proc.anames[N])"},
 	{Field: "proc.apids", Type: Int64List, Doc: "ancestor pids, parent first (filter proc.apid[N] is proc.apids[N])"},
+	{Field: "proc.aexes", Type: StringList, Doc: "proc.exe of the process, then of its ancestors, parent first (filter proc.aexe[N] is proc.aexes[N+1])"},
 	{Field: "fd.ino", Type: Int64, Doc: "inode number of the fd's file"},
+	{Field: "fd.pair_cip", Type: String, Doc: "the client end fd.ip and fd.net compare, whatever the socket's role"},
+	{Field: "fd.pair_sip", Type: String, Doc: "the server end fd.ip and fd.net compare (a server socket's address), whatever the socket's role"},
+	{Field: "fd.pair_cport", Type: Int32, Doc: "the client port fd.port compares, whatever the socket's role"},
+	{Field: "fd.pair_sport", Type: Int32, Doc: "the server port fd.port compares (a server socket's port), whatever the socket's role"},
 }
 
 // contract are the members docs/schema.md promises (fields.SchemaMembers, which the filter

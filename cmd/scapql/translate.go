@@ -14,9 +14,10 @@ func init() {
 	var dialect string
 	var rulesFiles []string
 	var verbose bool
+	var to string
 	cmd := &cobra.Command{
-		Use:   "translate [--dialect falco|wireshark|auto] [--rules FILE] FILTER",
-		Short: "Print the SQL WHERE expression for a display filter",
+		Use:   "translate [--dialect falco|wireshark|auto] [--rules FILE] [--to falco|wireshark] FILTER",
+		Short: "Print the SQL WHERE expression for a display filter, or the filter in the other dialect",
 		Long: `Translate a display filter (Falco/sysdig or Wireshark/Stratoshark dialect) into a DuckDB
 boolean expression over the events table, e.g.
 
@@ -25,7 +26,13 @@ boolean expression over the events table, e.g.
   scapql translate --rules falco_rules.yaml 'spawned_process and shell_procs'
 
 With --dialect auto (the default) the filter is read in the dialect its tokens suggest and,
-if that fails, in the other one. Several arguments are joined with blanks.`,
+if that fails, in the other one. Several arguments are joined with blanks.
+
+With --to, the filter is printed in that dialect instead: a Wireshark-dialect filter in Falco
+syntax, a Falco one in Wireshark syntax (what the other dialect cannot say is an error):
+
+  scapql translate --to falco 'fd.sport == 0x50 && proc.aname.2 == "bash"'
+  scapql translate --to wireshark 'evt.type in (open, openat) and not proc.name = cat'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := translate.ParseDialect(dialect)
@@ -39,6 +46,18 @@ if that fails, in the other one. Several arguments are joined with blanks.`,
 					return err
 				}
 				opts.Resolver = rs
+			}
+			if to != "" {
+				target, err := translate.ParseDialect(to)
+				if err != nil || target == translate.Auto {
+					return fmt.Errorf("--to %q: want falco or wireshark", to)
+				}
+				out, err := translate.Convert(strings.Join(args, " "), opts, target)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), out)
+				return nil
 			}
 			r, err := translate.Compile(strings.Join(args, " "), opts)
 			if err != nil {
@@ -54,5 +73,6 @@ if that fails, in the other one. Several arguments are joined with blanks.`,
 	cmd.Flags().StringVar(&dialect, "dialect", "auto", "filter dialect: falco, wireshark or auto")
 	cmd.Flags().StringSliceVar(&rulesFiles, "rules", nil, "Falco rules file(s) whose macros and lists the filter may use")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "report the dialect the filter was read in (on stderr)")
+	cmd.Flags().StringVar(&to, "to", "", "print the filter in this dialect (falco or wireshark) instead of SQL")
 	rootCmd.AddCommand(cmd)
 }

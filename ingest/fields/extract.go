@@ -357,7 +357,10 @@ func init() {
 	})
 	reg("evt.type", func(ev *state.Event, _ string) Value { return strV(EventType(ev)) })
 	reg("syscall.type", func(ev *state.Event, _ string) Value {
-		if ev.Info.Class != et.EC_SYSCALL {
+		// The reference leaves out the switch event and the events that skip the parser's
+		// reset step (procinfo and the other internal bookkeeping events); every other
+		// event, the container events included, names its type.
+		if ev.Raw.Type == schedSwitch6E || ev.Info.Flags&et.EF_SKIPPARSERESET != 0 {
 			return None
 		}
 		return strV(EventType(ev))
@@ -913,6 +916,26 @@ func init() {
 		}
 		return strV(dirOf(v.S))
 	}))
+	// fd.containername and fd.containerdirectory are fd.name and fd.directory prefixed with
+	// the thread's container id and a colon (the id is empty on the host).
+	inContainer := func(base string) Extractor {
+		return func(ev *state.Event, arg string) Value {
+			v := registry[base].Extract(ev, arg)
+			if !v.Valid() {
+				return v
+			}
+			return strV(containerPrefix(ev) + ":" + v.S)
+		}
+	}
+	reg("fd.containername", inContainer("fd.name"))
+	reg("fd.containerdirectory", inContainer("fd.directory"))
+	// fd.uid is the thread id followed by the event's fd number, as text.
+	reg("fd.uid", func(ev *state.Event, _ string) Value {
+		if _, ok := fdOf(ev); !ok {
+			return None
+		}
+		return strV(strconv.FormatInt(ev.Thread.Tid, 10) + strconv.FormatInt(ev.Thread.LastEventFD(), 10))
+	})
 	reg("fd.filename", ff(func(fd *state.FD, _ *state.Event) Value {
 		if fd.Type != scap.FDFile && fd.Type != scap.FDFileV2 {
 			return None
@@ -926,7 +949,12 @@ func init() {
 		return None
 	}, nil))
 	reg("fd.sip", ff(func(fd *state.FD, _ *state.Event) Value {
-		if _, s, _, _, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
+		// The reference gives no server address while the fd has no role, server sockets
+		// included (those of the capture's fd list have none until an event gives one).
+		if fd.Role == state.RoleNone {
+			return None
+		}
+		if _, s, _, _, ok := ipEnds(fd); ok {
 			return strV(state.IPString(s))
 		}
 		if fd.Type == scap.FDIPv4ServSock {
@@ -976,7 +1004,7 @@ func init() {
 			return boolV(true)
 		case scap.FDIPv4Sock, scap.FDIPv6Sock:
 			_, s, _, _, _ := ipEnds(fd)
-			return boolV(ev.Engine().IsLocalAddr(s, fd.V6))
+			return boolV(ev.Engine().IsLocalAddr(ev.Thread, s, fd.V6))
 		}
 		return boolV(false)
 	}, nil))
@@ -986,7 +1014,7 @@ func init() {
 			if !ok || fd.Role == state.RoleNone {
 				return None
 			}
-			clientLocal := ev.Engine().IsLocalAddr(c, fd.V6)
+			clientLocal := ev.Engine().IsLocalAddr(ev.Thread, c, fd.V6)
 			pick := clientLocal == wantLocal
 			if port {
 				if pick {
@@ -1006,14 +1034,45 @@ func init() {
 	reg("fd.rport", local(false, true))
 	reg("fd.lproto", local(true, true))
 	reg("fd.rproto", local(false, true))
-	reg("fd.cproto", func(ev *state.Event, a string) Value { return registry["fd.cport"].Extract(ev, a) })
-	reg("fd.sproto", func(ev *state.Event, a string) Value { return registry["fd.sport"].Extract(ev, a) })
+	// The protocol fields are the port as text (the reference resolves no names) for IP
+	// sockets with a role; a server socket's is empty text, with or without a role for
+	// fd.sproto, only with one for fd.cproto.
+	reg("fd.cproto", ff(func(fd *state.FD, _ *state.Event) Value {
+		if fd.Role == state.RoleNone {
+			return None
+		}
+		if _, _, c, _, ok := ipEnds(fd); ok {
+			return strV(strconv.Itoa(int(c)))
+		}
+		return strV("")
+	}, nil))
+	reg("fd.sproto", ff(func(fd *state.FD, _ *state.Event) Value {
+		switch fd.Type {
+		case scap.FDIPv4ServSock, scap.FDIPv6ServSock:
+			return strV("")
+		}
+		if _, _, _, s, ok := ipEnds(fd); ok && fd.Role != state.RoleNone {
+			return strV(strconv.Itoa(int(s)))
+		}
+		return None
+	}, nil))
 	reg("fd.connected", ff(func(fd *state.FD, _ *state.Event) Value { return boolV(fd.Connected) }, nil))
 	reg("fd.dev", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Dev)) }, nil))
 	registry["fd.dev"].PrintText = ff(func(fd *state.FD, _ *state.Event) Value {
 		return strV(strings.ToUpper(strconv.FormatUint(uint64(fd.Dev), 16)))
 	}, nil)
 	reg("fd.ino", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Ino)) }, nil))
+}
+
+// schedSwitch6E is the event id of the reference's switch event.
+const schedSwitch6E = 152
+
+// containerPrefix is the container id the fd fields of a thread prefix: empty on the host.
+func containerPrefix(ev *state.Event) string {
+	if ev.Thread == nil || ev.Thread.ContainerID == "host" {
+		return ""
+	}
+	return ev.Thread.ContainerID
 }
 
 func dirOf(name string) string {

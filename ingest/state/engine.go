@@ -91,6 +91,8 @@ func (e *Engine) load(md *scap.Metadata) {
 			UID: pt.UID, GID: pt.GID, LoginUID: pt.LoginUID, Tty: pt.Tty,
 			VmSizeKB: pt.VmSizeKB, VmRSSKB: pt.VmRSSKB, VmSwapKB: pt.VmSwapKB,
 			PfMajor: pt.PfMajor, PfMinor: pt.PfMinor, ExeWritable: pt.ExeWritable,
+			ExeUpperLayer: pt.ExeUpperLayer, ExeFromMemfd: pt.ExeFromMemfd,
+			CapInheritable: pt.CapInheritable, CapPermitted: pt.CapPermitted, CapEffective: pt.CapEffective,
 			lastEventType: -1, lastEventFD: 0,
 		}
 		t.Cwd = withSlash(pt.Cwd)
@@ -189,10 +191,11 @@ func fdFromList(f *scap.FDInfo) *FD {
 			fd.Name = tupleName(fd)
 		}
 	case scap.FDIPv4ServSock:
-		fd.Role = RoleServer
+		// Server sockets of the fd list get no role (the reference sets roles only on the
+		// list's unix sockets and, after reading it, on its IPv4 connections).
 		fd.Name = addrPort(fd.SIP[:4], fd.SPort)
 	case scap.FDIPv6ServSock:
-		fd.Role, fd.V6 = RoleServer, true
+		fd.V6 = true
 		fd.Name = addrPort(fd.SIP[:], fd.SPort)
 	case scap.FDUnixSock:
 		if fd.Name != "" {
@@ -245,10 +248,9 @@ func (e *Engine) FDs(t *Thread) *FDTable {
 	if t == nil {
 		return nil
 	}
-	if t.Flags&clCloneFiles == 0 && t.IsMain() {
-		return t.fds
-	}
-	if t.IsMain() {
+	// A thread shares its process's table only if it was cloned with CLONE_FILES, as in
+	// the reference.
+	if t.Flags&clCloneFiles == 0 || t.IsMain() {
 		return t.fds
 	}
 	if m := e.Threads[t.Pid]; m != nil {
@@ -351,9 +353,19 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 		e.firstTS = raw.TS
 	}
 	e.reset(ev)
+	oldFD, oldName := ev.FD, ""
+	if oldFD != nil {
+		oldName = oldFD.Name
+	}
 	e.parse(ev)
 	if raw.Type == PluginEventType && PluginDecoder != nil {
 		ev.Plugin = PluginDecoder(raw)
+	}
+	if ev.FD != nil {
+		if ev.FD != oldFD {
+			oldName = ""
+		}
+		ev.FDNameChanged = ev.FD.Name != oldName
 	}
 	if isContainer && ev.Thread == nil {
 		// A container event stands for its container: the reference shows it with a
@@ -367,29 +379,48 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 	return ev
 }
 
-// IsLocalAddr reports whether an address belongs to one of the capture's interfaces. The
-// unspecified IPv6 address counts as local, as the reference treats it.
-func (e *Engine) IsLocalAddr(ip []byte, v6 bool) bool {
-	zero := true
-	for _, b := range ip {
-		if b != 0 {
-			zero = false
-			break
+// IsLocalAddr reports whether an address belongs to the local machine as thread t sees it,
+// in the reference's order of checks. IPv4: for a thread in a known container, the
+// container's IP; a container whose IP is unknown (zero) makes every container's IP count;
+// then the capture's interfaces. IPv6: never local in a container; else local when its first
+// 64 bits are an interface's (so the unspecified address is local when ::1 is listed).
+func (e *Engine) IsLocalAddr(t *Thread, ip []byte, v6 bool) bool {
+	inContainer := t != nil && t.ContainerID != "" && t.ContainerID != "host"
+	if v6 {
+		if inContainer || len(ip) < 8 {
+			return false
 		}
+		for i := range e.Interfaces {
+			it := &e.Interfaces[i]
+			if it.IPv6 && string(it.Addr[:8]) == string(ip[:8]) {
+				return true
+			}
+		}
+		return false
 	}
-	if zero {
-		return v6
+	if len(ip) < 4 {
+		return false
+	}
+	var a [4]byte
+	copy(a[:], ip)
+	if inContainer {
+		if c := e.Containers[t.ContainerID]; c != nil {
+			if c.IP != ([4]byte{}) {
+				if c.IP == a {
+					return true
+				}
+			} else {
+				for _, o := range e.Containers {
+					if o.IP == a {
+						return true
+					}
+				}
+			}
+		}
 	}
 	for i := range e.Interfaces {
 		it := &e.Interfaces[i]
-		if it.IPv6 != v6 {
-			continue
-		}
-		w := 4
-		if v6 {
-			w = 16
-		}
-		if string(it.Addr[:w]) == string(ip) {
+		if !it.IPv6 && string(it.Addr[:4]) == string(a[:]) {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"net/netip"
 	"strings"
 
 	"github.com/scapql/scapql/ingest/eventtable"
@@ -22,7 +23,7 @@ func (e *Engine) parse(ev *Event) {
 		}
 	case 3, 59, 307, 103: // open, creat, openat_2, openat exits
 		e.parseOpenExit(ev)
-	case 15, 157, 217, 223, 183, 219, 225, 185, 221, 227:
+	case 15, 157, 217, 223, 183, 219, 225, 185, 221, 227, 335: // clone, fork, vfork, clone3 exits
 		e.parseCloneExit(ev)
 	case 13, 155, 173, 215, 231, 283, 289, 293:
 		e.parseExecveExit(ev)
@@ -69,6 +70,12 @@ func (e *Engine) parse(ev *Event) {
 		e.parseSetIDExit(ev)
 	case 228, 272, 324:
 		e.parseContainer(ev)
+	case 353: // capset: the thread's new capability sets
+		if res, _ := paramI64(raw, 0); res >= 0 && t != nil && len(raw.Params) > 3 {
+			t.CapInheritable, _ = paramU64(raw, 1)
+			t.CapPermitted, _ = paramU64(raw, 2)
+			t.CapEffective, _ = paramU64(raw, 3)
+		}
 	case 159, 161, 163, 165: // brk, mmap, mmap2, munmap exits carry memory counters
 		if t != nil && len(raw.Params) >= 4 {
 			e.setMemory(t, raw, 1)
@@ -213,10 +220,10 @@ func (e *Engine) parseCloneExit(ev *Event) {
 	if !ok || childtid < 0 {
 		return
 	}
-	flagsIdx := map[uint16]int{15: 8, 157: 13, 183: 13, 185: 13, 217: 14, 219: 14, 221: 14, 223: 15, 225: 15, 227: 15}[typ]
+	flagsIdx := map[uint16]int{15: 8, 157: 13, 183: 13, 185: 13, 217: 14, 219: 14, 221: 14, 223: 15, 225: 15, 227: 15, 335: 15}[typ]
 	fl, _ := paramU64(raw, flagsIdx)
 	flags := uint32(fl)
-	v20 := typ == 223 || typ == 225 || typ == 227
+	v20 := typ == 223 || typ == 225 || typ == 227 || typ == 335 // clone3 has the layout of clone 2.0
 	vtid, vpid := tid, int64(-1)
 	if v20 {
 		vtid, _ = paramI64(raw, 18)
@@ -277,13 +284,17 @@ func (e *Engine) parseCloneExit(ev *Event) {
 	if validParent {
 		nt.Comm, nt.Exe, nt.Exepath, nt.Args = ptinfo.Comm, ptinfo.Exe, ptinfo.Exepath, ptinfo.Args
 		nt.Root, nt.Sid, nt.Vpgid, nt.Tty, nt.LoginUID = ptinfo.Root, ptinfo.Sid, ptinfo.Vpgid, ptinfo.Tty, ptinfo.LoginUID
+		nt.ExeWritable, nt.ExeUpperLayer, nt.ExeFromMemfd = ptinfo.ExeWritable, ptinfo.ExeUpperLayer, ptinfo.ExeFromMemfd
+		nt.CapInheritable, nt.CapPermitted, nt.CapEffective = ptinfo.CapInheritable, ptinfo.CapPermitted, ptinfo.CapEffective
 		if flags&clCloneThread == 0 {
 			nt.Env = e.EnvOf(ptinfo)
 		}
 	} else {
-		// An invalid parent learns its identity from its child's event.
+		// An invalid parent learns its identity from its child's event. The child keeps
+		// the reference's default loginuid for a new thread, 0 (a placeholder's is -1).
 		ptinfo.Comm, ptinfo.Exe, ptinfo.Args = comm, exe, args
 		nt.Comm, nt.Exe, nt.Args = comm, exe, args
+		nt.LoginUID = 0
 	}
 	nt.Pid, _ = paramI64(raw, 4)
 	nt.Flags = flags
@@ -312,7 +323,7 @@ func (e *Engine) parseCloneExit(ev *Event) {
 		v, _ = paramU64(raw, 12)
 		nt.VmSwapKB = uint32(v)
 	}
-	uidIdx := map[uint16]int{15: 9, 157: 14, 183: 14, 185: 14, 217: 15, 219: 15, 221: 15, 223: 16, 225: 16, 227: 16}[typ]
+	uidIdx := map[uint16]int{15: 9, 157: 14, 183: 14, 185: 14, 217: 15, 219: 15, 221: 15, 223: 16, 225: 16, 227: 16, 335: 16}[typ]
 	u, _ := paramU64(raw, uidIdx)
 	g, _ := paramU64(raw, uidIdx+1)
 	nt.UID, nt.GID = uint32(u), uint32(g)
@@ -452,6 +463,16 @@ func (e *Engine) parseExecveExit(ev *Event) {
 		if len(raw.Params) > 18 {
 			v, _ := paramU64(raw, 18)
 			t.LoginUID = uint32(v)
+		}
+		if len(raw.Params) > 19 {
+			// PPM_EXE_WRITABLE, PPM_EXE_UPPER_LAYER and PPM_EXE_FROM_MEMFD.
+			v, _ := paramU64(raw, 19)
+			t.ExeWritable, t.ExeUpperLayer, t.ExeFromMemfd = v&1 != 0, v&2 != 0, v&4 != 0
+		}
+		if len(raw.Params) > 22 {
+			t.CapInheritable, _ = paramU64(raw, 20)
+			t.CapPermitted, _ = paramU64(raw, 21)
+			t.CapEffective, _ = paramU64(raw, 22)
 		}
 	}
 	inverted := t.Flags & clCloneInverted
@@ -609,20 +630,38 @@ func sockinfoName(f *FD) string {
 	return "<unknown>"
 }
 
-// parseConnectEnter: connecting an IPv6 socket to an IPv4-mapped address makes it an IPv4
-// socket already. The reference switches the type of a union, so the l4 protocol it then
-// reads is byte 12 of the old IPv6 source address.
+// parseConnectEnter stores the address connected to as the socket's server end (type,
+// address and port; the name and the role wait for the exit), as the reference does: fields
+// read between the enter and the exit, fd.is_server among them, see it. Connecting an IPv6
+// socket to an IPv4-mapped address makes it an IPv4 socket already; the reference switches
+// the type of a union, so the l4 protocol it then reads is byte 12 of the old IPv6 source
+// address.
 func (e *Engine) parseConnectEnter(ev *Event) {
 	f, raw := ev.FD, ev.Raw
 	if f == nil || len(raw.Params) < 2 || len(raw.Params[1]) == 0 {
 		return
 	}
 	sa, ok := ParseSockaddr(raw.Params[1])
-	if !ok || sa.Family != afInet6 || !isV4Mapped(sa.DIP) || f.Type != scap.FDIPv6Sock {
+	if !ok {
 		return
 	}
-	f.Type, f.V6 = scap.FDIPv4Sock, false
-	f.L4 = f.SIP[12]
+	switch {
+	case sa.Family == afInet:
+		f.Type, f.V6 = scap.FDIPv4Sock, false
+		copy(f.DIP[:4], sa.DIP[:4])
+		f.DPort = sa.DPort
+	case sa.Family == afInet6 && isV4Mapped(sa.DIP):
+		if f.Type == scap.FDIPv6Sock {
+			f.L4 = f.SIP[12]
+		}
+		f.Type, f.V6 = scap.FDIPv4Sock, false
+		copy(f.DIP[:4], sa.DIP[12:16])
+		f.DPort = sa.DPort
+	case sa.Family == afInet6:
+		f.Type, f.V6 = scap.FDIPv6Sock, true
+		f.DIP = sa.DIP
+		f.DPort = sa.DPort
+	}
 }
 
 // setAddrs stores a tuple's ends on an IP socket; it reports whether anything changed.
@@ -1016,15 +1055,24 @@ func (e *Engine) parseContainer(ev *Event) {
 		js, _ := paramStr(raw, 0)
 		var doc struct {
 			Container struct {
-				ID          string `json:"id"`
-				Name        string `json:"name"`
-				Image       string `json:"image"`
-				ImageID     string `json:"imageid"`
-				ImageRepo   string `json:"imagerepo"`
-				ImageTag    string `json:"imagetag"`
-				ImageDigest string `json:"imagedigest"`
-				Type        int    `json:"type"`
-				Privileged  *bool  `json:"privileged"`
+				ID          string            `json:"id"`
+				Name        string            `json:"name"`
+				Image       string            `json:"image"`
+				ImageID     string            `json:"imageid"`
+				ImageRepo   string            `json:"imagerepo"`
+				ImageTag    string            `json:"imagetag"`
+				ImageDigest string            `json:"imagedigest"`
+				Type        int               `json:"type"`
+				Privileged  *bool             `json:"privileged"`
+				IP          string            `json:"ip"`
+				Labels      map[string]string `json:"labels"`
+				Mounts      []struct {
+					Source      string `json:"Source"`
+					Destination string `json:"Destination"`
+					Mode        string `json:"Mode"`
+					RW          bool   `json:"RW"`
+					Propagation string `json:"Propagation"`
+				} `json:"Mounts"`
 			} `json:"container"`
 		}
 		if err := json.Unmarshal([]byte(js), &doc); err != nil || doc.Container.ID == "" {
@@ -1034,6 +1082,14 @@ func (e *Engine) parseContainer(ev *Event) {
 		e.Containers[c.ID] = &Container{ID: c.ID, Name: c.Name, Image: c.Image, ImageID: c.ImageID,
 			ImageRepo: c.ImageRepo, ImageTag: c.ImageTag, ImageDigest: c.ImageDigest,
 			Type: containerType(c.Type), Privileged: c.Privileged, JSON: js}
+		if a, err := netip.ParseAddr(c.IP); err == nil && a.Is4() {
+			e.Containers[c.ID].IP = a.As4()
+		}
+		e.Containers[c.ID].Labels = c.Labels
+		for _, m := range c.Mounts {
+			e.Containers[c.ID].Mounts = append(e.Containers[c.ID].Mounts,
+				Mount{Source: m.Source, Dest: m.Destination, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation})
+		}
 		e.lastContainer = e.Containers[c.ID]
 	}
 }

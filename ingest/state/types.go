@@ -128,7 +128,11 @@ type Thread struct {
 	CloneTS          uint64
 	LastExecTS       uint64
 	ExeWritable      bool
-	ContainerID      string
+	ExeUpperLayer    bool // the executable is on an overlay filesystem's upper layer
+	ExeFromMemfd     bool // the executable is a memfd (fileless execution)
+	// Capability sets (bit i is capability i), from the process list, execve and capset.
+	CapInheritable, CapPermitted, CapEffective uint64
+	ContainerID                                string
 	// UPID identifies one process lifetime: pid reuse gives a new UPID.
 	UPID uint64
 	// ParentUPID is the UPID of the process that created this one, 0 if unknown.
@@ -204,7 +208,18 @@ type Container struct {
 	ID, Name, Image, ImageID, Type   string
 	ImageRepo, ImageTag, ImageDigest string
 	Privileged                       *bool
-	JSON                             string
+	// IP is the container's IPv4 address, zero when the metadata gives none.
+	IP     [4]byte
+	Labels map[string]string
+	Mounts []Mount
+	JSON   string
+}
+
+// Mount is one mount of a container, as its metadata lists it.
+type Mount struct {
+	Source, Dest, Mode string
+	RW                 bool
+	Propagation        string
 }
 
 // Event is a raw event resolved against the state as it stood right after the event.
@@ -225,7 +240,10 @@ type Event struct {
 	Latency uint64
 	// Plugin is a plugin event's decoded payload (see PluginDecoder), nil otherwise.
 	Plugin any
-	engine *Engine
+	// FDNameChanged: parsing the event changed the name of its fd (a new fd's name counts
+	// as changed unless empty), as the reference decides fd.name_changed.
+	FDNameChanged bool
+	engine        *Engine
 }
 
 // PluginEventType is the event type of plugin events (pluginevent): parameter 0 is the

@@ -8,9 +8,9 @@ func TestLookups(t *testing.T) {
 	if f, ok := Lookup("fd.name"); !ok || f.Type != CHARBUF || f.Class != "fd" {
 		t.Fatalf("fd.name: %+v %v", f, ok)
 	}
-	// the reference's 174 syscall fields, then the audit fields
-	if n := len(Fields()) - len(auditFields()); n != 174 {
-		t.Errorf("got %d syscall fields, want 174", n)
+	// the reference's 188 syscall fields, then the audit fields
+	if n := len(Fields()) - len(auditFields()); n != 188 {
+		t.Errorf("got %d syscall fields, want 188", n)
 	}
 	if f, ok := Lookup("ct.name"); !ok || f.Class != "aws_cloudtrail" {
 		t.Errorf("ct.name: %+v %v", f, ok)

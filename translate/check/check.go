@@ -450,10 +450,24 @@ func (c *checker) each(l *opnd, op ast.CmpOp, build func(ir.Value) ir.Expr) ir.E
 		xs[i] = build(v)
 	}
 	if op == ast.Ne {
+		if l.ref != nil && l.ref.either && rawPair[l.ref.field.Name] {
+			// libsinsp compares the ends the fd has: a server socket's one address or port,
+			// a socket's two; an fd with neither never matches.
+			some := make([]ir.Expr, len(l.vals))
+			all := make([]ir.Expr, 0, len(l.vals)+1)
+			for i, v := range l.vals {
+				some[i] = &ir.Exists{X: v}
+				all = append(all, ir.OrOf(&ir.Not{X: &ir.Exists{X: v}}, xs[i]))
+			}
+			return &ir.And{Xs: append([]ir.Expr{ir.OrOf(some...)}, all...)}
+		}
 		return &ir.And{Xs: xs}
 	}
 	return &ir.Or{Xs: xs}
 }
+
+// rawPair are the pair fields that read both ends whatever the role (fd.pair_* members).
+var rawPair = map[string]bool{"fd.ip": true, "fd.net": true, "fd.port": true, "fd.proto": true}
 
 // pred is the predicate x op y on scalars.
 func (c *checker) pred(at ast.Node, x ir.Value, op ast.CmpOp, y ir.Value) ir.Expr {

@@ -42,13 +42,19 @@ var derived = map[string]string{
 	"evt.count.error.other":  "CASE WHEN evt.failed AND evt.category NOT IN ('file', 'net', 'memory') THEN 1 END",
 }
 
-// pairs are the filter-only fields that match on either end of a connection.
+// pairs are the filter-only fields that match on either end of a connection. They read the
+// ends whatever the socket's role, as libsinsp's compare_ip, compare_net and compare_port do
+// (fd.pair_* members; fd.cip and friends are absent without a role).
 var pairs = map[string][2]string{
-	"fd.ip":    {"fd.cip", "fd.sip"},
-	"fd.port":  {"fd.cport", "fd.sport"},
-	"fd.proto": {"fd.cproto", "fd.sproto"},
-	"fd.net":   {"fd.cip", "fd.sip"},
+	"fd.ip":    {"fd.pair_cip", "fd.pair_sip"},
+	"fd.port":  {"fd.pair_cport", "fd.pair_sport"},
+	"fd.proto": {"fd.pair_cport", "fd.pair_sport"}, // libsinsp compares it as fd.port
+	"fd.net":   {"fd.pair_cip", "fd.pair_sip"},
 }
+
+// pairKinds give the pair members the type of the field they mirror.
+var pairKinds = map[string]string{"fd.pair_cip": "fd.cip", "fd.pair_sip": "fd.sip",
+	"fd.pair_cport": "fd.cport", "fd.pair_sport": "fd.sport"}
 
 // netOf maps the IPNET fields onto the address they test.
 var netOf = map[string]string{"fd.cnet": "fd.cip", "fd.snet": "fd.sip", "fd.lnet": "fd.lip", "fd.rnet": "fd.rip"}
@@ -145,6 +151,7 @@ var needsArg = map[string]bool{
 	"evt.arg": true, "evt.rawarg": true, "evt.type.is": true, "thread.cgroup": true, "evt.around": true,
 	"container.mount": true, "container.mount.source": true, "container.mount.dest": true,
 	"container.mount.mode": true, "container.mount.rdwr": true, "container.mount.propagation": true,
+	"proc.aexe": true,
 }
 
 // takesBracket are the fields that accept a [arg].
@@ -152,7 +159,13 @@ var takesBracket = map[string]bool{
 	"evt.arg": true, "proc.aname": true, "proc.apid": true, "proc.env": true, "evt.around": true,
 	"evt.rawarg": true, "container.mount": true, "container.mount.source": true, "container.mount.dest": true,
 	"container.mount.mode": true, "container.mount.rdwr": true, "container.mount.propagation": true,
+	"proc.aexe": true,
 }
+
+// mountPart is the part of a container.mounts item (source:dest:mode:rdwr:propagation) each
+// container.mount field reads, 1-based.
+var mountPart = map[string]int{"container.mount": 0, "container.mount.source": 1, "container.mount.dest": 2,
+	"container.mount.mode": 3, "container.mount.rdwr": 4, "container.mount.propagation": 5}
 
 // fieldError is a resolution failure; the caller adds the position.
 type fieldError struct {
@@ -313,6 +326,31 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 			col(fmt.Sprintf("%s[%d]", list, n), strconv.FormatUint(n, 10), true)
 		}
 		return r, nil
+	case "proc.aexe":
+		// proc.aexes lists the process's own proc.exe, then its ancestors', parent first.
+		n, err := strconv.ParseUint(arg, 10, 31)
+		if err != nil {
+			return nil, &fieldError{msg: fmt.Sprintf("%s[%s]: the ancestor index must be a number >= 0", f.Name, arg), arg: true}
+		}
+		col(fmt.Sprintf("proc.aexes[%d]", n+1), strconv.FormatUint(n, 10), true)
+		return r, nil
+	case "container.mount", "container.mount.source", "container.mount.dest", "container.mount.mode",
+		"container.mount.rdwr", "container.mount.propagation":
+		// From container.mounts: the mount by index, or the first whose source matches the
+		// glob pattern.
+		item := ""
+		if n, err := strconv.ParseUint(arg, 10, 31); err == nil {
+			item = fmt.Sprintf("string_split(container.mounts, ',')[%d]", n+1)
+		} else {
+			item = "list_filter(string_split(container.mounts, ','), m -> regexp_full_match(split_part(m, ':', 1), " +
+				sqlgen.Quote(globRegex(arg, false)) + "))[1]"
+		}
+		part := item
+		if k := mountPart[f.Name]; k > 0 {
+			part = fmt.Sprintf("split_part(%s, ':', %d)", item, k)
+		}
+		col("CASE WHEN container.mounts <> '' THEN "+part+" END", arg, false)
+		return r, nil
 	case "proc.env":
 		if hasArg {
 			col("proc.envmap["+sqlgen.Quote(arg)+"]", arg, false)
@@ -326,7 +364,11 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 	if pair, ok := pairs[f.Name]; ok {
 		r.either, r.net = true, f.Type == catalog.IPNET
 		for _, p := range pair {
-			pf, _ := catalog.Lookup(p)
+			typed := p
+			if k, ok := pairKinds[p]; ok {
+				typed = k
+			}
+			pf, _ := catalog.Lookup(typed)
 			r.cols = append(r.cols, &ir.Column{SQL: column(p), K: kindOf(pf.Type), Field: p})
 		}
 		r.kind = r.cols[0].Type()

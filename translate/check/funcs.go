@@ -150,32 +150,35 @@ func (c *checker) function(n *ast.Call) *opnd {
 	}
 }
 
-// slice lowers a Wireshark slice of a string: each range is offset:length, first-last
-// (inclusive), a single offset, :length or offset: (to the end); offsets may be negative.
+// slice lowers a Wireshark slice of a string (offsets count characters) or of a byte buffer
+// (offsets count bytes): each range is offset:length, first-last (inclusive), a single
+// offset, :length or offset: (to the end); offsets may be negative. Several ranges separated
+// by commas are concatenated.
 func (c *checker) slice(n *ast.Slice) *opnd {
 	x := c.operand(n.X)
 	if !x.typed() {
 		c.fail(n.X, "only fields can be sliced")
 	}
 	v := x.single(c)
-	if v.Type() != ir.String {
-		c.fail(n.X, "slices are supported on strings only, but this is a %s", v.Type())
+	kind := v.Type()
+	if kind != ir.String && kind != ir.Bytes {
+		c.fail(n.X, "slices are supported on strings and byte buffers only, but this is a %s", kind)
 	}
 	var parts []ir.Value
 	for _, r := range n.Ranges {
-		p, ok := sliceRange(v, strings.TrimSpace(r.Text))
+		p, ok := sliceRange(v, kind, strings.TrimSpace(r.Text))
 		if !ok {
 			c.failAt(r.TextPos, r.TextPos+len(r.Text), "%q is not a slice range (i:j, i-j, i, :j or i:)", r.Text)
 		}
 		parts = append(parts, p)
 	}
 	if len(parts) == 1 {
-		return &opnd{node: n, vals: parts, kind: ir.String}
+		return &opnd{node: n, vals: parts, kind: kind}
 	}
-	return c.result(n, ir.FnConcat, ir.String, parts...)
+	return c.result(n, ir.FnConcat, kind, parts...)
 }
 
-func sliceRange(v ir.Value, t string) (ir.Value, bool) {
+func sliceRange(v ir.Value, kind ir.Kind, t string) (ir.Value, bool) {
 	if t == "" {
 		return nil, false
 	}
@@ -184,7 +187,7 @@ func sliceRange(v ir.Value, t string) (ir.Value, bool) {
 		return i, err == nil && len(s) < 10
 	}
 	sub := func(start, n int) ir.Value {
-		return &ir.Func{Name: ir.FnSubstr, Args: []ir.Value{v, intLit(start), intLit(n)}, K: ir.String}
+		return &ir.Func{Name: ir.FnSubstr, Args: []ir.Value{v, intLit(start), intLit(n)}, K: kind}
 	}
 	if a, b, ok := strings.Cut(t, ":"); ok {
 		switch {
@@ -192,7 +195,7 @@ func sliceRange(v ir.Value, t string) (ir.Value, bool) {
 			return nil, false
 		case b == "":
 			start, ok := num(a)
-			return &ir.Func{Name: ir.FnSubstrEnd, Args: []ir.Value{v, intLit(start)}, K: ir.String}, ok
+			return &ir.Func{Name: ir.FnSubstrEnd, Args: []ir.Value{v, intLit(start)}, K: kind}, ok
 		}
 		start := 0
 		if a != "" {

@@ -376,7 +376,7 @@ func doubleText(f float64) string {
 }
 
 // compileSubstr compiles a Wireshark slice as sqlgen renders it: offsets and lengths count
-// characters, negative offsets count from the end, and a slice that runs past the value is
+// characters (bytes in a byte buffer), negative offsets count from the end, and a slice that runs past the value is
 // absent.
 func compileSubstr(f *ir.Func) getter {
 	num := func(v ir.Value) int {
@@ -392,23 +392,29 @@ func compileSubstr(f *ir.Func) getter {
 	}
 	x := compileValue(f.Args[0])
 	start := num(f.Args[1])
+	// A byte buffer's offsets count bytes, a string's characters.
+	length, offset := utf8.RuneCountInString, runeOffset
+	if f.K == ir.Bytes {
+		length = func(s string) int { return len(s) }
+		offset = func(s string, n int) int { return min(n, len(s)) }
+	}
 	if f.Name == ir.FnSubstrEnd {
 		return func(ev *state.Event, el elem) val {
 			v := x(ev, el)
 			if !v.ok {
 				return none
 			}
-			n := utf8.RuneCountInString(v.s)
+			n := length(v.s)
 			if start >= 0 {
 				if n < start {
 					return none
 				}
-				return strVal(v.s[runeOffset(v.s, start):])
+				return strVal(v.s[offset(v.s, start):])
 			}
 			if n < -start {
 				return none
 			}
-			return strVal(v.s[runeOffset(v.s, n+start):])
+			return strVal(v.s[offset(v.s, n+start):])
 		}
 	}
 	count := num(f.Args[2])
@@ -417,7 +423,7 @@ func compileSubstr(f *ir.Func) getter {
 		if !v.ok {
 			return none
 		}
-		n := utf8.RuneCountInString(v.s)
+		n := length(v.s)
 		from := start
 		if start >= 0 {
 			if n < start+count {
@@ -434,8 +440,8 @@ func compileSubstr(f *ir.Func) getter {
 		if from < 0 || to < from {
 			return strVal("")
 		}
-		a := runeOffset(v.s, from)
-		b := a + runeOffset(v.s[a:], to-from)
+		a := offset(v.s, from)
+		b := a + offset(v.s[a:], to-from)
 		return strVal(v.s[a:b])
 	}
 }

@@ -184,6 +184,15 @@ func tableMembers() map[string][]member {
 	if err != nil {
 		panic(err)
 	}
+	// The ends fd.ip, fd.net and fd.port compare, whatever the role.
+	for _, p := range []struct{ name, typ string }{{"pair_cip", "VARCHAR"}, {"pair_sip", "VARCHAR"},
+		{"pair_cport", "INTEGER"}, {"pair_sport", "INTEGER"}} {
+		f := lookup("fd." + p.name)
+		typ := p.typ
+		out["fd"] = append(out["fd"], member{name: p.name, typ: typ, value: func(ev *state.Event) any {
+			return convert(typ, f.Extract(ev, ""))
+		}})
+	}
 	out["proc"] = append(out["proc"],
 		member{name: "aname0", typ: "VARCHAR", value: func(ev *state.Event) any {
 			return convert("VARCHAR", aname0F.Extract(ev, "0"))

@@ -83,7 +83,7 @@ func TestCheck(t *testing.T) {
 		"User management":   "",
 		"Outbound private":  "",
 		"Uses broken macro": "undefined macro later_macro",
-		"Unsupported field": "unknown field proc.pexe",
+		"Unsupported field": "unknown field proc.nosuch",
 		"Spaced list":       "",
 		"Audit rule":        "", // k8s_audit rules run on the k8saudit table
 		"Disabled later":    "",

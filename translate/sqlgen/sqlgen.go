@@ -276,6 +276,9 @@ func (g *gen) substr(f *ir.Func, a []string) string {
 		panic(invariant("slice offset"))
 	}
 	x := a[0]
+	if f.K == ir.Bytes {
+		return g.substrBytes(f, x, start)
+	}
 	if f.Name == ir.FnSubstrEnd {
 		if start >= 0 {
 			return fmt.Sprintf("CASE WHEN length(%s) >= %d THEN substr(%s, %d) END", x, start, x, start+1)
@@ -291,6 +294,27 @@ func (g *gen) substr(f *ir.Func, a []string) string {
 	}
 	k := -start
 	return fmt.Sprintf("CASE WHEN length(%s) >= %d THEN substr(%s, length(%s) - %d, %d) END", x, max(k, n), x, x, k-1, n)
+}
+
+// substrBytes is substr on a byte buffer: offsets and lengths count bytes. DuckDB has no
+// substr of a BLOB, so the slice is taken from its hex text, two digits a byte.
+func (g *gen) substrBytes(f *ir.Func, x string, start int) string {
+	h := "hex(" + x + ")"
+	if f.Name == ir.FnSubstrEnd {
+		if start >= 0 {
+			return fmt.Sprintf("CASE WHEN octet_length(%s) >= %d THEN unhex(substr(%s, %d)) END", x, start, h, 2*start+1)
+		}
+		return fmt.Sprintf("CASE WHEN octet_length(%s) >= %d THEN unhex(right(%s, %d)) END", x, -start, h, -2*start)
+	}
+	n, err := strconv.Atoi(f.Args[2].(*ir.Lit).Int)
+	if err != nil {
+		panic(invariant("slice length"))
+	}
+	if start >= 0 {
+		return fmt.Sprintf("CASE WHEN octet_length(%s) >= %d THEN unhex(substr(%s, %d, %d)) END", x, start+n, h, 2*start+1, 2*n)
+	}
+	k := -start
+	return fmt.Sprintf("CASE WHEN octet_length(%s) >= %d THEN unhex(substr(%s, length(%s) - %d, %d)) END", x, max(k, n), h, h, 2*k-1, 2*n)
 }
 
 // let binds x to a fresh lambda variable for body, so that a long expression over x repeats
