@@ -1,0 +1,14 @@
+package main
+
+import (
+	"github.com/scapql/scapql/translate/rules"
+)
+
+// The limits every command shares (README "Limits"); each error that hits one names its flag.
+func init() {
+	f := rootCmd.PersistentFlags()
+	f.Int64Var(&rules.DefaultLimits.MaxBytes, "rules-max-bytes", rules.DefaultLimits.MaxBytes, "largest rules file read")
+	f.IntVar(&rules.DefaultLimits.MaxNodes, "rules-max-nodes", rules.DefaultLimits.MaxNodes, "most YAML entries (lines, flow entries) in one rules file")
+	f.IntVar(&rules.DefaultLimits.MaxDepth, "rules-max-depth", rules.DefaultLimits.MaxDepth, "deepest YAML nesting in a rules file")
+	f.IntVar(&rules.DefaultLimits.MaxItems, "rules-max-items", rules.DefaultLimits.MaxItems, "most lists, macros and rules in all rules files together")
+}

@@ -1,0 +1,94 @@
+// Package budget runs a piece of a test in a child process and measures what it cost: the
+// child's peak resident memory (from rusage) and its wall time, so that tests of hostile
+// inputs can hold each case to a memory and time budget without measuring the test binary's
+// own heap.
+package budget
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const childEnv = "SCAPQL_BUDGET_CHILD"
+const marker = "budget-result: "
+
+// Cost is what a child run used.
+type Cost struct {
+	MaxRSS int64 // bytes
+	Wall   time.Duration
+}
+
+func (c Cost) String() string {
+	return fmt.Sprintf("%.1f MB, %.2f s", float64(c.MaxRSS)/1e6, c.Wall.Seconds())
+}
+
+// Run runs fn in a child process (the test binary, re-run for t's test only) and returns
+// fn's result and the child's cost. In the child itself it runs fn, reports the result to the
+// parent, and returns ("", Cost{}) so the caller's checks are skipped there.
+func Run(t *testing.T, fn func() string) (string, Cost, bool) {
+	t.Helper()
+	if os.Getenv(childEnv) == t.Name() {
+		fmt.Printf("\n%s%s\n", marker, strconv.Quote(fn()))
+		return "", Cost{}, false
+	}
+	parts := strings.Split(t.Name(), "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	cmd := exec.Command(os.Args[0], "-test.run="+strings.Join(parts, "/"), "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	cost := Cost{Wall: time.Since(start)}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		cost.MaxRSS = ru.Maxrss * 1024
+	}
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, tail(out.String()))
+	}
+	sc := bufio.NewScanner(&out)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		if s, ok := strings.CutPrefix(sc.Text(), marker); ok {
+			res, err := strconv.Unquote(s)
+			if err != nil {
+				t.Fatalf("child result: %v", err)
+			}
+			return res, cost, true
+		}
+	}
+	t.Fatalf("child reported no result:\n%s", tail(out.String()))
+	return "", cost, false
+}
+
+// Within fails t if cost exceeds the budget.
+func Within(t *testing.T, cost Cost, maxRSS int64, maxWall time.Duration) {
+	t.Helper()
+	if cost.MaxRSS > maxRSS || cost.Wall > maxWall {
+		t.Errorf("cost %v, budget %.0f MB and %v", cost, float64(maxRSS)/1e6, maxWall)
+	}
+}
+
+// MaxRSS and MaxWall are the budget every hostile input is held to.
+const (
+	MaxRSS  = 500 << 20
+	MaxWall = 10 * time.Second
+)
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "…" + s[len(s)-4000:]
+	}
+	return s
+}
