@@ -44,7 +44,7 @@ func TestHostileScripts(t *testing.T) {
 		{"10 MB token", func() io.Reader {
 			return strings.NewReader("proc.name = x and " + strings.Repeat("y", 10_000_000) + " = 3\n")
 		}, Options{MaxLine: 32 << 20, MaxStatement: 32 << 20},
-			`^1 statement failed \| Filter error: unexpected text after "y{64}…\(10000000 bytes\)".*\n {4}\.\.\.y+ = 3\n {40}\^\n`},
+			`^1 statement failed \| Filter error: unexpected text after "y{256}…\(10000000 bytes\)".*\n {4}\.\.\.y+ = 3\n {40}\^\n`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,7 +31,7 @@ func Errorf(src string, pos, end int, format string, args ...any) *Error {
 
 // maxToken bounds a token quoted in a message; maxMsg a whole message.
 const (
-	maxToken = 64
+	maxToken = 256
 	maxMsg   = 1000
 )
 
