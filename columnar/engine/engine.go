@@ -38,14 +38,9 @@ var ErrSchema = errors.New("the database was built by a scapql with another tabl
 // Open opens (or creates) a database; path "" is an in-memory database, which spills to a
 // temporary directory rather than fail when a capture outgrows DuckDB's memory limit.
 func Open(ctx context.Context, path string) (*DB, error) {
-	sdb, err := sql.Open("duckdb", path)
+	sdb, conn, err := openDuckDB(ctx, path) // config.go: offline settings, literal paths
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	conn, err := sdb.Conn(ctx)
-	if err != nil {
-		sdb.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, err
 	}
 	db := &DB{db: sdb, conn: conn, path: path, stored: loadTables()}
 	for _, s := range summaries {
