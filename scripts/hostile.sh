@@ -78,6 +78,7 @@ rm -f token.txt
 # DuckDB offline, paths literal.
 run "query: INSTALL from a URL, offline" 1 'Could not establish connection' "$bin" query -r "$cap" "INSTALL spatial FROM 'http://127.0.0.1:9'"
 run "query: read_csv of an https URL" 1 'requires the extension httpfs' "$bin" query -r "$cap" "SELECT * FROM read_csv('https://127.0.0.1:9/x.csv')"
+run "query: --timeout interrupts a statement" 1 'stopped after --timeout 2s' "$bin" query --timeout 2s -r "$cap" "SELECT count(*) FROM range(10000000000000) a"
 run "query: --db with options in the name" 1 'not allowed in a database file name' "$bin" query -r "$cap" --db 'dbw?threads=1' "SELECT 1"
 run "convert: -o a:b.duckdb is a file" 0 '' "$bin" convert "$cap" -o 'a:b.duckdb'
 [ -f 'a:b.duckdb' ] || { fails=$((fails + 1)); echo "FAIL convert: no file a:b.duckdb"; }
