@@ -99,6 +99,8 @@ run "convert: --force on a directory of other files" 1 'which scapql did not wri
 # Filters.
 stars=$(head -c 120000 /dev/zero | tr '\0' '*')
 run "print: glob of 120K stars" 0 'ld.so.cache' "$bin" print -r "$cap" "fd.name glob \"$stars/etc/ld.so.cache\""
+pairs=$(head -c 60000 /dev/zero | tr '\0' x | sed 's/x/*a/g')
+run "print: glob of 60K star-letter pairs" 0 '' "$bin" print -r "$cap" "fd.name glob \"$pairs\""
 # Damaged captures.
 gzip -dc "$cap" > raw.scap
 { head -c 104316 raw.scap; head -c 1048576 /dev/urandom; tail -c +104317 raw.scap; } > damaged.scap

@@ -18,6 +18,7 @@ func TestHostileGlobs(t *testing.T) {
 		{"120K stars", `fd.name glob "` + stars + `/etc/ld.so.cache"`, `fd.name glob "*/etc/ld.so.cache"`},
 		{"stars between", `fd.name glob "/` + stars + `e` + stars + `c/` + stars + `"`, `fd.name glob "/*e*c/*"`},
 		{"120K stars iglob", `fd.name iglob "` + stars + `/ETC/` + stars + `"`, `fd.name iglob "*/ETC/*"`},
+		{"60K star-letter pairs", `fd.name glob "` + strings.Repeat("*a", 60_000) + `"`, `fd.name glob "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a"`},
 		{"120K stars pmatch", `fd.name pmatch ("/etc/` + stars + `")`, `fd.name pmatch ("/etc/*")`},
 	}
 	for _, tt := range tests {
@@ -38,7 +39,7 @@ func TestHostileGlobs(t *testing.T) {
 			}
 			t.Logf("%s", cost)
 			got, want, _ := strings.Cut(res, "\n")
-			if got != want || got == "[]" {
+			if got != want || got == "[]" && !strings.Contains(tt.name, "pairs") {
 				t.Errorf("events %.200s, want %.200s (and some)", got, want)
 			}
 			budget.Within(t, cost, budget.MaxRSS, budget.MaxWall)
