@@ -485,7 +485,7 @@ func (s *Shell) metaRead(ctx context.Context, arg string) error {
 	s.depth++
 	defer func() { s.depth-- }()
 	before := s.failed
-	s.script(ctx, f)
+	s.script(ctx, f, names[0])
 	if ctx.Err() != nil {
 		return errInterrupted
 	}

@@ -17,7 +17,6 @@
 package repl
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -106,6 +105,9 @@ type Options struct {
 	Timer bool
 	// Mode is the initial output mode (table, csv, json, line, markdown); default table.
 	Mode string
+	// MaxLine bounds a line of a script or of .read (0: DefaultMaxLine); MaxStatement an SQL
+	// statement over all its lines (0: DefaultMaxStatement).
+	MaxLine, MaxStatement int
 }
 
 // Shell is one session.
@@ -140,6 +142,8 @@ type Shell struct {
 	quit   bool
 	failed int
 	depth  int // .read nesting
+
+	maxLine, maxStatement int
 
 	comp completionCache
 }
@@ -179,6 +183,7 @@ func New(b Backend, o Options) *Shell {
 		s.mode = o.Mode
 	}
 	s.columns = append([]string(nil), DefaultColumns...)
+	s.maxLine, s.maxStatement = o.MaxLine, o.MaxStatement
 	return s
 }
 
@@ -218,33 +223,35 @@ func (s *Shell) RunScript(ctx context.Context, r io.Reader) error {
 		s.limit = 0
 	}
 	s.failed = 0
-	s.script(ctx, r)
+	s.script(ctx, r, "standard input")
 	if s.failed > 0 {
 		return fmt.Errorf("%s failed", plural(int64(s.failed), "statement"))
 	}
 	return nil
 }
 
-// script runs the statements of r.
-func (s *Shell) script(ctx context.Context, r io.Reader) {
-	br := bufio.NewReader(r)
-	var acc accumulator
+// script runs the statements of r, named name in errors. A line longer than the line limit,
+// or holding a NUL byte or invalid UTF-8, ends the script with an error: such input is no
+// script (a device, a binary file) and reading on could take unbounded time.
+func (s *Shell) script(ctx context.Context, r io.Reader, name string) {
+	lr := newLineReader(r, s.maxLine)
+	acc := accumulator{max: s.maxStatement}
 	for !s.quit && ctx.Err() == nil {
-		line, err := br.ReadString('\n')
-		if line != "" {
-			for _, in := range acc.feed(strings.TrimRight(line, "\r\n")) {
+		line, err := lr.next()
+		if err == nil {
+			for _, in := range acc.feed(line) {
 				s.run(ctx, in)
 				if s.quit {
 					return
 				}
 			}
+			continue
 		}
-		if err != nil {
-			if err != io.EOF {
-				s.report(err)
-			}
-			break
+		if err != io.EOF {
+			s.failed++
+			s.report(fmt.Errorf("%s: %w", name, err))
 		}
+		break
 	}
 	for _, in := range acc.flush() {
 		if !s.quit {
@@ -304,7 +311,7 @@ func (s *Shell) interactive(ctx context.Context, stdin *os.File) error {
 	}()
 
 	fmt.Fprintln(s.stdout, `scapql shell: SQL ends with ";", other input is a display filter. ".help" for help, Ctrl-D to leave.`)
-	var acc accumulator
+	acc := accumulator{max: s.maxStatement}
 	var entry []string // the lines of the statement being typed, for the history
 	for !s.quit && ctx.Err() == nil {
 		line, err := rl.Readline()
@@ -371,6 +378,8 @@ func (s *Shell) run(ctx context.Context, in input) {
 	}()
 	var err error
 	switch in.kind {
+	case kindError:
+		err = errors.New(in.text)
 	case kindMeta:
 		err = s.meta(ctx, in.text)
 	case kindFilter:

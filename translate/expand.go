@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"container/heap"
 	"strings"
 
 	"github.com/scapql/scapql/translate/ast"
@@ -15,15 +16,93 @@ import (
 // Lists are applied in order, so a later list's name inside an earlier list's items is not
 // expanded again unless it comes later.
 func ExpandLists(cond string, lists []List) string {
-	for _, l := range lists {
-		cond = resolveList(cond, l)
+	return NewListExpander(lists).Expand(cond)
+}
+
+// ListExpander substitutes a fixed set of lists into conditions (ExpandLists); it is prepared
+// once so that each condition costs time in its own length and the lists it names, not in the
+// number of lists. A Resolver that has one can offer it through ExpandLists(cond).
+type ListExpander struct {
+	lists  []List
+	byName map[string][]int // list positions by name
+	always []int            // lists whose names hold a delimiter: tried on every condition
+}
+
+const listBlanks = " \t\n\r"
+const listDelims = listBlanks + "(),="
+
+// NewListExpander prepares lists for Expand.
+func NewListExpander(lists []List) *ListExpander {
+	x := &ListExpander{lists: lists, byName: make(map[string][]int, len(lists))}
+	for i, l := range lists {
+		switch {
+		case l.Name == "":
+		case strings.ContainsAny(l.Name, listDelims):
+			x.always = append(x.always, i)
+		default:
+			x.byName[l.Name] = append(x.byName[l.Name], i)
+		}
+	}
+	return x
+}
+
+// Expand is ExpandLists(cond, lists). A list name matches only a whole word between
+// delimiters, so only the lists named by a word of the condition (or of the items substituted
+// so far, for later lists) are applied, in list order.
+func (x *ListExpander) Expand(cond string) string {
+	if len(x.lists) == 0 {
+		return cond
+	}
+	pending := &intHeap{} // list positions to apply, smallest first
+	queued := map[int]bool{}
+	words := func(s string, after int) {
+		for _, w := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(listDelims, r) }) {
+			for _, i := range x.byName[w] {
+				if i > after && !queued[i] {
+					queued[i] = true
+					heap.Push(pending, i)
+				}
+			}
+		}
+	}
+	for _, i := range x.always {
+		queued[i] = true
+		heap.Push(pending, i)
+	}
+	words(cond, -1)
+	for pending.Len() > 0 {
+		i := heap.Pop(pending).(int)
+		cond = resolveList(cond, x.lists[i])
+		for _, it := range x.lists[i].Items {
+			words(it, i)
+		}
 	}
 	return cond
 }
 
+type intHeap []int
+
+func (h intHeap) Len() int           { return len(h) }
+func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *intHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// expandLists substitutes r's lists into cond, through r's prepared expander if it has one.
+func expandLists(cond string, r Resolver) string {
+	if e, ok := r.(interface{ ExpandLists(string) string }); ok {
+		return e.ExpandLists(cond)
+	}
+	return ExpandLists(cond, r.Lists())
+}
+
 func resolveList(cnd string, l List) string {
-	const blanks = " \t\n\r"
-	const delims = blanks + "(),="
+	const blanks, delims = listBlanks, listDelims
 	if l.Name == "" {
 		return cnd
 	}
@@ -94,12 +173,12 @@ type expander struct {
 	nodes    int // expanded size so far, against macros that double at every level
 }
 
-// maxExpandedNodes bounds the size of a filter after macro expansion.
-const maxExpandedNodes = 1 << 20
+// MaxExpandedNodes bounds the size of a filter after macro expansion.
+const MaxExpandedNodes = 1 << 20
 
 func (x *expander) expand(e ast.Expr, src string, stack []string) (ast.Expr, error) {
-	if x.nodes++; x.nodes > maxExpandedNodes {
-		return nil, diag.Errorf(src, e.Pos(), e.End(), "macro expansion is larger than %d nodes", maxExpandedNodes)
+	if x.nodes++; x.nodes > MaxExpandedNodes {
+		return nil, diag.Errorf(src, e.Pos(), e.End(), "macro expansion is larger than %d nodes", MaxExpandedNodes)
 	}
 	switch e := e.(type) {
 	case *ast.Logical:
@@ -170,7 +249,7 @@ func (x *expander) macro(ref *ast.MacroRef, src string, stack []string) (ast.Exp
 			x.parsed = map[string]ast.Expr{}
 		}
 		if body = x.parsed[m.Name]; body == nil {
-			cond = ExpandLists(m.Condition, x.r.Lists())
+			cond = expandLists(m.Condition, x.r)
 			var err error
 			body, err = falco.Parse(cond, x.maxDepth)
 			if err != nil {

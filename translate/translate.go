@@ -186,7 +186,7 @@ func compile(filter string, d Dialect, opts Options) (*Result, error) {
 	var err error
 	if d == Falco {
 		if opts.Resolver != nil {
-			src = ExpandLists(filter, opts.Resolver.Lists())
+			src = expandLists(filter, opts.Resolver)
 		}
 		e, err = falco.Parse(src, opts.MaxDepth)
 		if err == nil && opts.Resolver != nil {

@@ -69,7 +69,9 @@ leaves nothing under OUT.`,
 	f.StringSliceVar(&cf.partition, "partition-by", nil, "columns to partition Parquet output by (hive layout)")
 	f.StringSliceVar(&cf.columns, "columns", nil, "events members or structs to keep (default: all)")
 	f.StringVar(&cf.layout, "layout", "wide", "events layout of Parquet and Arrow output: wide (one self-contained table) or compact (see above)")
-	f.BoolVar(&cf.force, "force", false, "replace an existing output directory")
+	f.BoolVar(&cf.force, "force", false, "replace an existing output directory (one that holds only what scapql writes)")
+	f.StringVar(&convertDuckDBMemory, "memory-limit", convertDuckDBMemory, "DuckDB's memory limit while converting (it spills past it)")
+	f.IntVar(&maxPartitions, "max-partitions", maxPartitions, "most partitions --partition-by may make")
 	_ = cmd.MarkFlagRequired("output")
 	rootCmd.AddCommand(cmd)
 }
@@ -80,6 +82,14 @@ leaves nothing under OUT.`,
 const convertMemoryLimit = 224 << 20
 
 func runConvert(ctx context.Context, stderr io.Writer, cf convertFlags, args []string) error {
+	if err := checkConvertFlags(cf); err != nil {
+		return err
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stopHangup := hangupContext(ctx)
+	defer stopHangup()
 	paths, err := expandCaptures(args)
 	if err != nil {
 		return err
@@ -129,12 +139,21 @@ func runConvert(ctx context.Context, stderr io.Writer, cf convertFlags, args []s
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(convertMemoryLimit))
 	}
 	dir := len(tables) > 1 && format != columnar.DuckDB || len(cf.partition) > 0 || compact
-	if info, err := os.Stat(cf.out); err == nil && (info.IsDir() || dir) && !cf.force {
-		return fmt.Errorf("%s exists; use --force to replace it", cf.out)
+	if info, err := os.Stat(cf.out); err == nil && (info.IsDir() || dir) {
+		if !cf.force {
+			return fmt.Errorf("%s exists; use --force to replace it", cf.out)
+		}
+		if info.IsDir() {
+			if err := replaceableDir(cf.out); err != nil {
+				return err
+			}
+		}
 	}
 	// Everything is written under tmp, in OUT's directory, and renamed into place only
-	// when complete; any failure or signal removes it.
-	tmp := filepath.Join(filepath.Dir(cf.out), "."+filepath.Base(cf.out)+fmt.Sprintf(".tmp-%d", os.Getpid()))
+	// when complete; any failure or signal removes it, and a run killed before it could is
+	// cleaned up by the next (sweepLeftovers).
+	sweepLeftovers(cf.out)
+	tmp := tmpName(cf.out)
 	removeTmp := func() {
 		for _, p := range []string{tmp, tmp + ".wal", tmp + ".stage"} {
 			os.RemoveAll(p)
@@ -171,6 +190,10 @@ func runConvert(ctx context.Context, stderr io.Writer, cf convertFlags, args []s
 			removeTmp()
 			return err
 		}
+	}
+	if err := keepMode(cf.out, tmp); err != nil {
+		removeTmp()
+		return err
 	}
 	if err := os.Rename(tmp, cf.out); err != nil {
 		removeTmp()
@@ -259,14 +282,14 @@ func convertDuckDB(ctx context.Context, paths, tables []string, tmp string, prog
 		return err
 	}
 	// DuckDB writes table blocks out rather than keep the whole load in its buffer pool.
-	_, err = db.Exec(ctx, `SET memory_limit = '256MB'`)
+	_, err = db.Exec(ctx, `SET memory_limit = `+sqlString(convertDuckDBMemory))
 	if err == nil {
 		_, err = db.Load(ctx, paths, engine.LoadOptions{Tables: tables, Progress: progress})
 	}
 	if err == nil {
 		err = db.Checkpoint(ctx)
 	}
-	return errors.Join(err, db.Close())
+	return errors.Join(duckdbResourceError(err), db.Close())
 }
 
 // fileWriters writes each table to its own file.
@@ -426,7 +449,7 @@ func scratchDB(ctx context.Context, dir string) (*engine.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range []string{`SET memory_limit = '256MB'`, `SET temp_directory = '` + strings.ReplaceAll(dir, "'", "''") + `'`,
+	for _, s := range []string{`SET memory_limit = ` + sqlString(convertDuckDBMemory), `SET temp_directory = '` + strings.ReplaceAll(dir, "'", "''") + `'`,
 		`SET preserve_insertion_order = true`} {
 		if _, err := db.Exec(ctx, s); err != nil {
 			db.Close()
@@ -444,7 +467,7 @@ func convertPartitioned(ctx context.Context, paths []string, table string, membe
 	if err != nil {
 		return err
 	}
-	var exprs, keys []string
+	var exprs, keys, keyExprs []string
 	for _, c := range by {
 		expr, key, err := partitionColumn(table, schema, strings.TrimSpace(c))
 		if err != nil {
@@ -452,6 +475,9 @@ func convertPartitioned(ctx context.Context, paths []string, table string, membe
 		}
 		if expr != "" {
 			exprs = append(exprs, ", "+expr+" AS "+quoteIdent(key))
+			keyExprs = append(keyExprs, expr)
+		} else {
+			keyExprs = append(keyExprs, quoteIdent(key))
 		}
 		keys = append(keys, quoteIdent(key))
 	}
@@ -469,12 +495,57 @@ func convertPartitioned(ctx context.Context, paths []string, table string, membe
 		return err
 	}
 	defer db.Close()
-	q := `COPY (SELECT *` + strings.Join(exprs, "") + ` FROM read_parquet(` + sqlString(path(table)) + `)) TO ` +
-		sqlString(tmp) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(keys, ", ") + `))`
-	if _, err := db.Exec(ctx, q); err != nil {
+	// DuckDB buffers every partition of a COPY at once (about a megabyte each for the wide
+	// events table), so partitions are written a chunk at a time: the distinct keys are
+	// numbered, and each COPY writes the rows of the next partitionChunk of them.
+	src := `read_parquet(` + sqlString(path(table)) + `)`
+	var sel, ks []string
+	for i, k := range keyExprs {
+		sel = append(sel, k+" AS k"+fmt.Sprint(i))
+		ks = append(ks, "k"+fmt.Sprint(i))
+	}
+	if _, err := db.Exec(ctx, `CREATE TEMP TABLE scapql_parts AS SELECT *, row_number() OVER (ORDER BY `+strings.Join(ks, ", ")+`) AS p FROM (SELECT DISTINCT `+
+		strings.Join(sel, ", ")+` FROM `+src+`)`); err != nil {
+		return fmt.Errorf("write partitions: %w", duckdbResourceError(err))
+	}
+	var n int64
+	if err := db.Conn().QueryRowContext(ctx, `SELECT count(*) FROM scapql_parts`).Scan(&n); err != nil {
 		return fmt.Errorf("write partitions: %w", err)
 	}
+	if n > int64(maxPartitions) {
+		return fmt.Errorf("--partition-by %s makes %d partitions, more than the limit of %d (--max-partitions raises it)",
+			strings.Join(by, ","), n, maxPartitions)
+	}
+	var match []string
+	for i, k := range keyExprs {
+		match = append(match, fmt.Sprintf("%s IS NOT DISTINCT FROM q.k%d", k, i))
+	}
+	for lo := int64(1); lo <= n; lo += partitionChunk {
+		rows := `SELECT *` + strings.Join(exprs, "") + ` FROM ` + src + ` WHERE EXISTS (SELECT 1 FROM scapql_parts q WHERE q.p BETWEEN ` +
+			fmt.Sprint(lo) + ` AND ` + fmt.Sprint(lo+partitionChunk-1) + ` AND ` + strings.Join(match, " AND ") + `)`
+		q := `COPY (` + rows + `) TO ` + sqlString(tmp) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(keys, ", ") +
+			`), FILENAME_PATTERN 'data_` + fmt.Sprint((lo-1)/partitionChunk) + `_{i}'` + map[bool]string{true: `, OVERWRITE_OR_IGNORE`}[lo > 1] + `)`
+		if _, err := db.Exec(ctx, q); err != nil {
+			return fmt.Errorf("write partitions: %w", duckdbResourceError(err))
+		}
+	}
 	return nil
+}
+
+// partitionChunk is how many partitions one COPY writes; maxPartitions bounds them all
+// (--max-partitions).
+var partitionChunk int64 = 64
+
+var maxPartitions = 1000
+
+// duckdbResourceError turns DuckDB's out-of-memory error, whose advice (SET ...) a user of
+// scapql cannot follow, into ours.
+func duckdbResourceError(err error) error {
+	if err != nil && strings.Contains(err.Error(), "Out of Memory Error") {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return fmt.Errorf("DuckDB ran out of memory (%s); --memory-limit raises its limit (now %s)", strings.TrimSpace(msg), convertDuckDBMemory)
+	}
+	return err
 }
 
 // partitionColumn resolves a --partition-by column: a top-level column (its own key, expr
@@ -565,7 +636,7 @@ func convertText(ctx context.Context, paths, tables, members []string, format co
 			q = `COPY (SELECT * FROM read_parquet(` + sqlString(path(name)) + `)) TO ` + sqlString(out(name)) + ` (FORMAT json)`
 		}
 		if _, err := db.Exec(ctx, q); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
+			return fmt.Errorf("write %s: %w", name, duckdbResourceError(err))
 		}
 	}
 	return nil

@@ -42,6 +42,7 @@ func main() {
 	}
 	rootCmd.SetArgs(protectFilterArgs(os.Args[1:]))
 	if err := rootCmd.Execute(); err != nil {
+		err = explainTimeout(err) // limits.go
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "scapql:", err)
 		os.Exit(exitCode(err))

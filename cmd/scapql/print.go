@@ -198,8 +198,13 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	if d := src.Damaged(); len(d) > 0 {
 		w.Flush()
 		var skipped int64
-		for _, r := range d {
+		for i, r := range d {
 			skipped += r.Bytes
+			if i < 20 {
+				fmt.Fprintf(stderr, "skipped damaged bytes %d to %d (%d bytes)\n", r.Offset, r.Offset+r.Bytes, r.Bytes)
+			} else if i == 20 {
+				fmt.Fprintf(stderr, "(%d more damaged regions)\n", len(d)-20)
+			}
 		}
 		return fmt.Errorf("%s: skipped %d damaged region(s), %d bytes, the first at offset %d", pf.read, len(d), skipped, d[0].Offset)
 	}

@@ -99,6 +99,7 @@ func runRepl(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, pat
 	s := repl.New(b, repl.Options{
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		HistoryFile: rf.history, Dialect: dialect, Limit: rf.limit, Mode: rf.mode,
+		MaxLine: inputLimits.maxLine, MaxStatement: inputLimits.maxStatement,
 	})
 	defer s.Close()
 	if len(rf.rules) > 0 {

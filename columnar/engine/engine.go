@@ -52,14 +52,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // open opens the database and its one connection, with a spill directory when in memory.
 func open(ctx context.Context, path string) (*DB, error) {
-	sdb, err := sql.Open("duckdb", path)
+	sdb, conn, err := openDuckDB(ctx, path) // config.go: offline settings, literal paths
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	conn, err := sdb.Conn(ctx)
-	if err != nil {
-		sdb.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, err
 	}
 	db := &DB{db: sdb, conn: conn, path: path, stored: loadTables()}
 	for _, s := range summaries {

@@ -104,3 +104,14 @@ func isEventBlock(t uint32) bool {
 	}
 	return false
 }
+
+// knownBlock reports whether t is a block type scapql reads (sections, metadata, events).
+func knownBlock(t uint32) bool {
+	switch t {
+	case blockSHB, blockMI, blockMIOld, blockPL1, blockPL1Old, blockPL2, blockPL2Old, blockPL3, blockPL3Old,
+		blockPL4, blockPL5, blockPL6, blockPL7, blockPL8, blockPL9, blockFDL, blockFDLOld, blockFDL2,
+		blockIL, blockILOld, blockIL2, blockUL, blockULOld, blockUL2:
+		return true
+	}
+	return isEventBlock(t)
+}

@@ -322,8 +322,9 @@ func (r *Reader) nextResync() (*Event, error) {
 		}
 		typ := binary.LittleEndian.Uint32(hdr)
 		total := int(binary.LittleEndian.Uint32(hdr[4:]))
-		if !isEventBlock(typ) && skipStart < 0 {
-			// Metadata or a new section: the ordinary path knows them.
+		if !isEventBlock(typ) && r.plausibleBlock(typ, total) {
+			// Metadata, or a new section: the ordinary path knows them.
+			r.endDamage(skipStart, nil)
 			return r.next()
 		}
 		if isEventBlock(typ) && total >= 12+24 && total <= r.br.Size() {
@@ -334,7 +335,9 @@ func (r *Reader) nextResync() (*Event, error) {
 				r.br.Discard(total)
 				r.off += int64(total)
 				if derr := r.decodeEvent(typ, off, r.buf); derr == nil {
-					r.endDamage(skipStart, nil)
+					if skipStart >= 0 { // the damage ends where this block starts
+						r.damaged = append(r.damaged, Damage{Offset: skipStart, Bytes: off - skipStart})
+					}
 					return &r.ev, nil
 				}
 				if skipStart < 0 {
@@ -353,6 +356,22 @@ func (r *Reader) nextResync() (*Event, error) {
 		r.br.Discard(1)
 		r.off++
 	}
+}
+
+// plausibleBlock reports whether a non-event block header at the read position looks like
+// the start of a real block, so that the ordinary path may read it: its length is whole and
+// the length that ends the block matches (when the block fits the read buffer), or, for a
+// block longer than the buffer, its type is one scapql knows. Damage (garbage of any length)
+// fails this and is scanned past a byte at a time instead of being skipped "by length".
+func (r *Reader) plausibleBlock(typ uint32, total int) bool {
+	if total < 12 || total%4 != 0 || total > r.opts.MaxBlock {
+		return false
+	}
+	if total <= r.br.Size() {
+		b, err := r.br.Peek(total)
+		return err == nil && int(binary.LittleEndian.Uint32(b[total-4:])) == total
+	}
+	return knownBlock(typ)
 }
 
 // endDamage records a skipped region ending here, and passes err through.
@@ -387,6 +406,9 @@ func (r *Reader) next() (*Event, error) {
 			}
 			if err := parseMetaBlock(typ, body, r.meta); err != nil {
 				return nil, &Error{off, typ, err}
+			}
+			if r.opts.KeepGoing {
+				return r.nextResync() // damage may follow: check the next block before trusting it
 			}
 			continue
 		}

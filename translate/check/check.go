@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/scapql/scapql/translate/ast"
 	"github.com/scapql/scapql/translate/catalog"
@@ -502,7 +503,11 @@ func (c *checker) pred(at ast.Node, x ir.Value, op ast.CmpOp, y ir.Value) ir.Exp
 		if err := checkRegex(re); err != nil {
 			c.fail(at, "cannot translate this glob pattern: %v", err)
 		}
-		return &ir.Match{X: x, Pattern: re, Full: true}
+		m := &ir.Match{X: x, Pattern: re, Full: true}
+		if !strings.ContainsAny(p, `[\`) && utf8.ValidString(p) {
+			m.Glob = p
+		}
+		return m
 	case ast.Regex:
 		p := y.(*ir.Lit).Str
 		if err := checkRegex(p); err != nil {

@@ -10,7 +10,9 @@ import (
 
 // globRegex translates an fnmatch(3) pattern (flags 0: '*' also matches '/', a leading '.' is
 // not special, backslash escapes) into an RE2 pattern for a full match. In component mode
-// (pmatch) wildcards do not cross '/'.
+// (pmatch) wildcards do not cross '/'. A run of '*' is one '*' (what it matches is the same),
+// so that a hostile "***…" pattern does not become a regular expression as long: matching
+// costs time in the text times the pattern.
 func globRegex(p string, component bool) string {
 	var b strings.Builder
 	any := "."
@@ -21,6 +23,9 @@ func globRegex(p string, component bool) string {
 		c := p[i]
 		switch c {
 		case '*':
+			for i+1 < len(p) && p[i+1] == '*' {
+				i++
+			}
 			b.WriteString(any + "*")
 		case '?':
 			b.WriteString(any)

@@ -18,8 +18,34 @@ type Error struct {
 }
 
 // Errorf returns an Error at [pos, end) of src.
+// String arguments longer than maxToken bytes are cut (Cut), so that a huge token in a
+// hostile filter is not echoed whole.
 func Errorf(src string, pos, end int, format string, args ...any) *Error {
+	for i, a := range args {
+		if s, ok := a.(string); ok && len(s) > maxToken {
+			args[i] = Cut(s, maxToken)
+		}
+	}
 	return &Error{Source: src, Pos: pos, End: end, Msg: fmt.Sprintf(format, args...)}
+}
+
+// maxToken bounds a token quoted in a message; maxMsg a whole message.
+const (
+	maxToken = 256
+	maxMsg   = 1000
+)
+
+// Cut returns s if it is at most n bytes, else its first n bytes (whole runes) followed by
+// "…" and the length it had.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:i], len(s))
 }
 
 // Within adds an outer context line (e.g. the macro or rule the source belongs to).
@@ -33,10 +59,11 @@ func (e *Error) Within(context string) *Error {
 func (e *Error) Error() string {
 	var b strings.Builder
 	line, col, text, caretFrom := e.locate()
+	msg := Cut(e.Msg, maxMsg)
 	if strings.Contains(e.Source, "\n") {
-		fmt.Fprintf(&b, "%s (line %d, column %d)", e.Msg, line, col)
+		fmt.Fprintf(&b, "%s (line %d, column %d)", msg, line, col)
 	} else {
-		fmt.Fprintf(&b, "%s (at column %d)", e.Msg, col)
+		fmt.Fprintf(&b, "%s (at column %d)", msg, col)
 	}
 	b.WriteString("\n    ")
 	b.WriteString(text)
@@ -44,7 +71,7 @@ func (e *Error) Error() string {
 	b.WriteString(caretFrom)
 	for _, c := range e.Context {
 		b.WriteString("\n  ")
-		b.WriteString(c)
+		b.WriteString(Cut(c, maxMsg))
 	}
 	return b.String()
 }
@@ -74,8 +101,10 @@ func (e *Error) locate() (line, col int, text, caret string) {
 		from = back(src, pos, maxShown/3, start)
 		to = forward(src, from, maxShown, stop)
 		if to < end {
-			to = end
+			// Show the start of a long offending part, not all of it.
+			to = forward(src, to, maxShown, end)
 		}
+		end = min(end, to)
 		if from > start {
 			prefix = "..."
 		}

@@ -42,3 +42,33 @@ func TestControlCharsAreMasked(t *testing.T) {
 		t.Fatalf("escape character leaked: %q", msg)
 	}
 }
+
+// TestLongTokens: a huge token is not echoed whole, neither in the message (the argument is
+// cut) nor in the source line and caret (the window shows the start of the offending part).
+func TestLongTokens(t *testing.T) {
+	tok := strings.Repeat("y", 10_000_000)
+	tests := []struct {
+		name     string
+		err      *Error
+		maxBytes int
+		has      []string
+	}{
+		{"token as argument", Errorf("x = "+tok, 4, 4+len(tok), "unexpected text %q", tok), 1200,
+			[]string{`unexpected text "` + strings.Repeat("y", 256) + `…(10000000 bytes)"`, "(at column 5)", "    x = yyy", "        ^~~~"}},
+		{"offending part at the end of a long line", Errorf(tok+" = 3", len(tok)+1, len(tok)+2, "bad"), 600,
+			[]string{"bad (at column 10000002)", "    ..." + strings.Repeat("y", 32) + " = 3\n", "^"}},
+		{"long message", &Error{Source: "a", Msg: strings.Repeat("m", 5000)}, 1300, []string{"…(5000 bytes)"}},
+		{"multibyte cut", Errorf("a", 0, 1, "%s", strings.Repeat("é", 300)), 800, []string{strings.Repeat("é", 128) + "…(600 bytes)"}},
+	}
+	for _, tt := range tests {
+		got := tt.err.Error()
+		if len(got) > tt.maxBytes {
+			t.Errorf("%s: %d bytes, want at most %d", tt.name, len(got), tt.maxBytes)
+		}
+		for _, h := range tt.has {
+			if !strings.Contains(got, h) {
+				t.Errorf("%s: %.300q lacks %q", tt.name, got, h)
+			}
+		}
+	}
+}

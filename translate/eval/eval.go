@@ -185,6 +185,14 @@ func compileAnyElem(e *ir.AnyElem) pred {
 
 // compileMatch: regexp_matches / regexp_full_match, on hex(x) for Bytes.
 func compileMatch(e *ir.Match) pred {
+	if e.Glob != "" && e.X.Type() != ir.Bytes {
+		x := compileValue(e.X)
+		g := compileGlob(e.Glob)
+		return func(ev *state.Event, el elem) bool {
+			v := x(ev, el)
+			return v.ok && g.match(v.s)
+		}
+	}
 	pat := e.Pattern
 	if e.Full {
 		pat = `\A(?:` + pat + `)\z`

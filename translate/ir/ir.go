@@ -62,6 +62,10 @@ type (
 		X       Value
 		Pattern string
 		Full    bool
+		// Glob is, for a glob made only of '*', '?' and literal characters, the glob itself:
+		// the in-process matcher matches it in time linear in the text, where the regular
+		// expression costs the text times the pattern. "" otherwise.
+		Glob string
 	}
 	// CIDR is true if the address X is inside Prefix.
 	CIDR struct {

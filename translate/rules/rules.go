@@ -10,8 +10,9 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -19,17 +20,30 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/scapql/scapql/translate"
+	"github.com/scapql/scapql/translate/ast"
+	"github.com/scapql/scapql/translate/diag"
 	"github.com/scapql/scapql/translate/falco"
 )
 
 // Ruleset is the merged content of one or more rules files.
 type Ruleset struct {
+	Limits Limits // zero fields mean DefaultLimits'
+
 	lists    []*List
 	macros   []*Macro
 	rules    []*Rule
+	byList   map[string]*List
+	byMacro  map[string]*Macro
+	byRule   map[string]*Rule
 	index    uint32 // definition counter, for macro visibility
+	items    int    // items read, against Limits.MaxItems
 	compiled bool
+	expanded []translate.List        // Lists(), while compiled
+	expander *translate.ListExpander // over expanded, while compiled
 	Warnings []string
+	loading  []string       // warnings of Add, each once per cause
+	warned   map[string]int // warning cause → index in loading
+	repeats  []int          // per warning of Add, how many more times its cause occurred
 }
 
 // List is a Falco list.
@@ -89,11 +103,17 @@ type Pos struct {
 
 func (p Pos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
 
-// Load reads rules files in order; later files may append to or override earlier items.
+// Load reads rules files in order with DefaultLimits; later files may append to or override
+// earlier items.
 func Load(paths ...string) (*Ruleset, error) {
-	rs := &Ruleset{}
+	return LoadWith(Limits{}, paths...)
+}
+
+// LoadWith is Load with limits (zero fields take DefaultLimits').
+func LoadWith(limits Limits, paths ...string) (*Ruleset, error) {
+	rs := &Ruleset{Limits: limits}
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		data, err := readLimited(p, rs.limits().MaxBytes)
 		if err != nil {
 			return nil, fmt.Errorf("rules: %w", err)
 		}
@@ -107,6 +127,13 @@ func Load(paths ...string) (*Ruleset, error) {
 
 // Add merges one rules file's content.
 func (rs *Ruleset) Add(name string, data []byte) error {
+	lim := rs.limits()
+	if int64(len(data)) > lim.MaxBytes {
+		return fmt.Errorf("rules: %s: %w", name, tooBig(int64(len(data)), lim.MaxBytes))
+	}
+	if err := prescan(data, lim, rs.items); err != nil {
+		return fmt.Errorf("rules: %s:%w", name, err)
+	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return fmt.Errorf("rules: %s: %w", name, err)
@@ -116,12 +143,18 @@ func (rs *Ruleset) Add(name string, data []byte) error {
 		if doc.Body == nil {
 			continue
 		}
+		if aliases := yast.Filter(yast.AliasType, doc.Body); len(aliases) > 0 {
+			return fmt.Errorf("rules: %s:%d: YAML aliases (*name) are not supported in rules files", name, line(aliases[0]))
+		}
 		seq, ok := doc.Body.(*yast.SequenceNode)
 		if !ok {
 			return fmt.Errorf("rules: %s:%d: the file must be a YAML sequence of items", name, line(doc.Body))
 		}
 		for _, n := range seq.Values {
 			pos := Pos{File: name, Line: line(n)}
+			if rs.items++; rs.items > lim.MaxItems {
+				return fmt.Errorf("rules: %s: more than %d items (lists, macros and rules) in all; --rules-max-items raises the limit", pos, lim.MaxItems)
+			}
 			var item map[string]any
 			if err := yaml.NodeToValue(n, &item); err != nil {
 				return fmt.Errorf("rules: %s: %w", pos, err)
@@ -159,8 +192,24 @@ func (rs *Ruleset) addItem(item map[string]any, pos Pos) error {
 	for k := range item {
 		keys = append(keys, k)
 	}
-	rs.Warnings = append(rs.Warnings, fmt.Sprintf("%s: unknown item with keys %v, skipped", pos, keys))
+	sort.Strings(keys)
+	rs.warn(fmt.Sprintf("unknown item with keys %v, skipped", keys), pos)
 	return nil
+}
+
+// warn records a warning of loading once per cause, counting its repeats.
+func (rs *Ruleset) warn(cause string, pos Pos) {
+	if i, ok := rs.warned[cause]; ok {
+		rs.repeats[i]++
+		return
+	}
+	if rs.warned == nil {
+		rs.warned = map[string]int{}
+	}
+	rs.warned[cause] = len(rs.loading)
+	rs.loading = append(rs.loading, pos.String()+": "+cause)
+	rs.repeats = append(rs.repeats, 0)
+	rs.Warnings = append(rs.Warnings, pos.String()+": "+cause)
 }
 
 func has(m map[string]any, k string) bool {
@@ -253,33 +302,12 @@ func (rs *Ruleset) next() uint32 {
 	return i
 }
 
-func (rs *Ruleset) findList(name string) *List {
-	for _, l := range rs.lists {
-		if l.Name == name {
-			return l
-		}
-	}
-	return nil
-}
+func (rs *Ruleset) findList(name string) *List { return rs.byList[name] }
 
-func (rs *Ruleset) findMacro(name string) *Macro {
-	for _, m := range rs.macros {
-		if m.Name == name {
-			return m
-		}
-	}
-	return nil
-}
+func (rs *Ruleset) findMacro(name string) *Macro { return rs.byMacro[name] }
 
 // findRule returns the named rule.
-func (rs *Ruleset) findRule(name string) *Rule {
-	for _, r := range rs.rules {
-		if r.Name == name {
-			return r
-		}
-	}
-	return nil
-}
+func (rs *Ruleset) findRule(name string) *Rule { return rs.byRule[name] }
 
 func (rs *Ruleset) addList(item map[string]any, pos Pos) error {
 	name, err := str(item, "list")
@@ -318,6 +346,10 @@ func (rs *Ruleset) addList(item map[string]any, pos Pos) error {
 		return nil
 	}
 	rs.lists = append(rs.lists, l)
+	if rs.byList == nil {
+		rs.byList = map[string]*List{}
+	}
+	rs.byList[name] = l
 	return nil
 }
 
@@ -361,6 +393,10 @@ func (rs *Ruleset) addMacro(item map[string]any, pos Pos) error {
 		return nil
 	}
 	rs.macros = append(rs.macros, m)
+	if rs.byMacro == nil {
+		rs.byMacro = map[string]*Macro{}
+	}
+	rs.byMacro[name] = m
 	return nil
 }
 
@@ -423,6 +459,10 @@ func (rs *Ruleset) addRule(item map[string]any, pos Pos) error {
 			return nil
 		}
 		rs.rules = append(rs.rules, upd)
+		if rs.byRule == nil {
+			rs.byRule = map[string]*Rule{}
+		}
+		rs.byRule[name] = upd
 	}
 	return nil
 }
@@ -681,38 +721,168 @@ func (r *Rule) FullCondition() string {
 }
 
 // compile prepares lists (items naming an earlier list are replaced by its items) and
-// parses macros, reporting macros that fail as warnings.
+// parses macros, reporting macros that fail as warnings: one per cause, with the number of
+// macros that fail because they use it. Each macro is validated once, from the results of the
+// macros it uses, so a file loads in time linear in its size.
 func (rs *Ruleset) compile() {
 	if rs.compiled {
 		return
 	}
 	rs.compiled = true
+	rs.expanded = nil
+	rs.expanded = rs.Lists()
+	rs.expander = translate.NewListExpander(rs.expanded)
 	for _, m := range rs.macros {
-		cond := translate.ExpandLists(m.Condition, rs.Lists())
+		cond := rs.expander.Expand(m.Condition)
 		m.parsed = &translate.Macro{Name: m.Name, Condition: cond}
 		e, err := falco.Parse(cond, translate.DefaultMaxDepth)
 		if err != nil {
 			m.parsed.Err = err
-			rs.Warnings = append(rs.Warnings, fmt.Sprintf("%s: macro %s: %v", m.Pos, m.Name, err))
 			continue
 		}
 		m.parsed.Expr = e
 	}
-	// A macro may only use the macros defined before it.
-	for _, m := range rs.macros {
-		if m.parsed.Err != nil {
-			continue
+	rs.Warnings = rs.Warnings[:0]
+	for i, w := range rs.loading {
+		if n := rs.repeats[i]; n > 0 {
+			w += fmt.Sprintf(" (and %d more like it)", n)
 		}
-		if _, err := translate.ExpandMacros(m.parsed.Expr, m.parsed.Condition, visible{rs, m.vis}, translate.DefaultMaxDepth); err != nil {
-			m.parsed.Err = err
-			rs.Warnings = append(rs.Warnings, fmt.Sprintf("%s: macro %s: %v", m.Pos, m.Name, err))
+		rs.Warnings = append(rs.Warnings, w)
+	}
+	v := validator{rs: rs, state: make(map[*Macro]*macroState, len(rs.macros))}
+	for _, m := range rs.macros {
+		v.check(m)
+	}
+	// One warning per failing macro whose failure is its own, counting the macros that fail
+	// only because they use it.
+	uses := map[*Macro]int{}
+	for _, m := range rs.macros {
+		if st := v.state[m]; st.root != nil && st.root != m {
+			uses[st.root]++
 		}
 	}
+	for _, m := range rs.macros {
+		st := v.state[m]
+		if st.root != m {
+			continue
+		}
+		w := fmt.Sprintf("%s: macro %s: %v", m.Pos, m.Name, m.parsed.Err)
+		if n := uses[m]; n > 0 {
+			w += fmt.Sprintf("\n  (%d more macros fail because they use %s)", n, m.Name)
+		}
+		rs.Warnings = append(rs.Warnings, w)
+	}
+}
+
+// macroState is what validation found of one macro.
+type macroState struct {
+	busy, done bool
+	depth      int    // longest chain of macro references below it
+	nodes      int    // size once expanded
+	root       *Macro // the macro whose own failure makes this one fail (itself, or one it uses)
+}
+
+type validator struct {
+	rs    *Ruleset
+	state map[*Macro]*macroState
+}
+
+// check validates m from the macros it uses (each validated once) and records the first
+// failure in m.parsed.Err: unparsable, an undefined or later macro, a reference cycle, too
+// deep a chain of macros, or too large once expanded.
+func (v validator) check(m *Macro) *macroState {
+	st := v.state[m]
+	if st == nil {
+		st = &macroState{}
+		v.state[m] = st
+	}
+	if st.done || st.busy {
+		return st
+	}
+	st.busy = true
+	defer func() { st.busy, st.done = false, true }()
+	if m.parsed.Err != nil {
+		st.root = m
+		return st
+	}
+	src := m.parsed.Condition
+	fail := func(err error) *macroState {
+		m.parsed.Err, st.root = err, m
+		return st
+	}
+	var err error
+	walkRefs(m.parsed.Expr, func(ref *ast.MacroRef) bool {
+		u := v.rs.findMacro(ref.Name)
+		if u == nil || u.index >= m.vis {
+			err = diag.Errorf(src, ref.Pos(), ref.End(), "undefined macro %s", ref.Name)
+			return false
+		}
+		if us := v.state[u]; us != nil && us.busy {
+			err = diag.Errorf(src, ref.Pos(), ref.End(), "macro %s refers to itself", ref.Name)
+			return false
+		}
+		us := v.check(u)
+		if us.root != nil {
+			st.root = us.root
+			m.parsed.Err = fmt.Errorf("uses macro %s, which fails (%s: macro %s: %s)", u.Name, us.root.Pos, us.root.Name, oneLine(us.root.parsed.Err))
+			return false
+		}
+		st.depth = max(st.depth, us.depth+1)
+		st.nodes += us.nodes
+		if st.depth > translate.DefaultMaxDepth {
+			err = diag.Errorf(src, ref.Pos(), ref.End(), "macros nest deeper than the limit of %d", translate.DefaultMaxDepth)
+			return false
+		}
+		if st.nodes > translate.MaxExpandedNodes {
+			err = diag.Errorf(src, ref.Pos(), ref.End(), "macro expansion is larger than %d nodes", translate.MaxExpandedNodes)
+			return false
+		}
+		return true
+	}, &st.nodes)
+	if err != nil {
+		return fail(err)
+	}
+	return st
+}
+
+// oneLine is an error's message without the caret rendering.
+func oneLine(err error) string {
+	var de *diag.Error
+	if errors.As(err, &de) {
+		return de.Msg
+	}
+	return err.Error()
+}
+
+// walkRefs calls f on each macro reference of e, in order, while f returns true, and counts
+// the nodes it visits into *nodes.
+func walkRefs(e ast.Expr, f func(*ast.MacroRef) bool, nodes *int) bool {
+	*nodes++
+	switch e := e.(type) {
+	case *ast.Logical:
+		for _, o := range e.Operands {
+			if !walkRefs(o, f, nodes) {
+				return false
+			}
+		}
+	case *ast.Not:
+		return walkRefs(e.X, f, nodes)
+	case *ast.Paren:
+		return walkRefs(e.X, f, nodes)
+	case *ast.Macro:
+		return walkRefs(e.Body, f, nodes)
+	case *ast.MacroRef:
+		return f(e)
+	}
+	return true
 }
 
 // Lists returns the lists in definition order, each item that names an earlier list replaced
 // by that list's items (compile_list_infos).
 func (rs *Ruleset) Lists() []translate.List {
+	if rs.compiled && rs.expanded != nil {
+		return rs.expanded
+	}
 	out := make([]translate.List, 0, len(rs.lists))
 	for _, l := range rs.lists {
 		var items []string
@@ -728,6 +898,12 @@ func (rs *Ruleset) Lists() []translate.List {
 	return out
 }
 
+// ExpandLists substitutes the lists into a condition (translate.ExpandLists, prepared once).
+func (rs *Ruleset) ExpandLists(cond string) string {
+	rs.compile()
+	return rs.expander.Expand(cond)
+}
+
 // Macro resolves a macro for a rule condition (every macro is visible to rules).
 func (rs *Ruleset) Macro(name string) (*translate.Macro, bool) {
 	rs.compile()
@@ -736,30 +912,6 @@ func (rs *Ruleset) Macro(name string) (*translate.Macro, bool) {
 		return nil, false
 	}
 	return m.parsed, true
-}
-
-// visible resolves macros with a definition index below a macro's visibility.
-type visible struct {
-	rs  *Ruleset
-	vis uint32
-}
-
-func (v visible) Lists() []translate.List { return v.rs.Lists() }
-
-func (v visible) Macro(name string) (*translate.Macro, bool) {
-	m := v.rs.findMacro(name)
-	if m == nil || m.index >= v.vis {
-		return nil, false
-	}
-	// Validated macros are checked separately; here the raw parse is enough.
-	return &translate.Macro{Name: m.Name, Condition: m.parsed.Condition, Expr: m.parsed.Expr, Err: parseErr(m)}, true
-}
-
-func parseErr(m *Macro) error {
-	if m.parsed.Expr == nil {
-		return m.parsed.Err
-	}
-	return nil
 }
 
 // Rules returns the rules in definition order.
