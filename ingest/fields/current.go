@@ -209,16 +209,7 @@ func init() {
 		}
 		return None
 	})
-	regArg("proc.aexe", func(ev *state.Event, arg string) Value {
-		n, err := strconv.Atoi(arg)
-		if err != nil || n < 0 {
-			return None
-		}
-		if a := ancestor(ev, n); a != nil {
-			return strV(a.Exe)
-		}
-		return None
-	})
+	regArg("proc.aexe", ofAncestor(func(a *state.Thread) Value { return strV(a.Exe) }))
 
 	// fd.nameraw is the fd's name as the event gave it, before the path was resolved.
 	reg("fd.nameraw", func(ev *state.Event, _ string) Value {

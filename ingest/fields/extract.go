@@ -186,6 +186,20 @@ func mainThread(ev *state.Event) *state.Thread {
 	return ev.Engine().Main(ev.Thread)
 }
 
+// ofAncestor is the extractor of a field[N] whose value is get of the N-th ancestor.
+func ofAncestor(get func(*state.Thread) Value) func(*state.Event, string) Value {
+	return func(ev *state.Event, arg string) Value {
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 0 {
+			return None
+		}
+		if a := ancestor(ev, n); a != nil {
+			return get(a)
+		}
+		return None
+	}
+}
+
 // ancestor walks n steps up from the event's process.
 func ancestor(ev *state.Event, n int) *state.Thread {
 	t := mainThread(ev)
@@ -748,25 +762,9 @@ func init() {
 			}
 			return strV(strings.Join(names, " "))
 		}
-		n, err := strconv.Atoi(arg)
-		if err != nil || n < 0 {
-			return None
-		}
-		if a := ancestor(ev, n); a != nil {
-			return strV(a.Comm)
-		}
-		return None
+		return ofAncestor(func(a *state.Thread) Value { return strV(a.Comm) })(ev, arg)
 	})
-	regArg("proc.apid", func(ev *state.Event, arg string) Value {
-		n, err := strconv.Atoi(arg)
-		if err != nil || n < 0 {
-			return None
-		}
-		if a := ancestor(ev, n); a != nil {
-			return intV(a.Pid)
-		}
-		return None
-	})
+	regArg("proc.apid", ofAncestor(func(a *state.Thread) Value { return intV(a.Pid) }))
 
 	// Users and groups.
 	reg("user.uid", func(ev *state.Event, _ string) Value {
