@@ -21,11 +21,12 @@ import (
 
 // tableFile is a table held in files: the SQL table expression that reads them.
 type tableFile struct {
-	table    string // events or a side table
-	from     string // read_parquet(...) or the internal table
-	arrow    string // an Arrow IPC file, copied into the internal table on first use
-	internal string // the internal table's name, schema.table
-	copied   bool   // a side table's rows are in its main table (and an Arrow file's in its table)
+	table    string          // events or a side table
+	from     string          // read_parquet(...) or the internal table
+	arrow    string          // an Arrow IPC file, copied into the internal table on first use
+	internal string          // the internal table's name, schema.table
+	copied   bool            // a side table's rows are in its main table (and an Arrow file's in its table)
+	columns  map[string]bool // the top-level columns of Parquet files
 }
 
 // IsTableFile reports whether a path names a table file (Parquet, Arrow) or a directory of
@@ -128,17 +129,18 @@ func readParquet(path string, hive bool) string {
 	return "read_parquet(" + sqlgen.Quote(strings.ToValidUTF8(path, "\uFFFD")) + ", union_by_name = true" + opts + ")"
 }
 
-// checkFiles makes sure DuckDB can read the Parquet inputs (they exist, they are Parquet).
+// checkFiles makes sure DuckDB can read the Parquet inputs (they exist, they are Parquet),
+// and notes their columns.
 func (db *DB) checkFiles(ctx context.Context) error {
 	for _, f := range db.lazy.files {
-		if f.arrow != "" {
+		if f.arrow != "" || f.columns != nil {
 			continue
 		}
-		rows, err := db.conn.QueryContext(ctx, `DESCRIBE SELECT * FROM `+f.from)
+		cols, err := db.fileColumns(ctx, f.from)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", f.from, err)
 		}
-		rows.Close()
+		f.columns = cols
 	}
 	return nil
 }
@@ -215,9 +217,12 @@ func (db *DB) fileColumns(ctx context.Context, from string) (map[string]bool, er
 // schema, in order, a missing one NULL (partition keys are left out: the struct members
 // they come from are in the files too).
 func (db *DB) fileEvents(ctx context.Context, f *tableFile) (string, error) {
-	have, err := db.fileColumns(ctx, f.from)
-	if err != nil {
-		return "", fmt.Errorf("read %s: %w", f.from, err)
+	have := f.columns
+	if have == nil { // an Arrow file's table
+		var err error
+		if have, err = db.fileColumns(ctx, f.from); err != nil {
+			return "", fmt.Errorf("read %s: %w", f.from, err)
+		}
 	}
 	schema := columnar.EventSchema()
 	cols := make([]string, 0, schema.NumFields())
