@@ -280,7 +280,7 @@ func BenchmarkLazyFirstQuestion(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := db.AddCaptures(ctx, []string{path}); err != nil {
+		if err := db.AddInputs(ctx, []string{path}); err != nil {
 			b.Fatal(err)
 		}
 		askLazy(b, db)
@@ -297,7 +297,7 @@ func BenchmarkLazyAgain(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.AddCaptures(ctx, []string{path}); err != nil {
+	if err := db.AddInputs(ctx, []string{path}); err != nil {
 		b.Fatal(err)
 	}
 	askLazy(b, db)

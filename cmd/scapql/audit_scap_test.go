@@ -85,7 +85,7 @@ func TestAuditFromCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lazy.Close()
-	if err := lazy.AddCaptures(ctx, []string{capture}); err != nil {
+	if err := lazy.AddInputs(ctx, []string{capture}); err != nil {
 		t.Fatal(err)
 	}
 	for _, table := range []string{"cloudtrail", "k8saudit"} {

@@ -292,7 +292,7 @@ func openInputs(ctx context.Context, progress func(path string, read, size int64
 		}
 	}
 	db.SetProgress(progress)
-	if err := db.AddCaptures(ctx, paths); err != nil {
+	if err := db.AddInputs(ctx, paths); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -181,7 +181,7 @@ func (b *engineBackend) Load(ctx context.Context, paths ...string) error {
 	}
 	logs, paths := splitAuditLogs(paths)
 	if b.db.Lazy() {
-		if err := b.db.AddCaptures(ctx, paths); err != nil {
+		if err := b.db.AddInputs(ctx, paths); err != nil {
 			return err
 		}
 		return loadAudit(ctx, b.db, b.stderr, logs, nil)

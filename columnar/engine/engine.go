@@ -555,7 +555,7 @@ func (db *DB) MatchingEventNums(ctx context.Context, captureFile, where string) 
 	q := `SELECT evt.num FROM ` + db.Table("events") + ` WHERE capture = ? AND (` + where + `) ORDER BY evt.num`
 	if db.lazy != nil {
 		if !contains(db.LazyCaptures(), name) {
-			if err := db.AddCaptures(ctx, []string{captureFile}); err != nil {
+			if err := db.AddInputs(ctx, []string{captureFile}); err != nil {
 				return nil, err
 			}
 		}

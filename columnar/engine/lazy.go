@@ -3,7 +3,6 @@ package engine
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -68,7 +67,7 @@ type memberTable struct {
 // own few hundred MB a session stays under 1 GB whatever the capture's size.
 const DefaultMemoryLimit = "640MB"
 
-// OpenLazy opens an in-memory database whose captures (AddCaptures) are read only as
+// OpenLazy opens an in-memory database whose captures (AddInputs) are read only as
 // questions need them (see Prepare).
 func OpenLazy(ctx context.Context) (*DB, error) {
 	db, err := open(ctx, "")
@@ -113,13 +112,13 @@ func (db *DB) SetIngestOptions(opts ingest.Options) {
 	}
 }
 
-// AddCaptures adds inputs to a lazy database: capture files, each checked to be a capture
+// AddInputs adds inputs to a lazy database: capture files, each checked to be a capture
 // now and read when a question needs it, and the table files convert writes (see files.go).
 // Standard input ("-") is copied to a temporary file first, since it can be read only once.
 // The side tables and the events view exist from now on, empty until a question reads them.
-func (db *DB) AddCaptures(ctx context.Context, paths []string) error {
+func (db *DB) AddInputs(ctx context.Context, paths []string) error {
 	if db.lazy == nil {
-		return errors.New("AddCaptures needs a lazy database")
+		return errors.New("AddInputs needs a lazy database")
 	}
 	for _, p := range paths {
 		if p != "-" && IsTableFile(p) {
@@ -218,7 +217,7 @@ func (db *DB) createSideTables(ctx context.Context) error {
 // database it first builds the events members and fills the side tables the statement
 // names (and the ones of the filter set with SetFilter), in one pass over each capture.
 func (db *DB) Prepare(ctx context.Context, sqlText string) ([]string, error) {
-	r, err := parseRefs(ctx, connQuerier{db.conn}, sqlText)
+	r, err := parseRefs(ctx, db.conn, sqlText)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +225,7 @@ func (db *DB) Prepare(ctx context.Context, sqlText string) ([]string, error) {
 		return r.headers, nil
 	}
 	if db.filter != "" && r.reads("events") {
-		fr, err := parseRefs(ctx, connQuerier{db.conn}, "SELECT 1 FROM events WHERE "+db.filter)
+		fr, err := parseRefs(ctx, db.conn, "SELECT 1 FROM events WHERE "+db.filter)
 		if err != nil {
 			return nil, err
 		}
@@ -253,13 +252,6 @@ func (db *DB) Prepare(ctx context.Context, sqlText string) ([]string, error) {
 		db.lazy.audited = true
 	}
 	return r.headers, nil
-}
-
-// connQuerier adapts a connection to querier.
-type connQuerier struct{ c *sql.Conn }
-
-func (q connQuerier) QueryRowContext(ctx context.Context, query string, args ...any) rowScanner {
-	return q.c.QueryRowContext(ctx, query, args...)
 }
 
 // build makes one pass over each capture that lacks members or side tables r reads.
@@ -351,10 +343,8 @@ func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, me
 		defer flat.Release()
 		return ins.insert(ctx, internalSchema+"."+group.name, flat)
 	}), 1)
-	opts := columnar.ReadOptions{Capture: c.name, Tables: tables, Members: members, Ingest: lz.ingest}
-	if lz.progress != nil {
-		opts.Progress = func(read int64) { lz.progress(c.path, read, c.size) }
-	}
+	opts := db.readOptions(c)
+	opts.Tables, opts.Members = tables, members
 	_, err := columnar.ReadCapture(ctx, c.path, sink, opts)
 	if cerr := sink.Close(); err == nil {
 		err = cerr
@@ -451,10 +441,8 @@ func (db *DB) stage(ctx context.Context, ins inserter, c *lazyCapture, tables []
 		}
 		return ins.insert(ctx, table, rec)
 	}), 1)
-	opts := columnar.ReadOptions{Capture: c.name, Tables: append(slices.Clone(tables), "events"), DictStates: true, Ingest: db.lazy.ingest}
-	if db.lazy.progress != nil {
-		opts.Progress = func(read int64) { db.lazy.progress(c.path, read, c.size) }
-	}
+	opts := db.readOptions(c)
+	opts.Tables, opts.DictStates = append(slices.Clone(tables), "events"), true
 	_, err = columnar.ReadCapture(ctx, c.path, sink, opts)
 	err = errors.Join(err, sink.Close(), w.Close(), bw.Flush(), f.Close())
 	if err != nil {
@@ -475,6 +463,16 @@ func (db *DB) stage(ctx context.Context, ins inserter, c *lazyCapture, tables []
 		c.sides[t] = true
 	}
 	return nil
+}
+
+// readOptions are the options every pass over a capture reads it with: its name, the
+// database's ingest options, and the progress callback.
+func (db *DB) readOptions(c *lazyCapture) columnar.ReadOptions {
+	opts := columnar.ReadOptions{Capture: c.name, Ingest: db.lazy.ingest}
+	if f := db.lazy.progress; f != nil {
+		opts.Progress = func(read int64) { f(c.path, read, c.size) }
+	}
+	return opts
 }
 
 // qualified names a table for the inserter: internal member tables by their schema, the
@@ -620,6 +618,6 @@ func (db *DB) LazyCaptures() []string {
 // removeSpool removes the copy of standard input, if any.
 func (lz *lazySet) removeSpool() {
 	if lz != nil && lz.spool != "" {
-		os.RemoveAll(filepath.Clean(lz.spool))
+		os.RemoveAll(lz.spool)
 	}
 }

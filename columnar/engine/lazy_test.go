@@ -64,7 +64,7 @@ func compareNarrowAndWhole(t *testing.T, path string, opts ingest.Options) (int,
 			t.Fatal(err)
 		}
 		db.SetIngestOptions(opts)
-		if err := db.AddCaptures(ctx, []string{path}); err != nil {
+		if err := db.AddInputs(ctx, []string{path}); err != nil {
 			db.Close()
 			return nil
 		}

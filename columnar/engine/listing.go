@@ -49,7 +49,7 @@ func (db *DB) lazyFirstMatches(ctx context.Context, where string, k int, uses st
 	if err := rows.Err(); err != nil {
 		return "", 0, fmt.Errorf("filter: %w", err)
 	}
-	r, err := parseRefs(ctx, connQuerier{db.conn}, `SELECT `+uses+` FROM events`)
+	r, err := parseRefs(ctx, db.conn, `SELECT `+uses+` FROM events`)
 	if err != nil {
 		return "", 0, err
 	}
@@ -101,10 +101,8 @@ func (db *DB) buildListing(ctx context.Context, cols []columnar.Column, nums map
 			defer out.Release()
 			return ins.insert(ctx, listingTable, out)
 		})
-		opts := columnar.ReadOptions{Capture: c.name, Tables: []string{"events"}, Members: names, Rows: keep, Ingest: db.lazy.ingest}
-		if db.lazy.progress != nil {
-			opts.Progress = func(read int64) { db.lazy.progress(c.path, read, c.size) }
-		}
+		opts := db.readOptions(c)
+		opts.Tables, opts.Members, opts.Rows = []string{"events"}, names, keep
 		if _, err := columnar.ReadCapture(ctx, c.path, sink, opts); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,7 +56,7 @@ var structNames = func() map[string]bool {
 // statements, DESCRIBE, SUMMARIZE) is read exactly; any other statement (CREATE TABLE AS,
 // COPY, EXPLAIN, INSERT) is read through the query inside it when there is one, and
 // otherwise by the names it mentions, which asks for every member of events.
-func parseRefs(ctx context.Context, q querier, sqlText string) (*refs, error) {
+func parseRefs(ctx context.Context, q *sql.Conn, sqlText string) (*refs, error) {
 	r := newRefs()
 	doc, ok, err := serialize(ctx, q, sqlText)
 	if err != nil {
@@ -85,16 +86,9 @@ func parseRefs(ctx context.Context, q querier, sqlText string) (*refs, error) {
 	return r, nil
 }
 
-// querier runs a query returning one row.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) rowScanner
-}
-
-type rowScanner interface{ Scan(dest ...any) error }
-
 // serialize returns DuckDB's JSON parse tree of sqlText; ok is false when DuckDB cannot
 // serialise it (statements other than queries) or it does not parse.
-func serialize(ctx context.Context, q querier, sqlText string) (doc map[string]any, ok bool, err error) {
+func serialize(ctx context.Context, q *sql.Conn, sqlText string) (doc map[string]any, ok bool, err error) {
 	if !utf8.ValidString(sqlText) {
 		return nil, false, errors.New("the statement is not valid UTF-8")
 	}
