@@ -510,6 +510,9 @@ func setKV(keys, vals []string, k, v string) ([]string, []string) {
 // --- connections and files ---
 
 type fdRow struct {
+	// conn: the row is the connections table's (else files'), as the fd was when first
+	// seen; its type may change later (a socket fd turned into a file by a missed close).
+	conn         bool
 	upid         uint64
 	pid          int64
 	procName     string
@@ -544,7 +547,7 @@ func (s *sides) observeFD(c *rowCtx, ev *state.Event) error {
 		if m == nil {
 			m = t
 		}
-		row = &fdRow{upid: m.UPID, pid: m.Pid, procName: m.Comm, first: ts}
+		row = &fdRow{conn: conn, upid: m.UPID, pid: m.Pid, procName: m.Comm, first: ts}
 		if !ev.Info.Enter && ev.Info.Has(et.EF_CREATES_FD) {
 			row.opened = ts
 			if file {
@@ -585,7 +588,7 @@ func (s *sides) observeFD(c *rowCtx, ev *state.Event) error {
 // finishFD writes an fd's row (closed at ts, 0 if not closed) and forgets it.
 func (s *sides) finishFD(f *state.FD, row *fdRow, closed uint64) error {
 	delete(s.fds, f)
-	if isConn(f) {
+	if row.conn {
 		b := s.conns
 		b.str(s.r.capture)
 		b.i64OrNull(int64(row.upid), row.upid != 0)

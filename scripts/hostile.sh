@@ -101,6 +101,10 @@ stars=$(head -c 120000 /dev/zero | tr '\0' '*')
 run "print: glob of 120K stars" 0 'ld.so.cache' "$bin" print -r "$cap" "fd.name glob \"$stars/etc/ld.so.cache\""
 pairs=$(head -c 60000 /dev/zero | tr '\0' x | sed 's/x/*a/g')
 run "print: glob of 60K star-letter pairs" 0 '' "$bin" print -r "$cap" "fd.name glob \"$pairs\""
+# Results stream in every format: 600 MB of rows (held whole before) print in bounded memory.
+for f in csv table jsonl; do
+  run "query: 3M rows of 200 bytes as $f" 0 '^[0-9]{9,}$' sh -c "\"\$0\" query --format $f \"SELECT range, repeat('x', 200) AS s FROM range(3000000)\" | wc -c" "$bin"
+done
 # Damaged captures.
 gzip -dc "$cap" > raw.scap
 { head -c 104316 raw.scap; head -c 1048576 /dev/urandom; tail -c +104317 raw.scap; } > damaged.scap

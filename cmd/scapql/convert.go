@@ -289,7 +289,7 @@ func convertDuckDB(ctx context.Context, paths, tables []string, tmp string, prog
 	if err == nil {
 		err = db.Checkpoint(ctx)
 	}
-	return errors.Join(duckdbResourceError(err), db.Close())
+	return errors.Join(duckdbResourceError(err, convertDuckDBMemory), db.Close())
 }
 
 // fileWriters writes each table to its own file.
@@ -506,7 +506,7 @@ func convertPartitioned(ctx context.Context, paths []string, table string, membe
 	}
 	if _, err := db.Exec(ctx, `CREATE TEMP TABLE scapql_parts AS SELECT *, row_number() OVER (ORDER BY `+strings.Join(ks, ", ")+`) AS p FROM (SELECT DISTINCT `+
 		strings.Join(sel, ", ")+` FROM `+src+`)`); err != nil {
-		return fmt.Errorf("write partitions: %w", duckdbResourceError(err))
+		return fmt.Errorf("write partitions: %w", duckdbResourceError(err, convertDuckDBMemory))
 	}
 	var n int64
 	if err := db.Conn().QueryRowContext(ctx, `SELECT count(*) FROM scapql_parts`).Scan(&n); err != nil {
@@ -526,7 +526,7 @@ func convertPartitioned(ctx context.Context, paths []string, table string, membe
 		q := `COPY (` + rows + `) TO ` + sqlString(tmp) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(keys, ", ") +
 			`), FILENAME_PATTERN 'data_` + fmt.Sprint((lo-1)/partitionChunk) + `_{i}'` + map[bool]string{true: `, OVERWRITE_OR_IGNORE`}[lo > 1] + `)`
 		if _, err := db.Exec(ctx, q); err != nil {
-			return fmt.Errorf("write partitions: %w", duckdbResourceError(err))
+			return fmt.Errorf("write partitions: %w", duckdbResourceError(err, convertDuckDBMemory))
 		}
 	}
 	return nil
@@ -539,11 +539,11 @@ var partitionChunk int64 = 64
 var maxPartitions = 1000
 
 // duckdbResourceError turns DuckDB's out-of-memory error, whose advice (SET ...) a user of
-// scapql cannot follow, into ours.
-func duckdbResourceError(err error) error {
+// scapql cannot follow, into ours, naming the flag that helps and its value (limit).
+func duckdbResourceError(err error, limit string) error {
 	if err != nil && strings.Contains(err.Error(), "Out of Memory Error") {
 		msg, _, _ := strings.Cut(err.Error(), "\n")
-		return fmt.Errorf("DuckDB ran out of memory (%s); --memory-limit raises its limit (now %s)", strings.TrimSpace(msg), convertDuckDBMemory)
+		return fmt.Errorf("DuckDB ran out of memory (%s); --memory-limit raises its limit (now %s)", strings.TrimSpace(msg), limit)
 	}
 	return err
 }
@@ -636,7 +636,7 @@ func convertText(ctx context.Context, paths, tables, members []string, format co
 			q = `COPY (SELECT * FROM read_parquet(` + sqlString(path(name)) + `)) TO ` + sqlString(out(name)) + ` (FORMAT json)`
 		}
 		if _, err := db.Exec(ctx, q); err != nil {
-			return fmt.Errorf("write %s: %w", name, duckdbResourceError(err))
+			return fmt.Errorf("write %s: %w", name, duckdbResourceError(err, convertDuckDBMemory))
 		}
 	}
 	return nil

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -248,16 +247,18 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 	headers, err := db.Prepare(ctx, query)
 	finish()
 	if err != nil {
-		return err
+		return duckdbResourceError(err, qf.memory)
 	}
-	rows, err := db.Query(ctx, query)
+	rows, err := db.Stream(ctx, query)
 	if err != nil {
-		return err
+		return duckdbResourceError(err, qf.memory)
 	}
 	defer rows.Close()
 	w := bufio.NewWriterSize(stdout, 1<<16)
-	defer w.Flush()
-	return writeRows(w, rows, headers, qf.format)
+	if err := writeRows(w, rows, headers, qf.format); err != nil {
+		return duckdbResourceError(err, qf.memory)
+	}
+	return w.Flush()
 }
 
 // openInputs opens what a question runs over: a database file (dbPath) the captures are
@@ -301,7 +302,7 @@ func openInputs(ctx context.Context, progress func(path string, read, size int64
 
 // writeRows prints a result in one of the output formats, its columns headed by headers
 // where they name one (see engine.DB.Prepare).
-func writeRows(w io.Writer, rows *sql.Rows, headers []string, format string) error {
+func writeRows(w io.Writer, rows engine.Rows, headers []string, format string) error {
 	cols, err := rows.Columns()
 	if err != nil {
 		return err
@@ -419,24 +420,39 @@ func writeRows(w io.Writer, rows *sql.Rows, headers []string, format string) err
 			line(rec)
 		}
 	}
-	// table: the whole result is laid out at once.
+	wrote := false
+	// table: laid out a block of rows at a time, so a long result streams in bounded memory;
+	// a result that fits one block is one table.
 	var table [][]string
 	for {
 		ok, err := next()
 		if err != nil {
 			return err
 		}
-		if !ok {
-			break
+		if ok {
+			rec := make([]string, len(cols))
+			for i, v := range vals {
+				rec[i] = cellText(v, "NULL")
+			}
+			table = append(table, rec)
 		}
-		rec := make([]string, len(cols))
-		for i, v := range vals {
-			rec[i] = cellText(v, "NULL")
+		if !ok || len(table) == tableBlockRows {
+			if len(table) > 0 || !ok && !wrote {
+				if err := renderTable(w, cols, table); err != nil {
+					return err
+				}
+			}
+			if !ok {
+				return nil
+			}
+			table, wrote = table[:0], true
 		}
-		table = append(table, rec)
 	}
-	return renderTable(w, cols, table)
 }
+
+// tableBlockRows is how many rows of a table result are laid out together: more than a
+// screen, few enough that a result of any length prints in bounded memory.
+const tableBlockRows = 1000
 
 // renderTable prints a table result: the fast layout when every cell is plain ASCII, else
 // the library's, which measures and wraps any text.
@@ -585,6 +601,10 @@ func appendJSON(b []byte, v any) []byte {
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
+	if plainJSON(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		switch {
 		case r == '"' || r == '\\':
@@ -602,4 +622,15 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// plainJSON tells whether s is printable ASCII with nothing to escape in a JSON string: most
+// texts are, and they are copied as they are.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

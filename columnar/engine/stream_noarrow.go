@@ -1,0 +1,11 @@
+//go:build !duckdb_arrow
+
+package engine
+
+import "context"
+
+// Stream runs sqlText and returns the last statement's result. Without the Arrow API the
+// driver materializes the result before its first row; builds with it stream.
+func (db *DB) Stream(ctx context.Context, sqlText string) (Rows, error) {
+	return db.Query(ctx, sqlText)
+}
