@@ -48,7 +48,7 @@ func (db *DB) LoadAudit(ctx context.Context, logs, captures []string) (*columnar
 			}
 		}
 	}
-	ins, err := newInserter(ctx, db.conn, db.Table)
+	ins, err := newInserter(ctx, db)
 	if err != nil {
 		return nil, err
 	}

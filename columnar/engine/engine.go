@@ -246,7 +246,7 @@ func (db *DB) loadOne(ctx context.Context, path string, opts LoadOptions) (LoadR
 		`), (SELECT max(id) FROM `+db.Table(columnar.FDStatesTable)+`)), 0) + 1`).Scan(&firstID); err != nil {
 		return res, fmt.Errorf("state ids: %w", err)
 	}
-	ins, err := newInserter(ctx, db.conn, db.Table)
+	ins, err := newInserter(ctx, db)
 	if err != nil {
 		return res, err
 	}

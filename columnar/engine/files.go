@@ -256,7 +256,7 @@ func (db *DB) fillFromFiles(ctx context.Context, r *refs) error {
 		if f.arrow != "" {
 			if ins == nil {
 				var err error
-				if ins, err = newInserter(ctx, db.conn, db.qualified); err != nil {
+				if ins, err = newInserter(ctx, db); err != nil {
 					return err
 				}
 			}

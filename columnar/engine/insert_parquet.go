@@ -26,12 +26,12 @@ type parquetInserter struct {
 	table func(string) string
 }
 
-func newInserter(ctx context.Context, conn *sql.Conn, table func(string) string) (inserter, error) {
+func newInserter(ctx context.Context, db *DB) (inserter, error) {
 	dir, err := os.MkdirTemp("", "scapql-load-")
 	if err != nil {
 		return nil, err
 	}
-	return &parquetInserter{conn: conn, dir: dir, table: table}, nil
+	return &parquetInserter{conn: db.conn, dir: dir, table: db.qualified}, nil
 }
 
 func (p *parquetInserter) insert(ctx context.Context, table string, rec arrow.RecordBatch) error {

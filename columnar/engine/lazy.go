@@ -292,7 +292,7 @@ func (db *DB) build(ctx context.Context, r *refs) error {
 		}
 		if ins == nil {
 			var err error
-			if ins, err = newInserter(ctx, db.conn, db.qualified); err != nil {
+			if ins, err = newInserter(ctx, db); err != nil {
 				return err
 			}
 		}

@@ -79,7 +79,7 @@ func (db *DB) buildListing(ctx context.Context, cols []columnar.Column, nums map
 	if _, err := db.conn.ExecContext(ctx, `DROP TABLE IF EXISTS `+db.qualified(listingTable)+`; `+ddl); err != nil {
 		return fmt.Errorf("listing: %w", err)
 	}
-	ins, err := newInserter(ctx, db.conn, db.qualified)
+	ins, err := newInserter(ctx, db)
 	if err != nil {
 		return err
 	}
