@@ -236,6 +236,12 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		if n, ok := scap.DropRecord(ev.Raw); ok {
+			for int(ev.Raw.CPU) >= len(st.Drops) {
+				st.Drops = append(st.Drops, 0)
+			}
+			st.Drops[ev.Raw.CPU] += n
+		}
 		if ev.Initial {
 			// Leading container events only describe containers (the containers table);
 			// no output of the reference shows them.
@@ -245,12 +251,6 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 		st.Events++
 		if ev.Hidden {
 			st.Hidden++
-		}
-		if n, ok := scap.DropRecord(ev.Raw); ok {
-			for int(ev.Raw.CPU) >= len(st.Drops) {
-				st.Drops = append(st.Drops, 0)
-			}
-			st.Drops[ev.Raw.CPU] += n
 		}
 		if ts := ev.Raw.TS; ts != 0 {
 			if st.FirstTS == 0 {

@@ -279,15 +279,16 @@ func openLiveSource(stderr io.Writer, snapLen uint32, opts ingest.Options) (src 
 	}, nil
 }
 
-// liveCaptureFile records the machine for d into a temporary file and
-// returns its path (query --live); remove it when done.
-func liveCaptureFile(ctx context.Context, stderr io.Writer, d time.Duration) (string, error) {
+// liveCaptureFile records the machine for d into a temporary file, keeping
+// the events filter matches (all for ""), and returns its path (query --live,
+// the shell's .capture); remove it when done.
+func liveCaptureFile(ctx context.Context, stderr io.Writer, d time.Duration, filter string) (string, error) {
 	f, err := os.CreateTemp("", "scapql-live-*.scap")
 	if err != nil {
 		return "", fmt.Errorf("capture: %w", err)
 	}
 	f.Close()
-	if err := runCapture(ctx, io.Discard, stderr, captureFlags{write: f.Name(), snapLen: 80, duration: d}, nil); err != nil {
+	if err := runCapture(ctx, io.Discard, stderr, captureFlags{write: f.Name(), snapLen: 80, duration: d, filter: filter, dialect: "auto"}, nil); err != nil {
 		os.Remove(f.Name())
 		return "", err
 	}

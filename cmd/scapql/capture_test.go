@@ -7,9 +7,11 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scapql/scapql/bpf"
 )
@@ -183,4 +185,54 @@ func skipIfRefused(t *testing.T, err error) {
 		t.Skipf("the kernel refuses BPF here: %v", err)
 	}
 	t.Fatal(err)
+}
+
+// TestShellCapture: the shell's .capture records live for a while, keeping a filter's
+// events, and the capture is queryable in the same session; the temporary capture is gone
+// when the shell ends. A private cat runs again and again while the shell records.
+func TestShellCapture(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("capturing needs root")
+	}
+	cat := privateCat(t)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(50 * time.Millisecond):
+				exec.Command("sh", "-c", cat+" /etc/hostname").Run()
+			}
+		}
+	}()
+	var out, errOut bytes.Buffer
+	err := runRepl(context.Background(), nil, &out, &errOut, nil, replFlags{dialect: "auto", mode: "csv", history: "-", commands: []string{
+		".capture 2s proc.name = cat",
+		`SELECT DISTINCT proc.name, proc.pname, evt.res FROM events WHERE evt.type IN ('open','openat') AND evt.dir = '<' AND fd.name = '/etc/hostname' AND proc.exepath = '` + cat + `';`,
+		`SELECT count(*) FILTER (WHERE proc.name <> 'cat') AS others, count(*) > 0 AS some FROM events WHERE NOT evt.hidden;`,
+		`SELECT drops IS NOT NULL AS counted, len(drops_per_cpu) > 0 AS per_cpu FROM captures;`,
+	}})
+	close(done)
+	<-stopped
+	if err != nil {
+		if strings.Contains(errOut.String(), "refuses") || bpf.KernelRefuses(err) {
+			t.Skipf("the kernel refuses BPF here: %v", err)
+		}
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	want := "proc.name,proc.pname,evt.res\ncat,sh,SUCCESS\nothers,some\n0,true\ncounted,per_cpu\ntrue,true\n"
+	if out.String() != want {
+		t.Errorf("shell output:\n%s\nwant:\n%s\nstderr:\n%s", out.String(), want, errOut.String())
+	}
+	_, loaded, ok := strings.Cut(errOut.String(), "loaded ")
+	path, _, _ := strings.Cut(loaded, " ")
+	if !ok || path == "" {
+		t.Fatalf("no capture loaded: %s", errOut.String())
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("%s is still there after the shell ended (%v)", path, err)
+	}
 }
