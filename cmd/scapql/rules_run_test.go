@@ -211,3 +211,53 @@ func ruleOutputs(t *testing.T, path string) map[string]string {
 	}
 	return out
 }
+
+// TestRulesRunPluginCapture: a capture of plugin events written from the shared records
+// raises the same alerts as the audit logs it came from.
+func TestRulesRunPluginCapture(t *testing.T) {
+	defer func(l *time.Location) { time.Local = l }(time.Local)
+	time.Local = time.UTC
+	logs := []string{filepath.Join(auditData, "cloudtrail"), filepath.Join(auditData, "k8s_audit")}
+	capture := filepath.Join(t.TempDir(), "plugins.scap")
+	writePluginCapture(t, logs, capture)
+	rf := rulesRunFlags{rules: []string{filepath.Join(auditData, "rules", "k8s_audit_rules.yaml"), filepath.Join(auditData, "rules", "aws_cloudtrail_rules.yaml")}}
+	texts := func(alerts []falcoAlert) []string {
+		var out []string
+		for _, a := range alerts {
+			out = append(out, a.Source+" "+a.Rule+" "+a.Output)
+		}
+		sort.Strings(out)
+		return out
+	}
+	fromLogs := texts(runRulesJSON(t, rf, logs...))
+	fromCapture := texts(runRulesJSON(t, rf, capture))
+	if len(fromLogs) < 20 || !reflect.DeepEqual(fromLogs, fromCapture) {
+		t.Errorf("alerts from the logs (%d) and from their capture (%d) differ:\n%q\n%q", len(fromLogs), len(fromCapture), fromLogs, fromCapture)
+	}
+}
+
+// TestRulesRunRefuses: what Falco refuses to load is an error naming the rule or file.
+func TestRulesRunRefuses(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, yaml, min, want string
+	}{
+		{"priority", "- rule: r\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: SEVERE\n", "", `rule "r"`},
+		{"condition", "- rule: r\n  desc: d\n  condition: evt.typo = open\n  output: o\n  priority: WARNING\n", "", `rule "r"`},
+		{"output", "- rule: r\n  desc: d\n  condition: evt.type = open\n  output: o %proc.nmae\n  priority: WARNING\n", "", `output`},
+		{"engine", "- required_engine_version: 0.99.0\n", "", "require engine version 0.99.0"},
+		{"min", "- rule: r\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: WARNING\n", "loud", "--min-priority"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, tc.name+".yaml")
+			if err := os.WriteFile(p, []byte(tc.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := runRules(new(bytes.Buffer), new(bytes.Buffer), rulesRunFlags{rules: []string{p}, minPriority: tc.min},
+				[]string{"../../testdata/captures/falco_cat_write.scap"})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one with %q", err, tc.want)
+			}
+		})
+	}
+}
