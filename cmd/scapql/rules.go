@@ -79,6 +79,7 @@ aws_cloudtrail and k8s_audit). The exit status is 1 if any rule fails.`,
 	rulesCmd.AddCommand(check)
 
 	var rf rulesRunFlags
+	var matching string
 	run := &cobra.Command{
 		Use:   "run --rules FILE... INPUT...",
 		Short: "Run Falco rules over captures and audit logs, printing Falco's alerts",
@@ -99,6 +100,12 @@ the SQL of 'rules check --sql' is emitted from); a summary on stderr says so.`,
 			if len(rf.rules) == 0 {
 				return &exitError{fmt.Errorf("give at least one rules file with --rules"), 2}
 			}
+			switch matching {
+			case "all", "first":
+				rf.first = matching == "first"
+			default:
+				return &exitError{fmt.Errorf("--rule-matching %q: all or first", matching), 2}
+			}
 			return runRules(cmd.OutOrStdout(), cmd.ErrOrStderr(), rf, args)
 		},
 	}
@@ -106,6 +113,7 @@ the SQL of 'rules check --sql' is emitted from); a summary on stderr says so.`,
 	rflags.StringArrayVar(&rf.rules, "rules", nil, "Falco rules file (repeatable; later files append to and override earlier ones)")
 	rflags.BoolVarP(&rf.json, "json", "j", false, "print alerts as Falco's JSON objects")
 	rflags.StringVar(&rf.minPriority, "min-priority", "debug", "run only rules of this priority or more severe (emergency ... debug)")
+	rflags.StringVar(&matching, "rule-matching", "all", "all: an alert per matching rule (Falco's rule_matching: all); first: only the first matching rule's, in file order")
 	rflags.IntVar(&rf.pf.maxBlock, "max-block", 0, "largest capture block to accept, in bytes (0 = default)")
 	rflags.IntVar(&rf.pf.maxThreads, "max-threads", 0, "largest thread table to keep (0 = default)")
 	rflags.BoolVar(&rf.pf.keepGoing, "keep-going", false, "skip damaged capture blocks and resynchronise on the next valid one")

@@ -24,6 +24,7 @@ type rulesRunFlags struct {
 	rules       []string
 	json        bool
 	minPriority string
+	first       bool       // Falco's rule_matching: first (one alert per event, the first rule's)
 	pf          printFlags // reading options shared with print
 }
 
@@ -244,6 +245,9 @@ func runRules(stdout, stderr io.Writer, rf rulesRunFlags, inputs []string) error
 			if r.match(ev) {
 				if err := aw.write(r, ev); err != nil {
 					return err
+				}
+				if rf.first {
+					break
 				}
 			}
 		}

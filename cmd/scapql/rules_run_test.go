@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +173,18 @@ func TestRulesRunK8sAudit(t *testing.T) {
 		t.Errorf("%d alerts", total)
 	}
 	t.Logf("%d alerts from %d rules over %d records, every output as the plugin's values give it", total, len(fired), len(values))
+	// With rule_matching first, each record raises the alert of its first matching rule only.
+	firstRF := rulesRunFlags{rules: rf.rules, first: true}
+	for file := range values {
+		all := runRulesJSON(t, rf, filepath.Join(dir, file))
+		first := runRulesJSON(t, firstRF, filepath.Join(dir, file))
+		switch {
+		case len(all) == 0 && len(first) != 0, len(all) > 0 && len(first) != 1:
+			t.Errorf("%s: rule matching first: %d alerts of %d", file, len(first), len(all))
+		case len(all) > 0 && (first[0].Rule != all[0].Rule || first[0].Output != all[0].Output):
+			t.Errorf("%s: rule matching first: %s, want %s", file, first[0].Rule, all[0].Rule)
+		}
+	}
 }
 
 // readExpectedTSV reads an expected.tsv of single-record files: file → field → value.
@@ -260,4 +274,71 @@ func TestRulesRunRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRulesRunOfficialConditions turns the conditions of the official Falco rules files
+// (falco_rules_conditions.tsv: macros and lists expanded) into a rules file and runs it over
+// every bundled capture the table has counts for: each rule that sysdig 0.29.3 accepts raises
+// exactly as many alerts as sysdig matched events.
+func TestRulesRunOfficialConditions(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(filtersDir, "falco_rules_conditions.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	header := strings.Split(lines[1], "\t")
+	var yaml strings.Builder
+	type row map[string]string
+	var rows []row
+	for _, l := range lines[2:] {
+		c := strings.Split(l, "\t")
+		r := row{}
+		for i, h := range header {
+			if i < len(c) {
+				r[h] = c[i]
+			}
+		}
+		rows = append(rows, r)
+		name, _ := json.Marshal(r["rule"])
+		fmt.Fprintf(&yaml, "- rule: %s\n  desc: official\n  condition: |\n    %s\n  output: evt=%%evt.num\n  priority: WARNING\n\n", name, r["expanded_condition"])
+	}
+	rulesFile := filepath.Join(t.TempDir(), "official.yaml")
+	if err := os.WriteFile(rulesFile, []byte(yaml.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checked, positive := 0, 0
+	for _, h := range header {
+		capture, ok := strings.CutPrefix(h, "count:")
+		if !ok {
+			continue
+		}
+		path := filepath.Join(capturesDir, capture)
+		if _, err := os.Stat(path); err != nil {
+			continue // not bundled
+		}
+		got := map[string]int{}
+		for _, a := range runRulesJSON(t, rulesRunFlags{rules: []string{rulesFile}}, path) {
+			got[a.Rule]++
+		}
+		for _, r := range rows {
+			if r["sysdig_accepts"] != "yes" {
+				continue
+			}
+			want, err := strconv.Atoi(r[h])
+			if err != nil {
+				t.Fatalf("%s %s: count %q", r["rule"], capture, r[h])
+			}
+			checked++
+			if want > 0 {
+				positive++
+			}
+			if got[r["rule"]] != want {
+				t.Errorf("%s on %s: %d alerts, sysdig matches %d events", r["rule"], capture, got[r["rule"]], want)
+			}
+		}
+	}
+	if positive == 0 || checked < 500 {
+		t.Errorf("%d (rule, capture) counts checked, %d of them non-zero", checked, positive)
+	}
+	t.Logf("%d (rule, capture) alert counts equal sysdig's (%d non-zero)", checked, positive)
 }
