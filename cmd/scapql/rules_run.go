@@ -172,12 +172,17 @@ func (aw *alertWriter) write(r *alertRule, ev *state.Event) error {
 		}
 	}
 	sort.Slice(kvs, func(i, j int) bool { return kvs[i].k < kvs[j].k })
+	rec := fields.Record(ev)
 	for i, f := range kvs {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = appendJSONText(b, []byte(f.k))
 		b = append(b, ':')
+		if l, ok := auditList(rec, f.k); ok {
+			b = appendJSONList(b, l)
+			continue
+		}
 		b = appendJSONValue(b, f.v)
 	}
 	b = append(b, `},"priority":`...)
@@ -201,6 +206,39 @@ func (aw *alertWriter) write(r *alertRule, ev *state.Event) error {
 	aw.line = b
 	_, err := aw.w.Write(b)
 	return err
+}
+
+// auditList is the elements of a list field of an audit record (ok false for other fields):
+// Falco writes a list field's value in output_fields as a JSON array (null when empty).
+func auditList(rec *audit.Record, field string) (l []string, ok bool) {
+	if rec == nil {
+		return nil, false
+	}
+	name, arg, _ := audit.SplitArg(field)
+	af, found := audit.Lookup(name)
+	if !found || af.Type != audit.List {
+		return nil, false
+	}
+	v := af.Extract(rec, arg)
+	if !v.OK {
+		return nil, true
+	}
+	return v.L, true
+}
+
+// appendJSONList appends l as a JSON array of strings, null if it is empty.
+func appendJSONList(b []byte, l []string) []byte {
+	if len(l) == 0 {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONText(b, []byte(s))
+	}
+	return append(b, ']')
 }
 
 // eventTime is the event's time in nanoseconds since the epoch.

@@ -160,6 +160,32 @@ func TestRulesRunK8sAudit(t *testing.T) {
 			if a.Source != "k8s_audit" || !strings.HasPrefix(a.Time, "20") {
 				t.Errorf("%s: alert %+v", file, a)
 			}
+			// output_fields: the same values, typed as Falco writes them (lists as arrays).
+			for k, v := range a.OutputFields {
+				if k == "evt.time" {
+					continue
+				}
+				var got string
+				switch x := v.(type) {
+				case nil:
+					got = "<NA>"
+				case string:
+					got = x
+				case float64:
+					got = strconv.FormatFloat(x, 'f', -1, 64)
+				case []any:
+					parts := make([]string, len(x))
+					for i, e := range x {
+						parts[i], _ = e.(string)
+					}
+					got = "(" + strings.Join(parts, ",") + ")"
+				default:
+					got = fmt.Sprint(x)
+				}
+				if got != vals[k] {
+					t.Errorf("%s: %s: output_fields %s = %v, the plugin gives %q", file, a.Rule, k, v, vals[k])
+				}
+			}
 		}
 	}
 	// The records are the k8saudit plugin's test cases; each names what it exercises.
