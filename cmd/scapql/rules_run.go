@@ -46,13 +46,13 @@ const containerInfo = "container_id=%container.id container_name=%container.name
 // at or above the minimum priority. A rule whose priority, condition or output does not
 // compile is an error naming it, as Falco refuses to load it.
 func loadAlertRules(files []string, minPriority string, warn io.Writer) ([]*alertRule, int, error) {
-	min := rules.Debug
+	floor := rules.Debug
 	if minPriority != "" {
 		p, err := rules.ParsePriority(minPriority)
 		if err != nil {
 			return nil, 0, fmt.Errorf("--min-priority: %w", err)
 		}
-		min = p
+		floor = p
 	}
 	rs, err := rules.Load(files...)
 	if err != nil {
@@ -78,7 +78,7 @@ func loadAlertRules(files []string, minPriority string, warn io.Writer) ([]*aler
 			errs = append(errs, fmt.Errorf("rule %q (%s): %w", r.Name, r.Pos, err))
 			continue
 		}
-		if p > min {
+		if p > floor {
 			skipped++
 			continue
 		}
