@@ -45,7 +45,8 @@ With a command after --, the probes are attached first, then the command runs, a
 capture ends when it exits. Otherwise it ends after --duration, after -n events, or on
 Ctrl-C / SIGTERM; the file is always complete (it is written aside and renamed at the end).
 -w - streams the capture to standard output; a command's own output then goes to standard
-error. Events lost because the ring buffer was full are counted per CPU and reported.
+error. Events lost because the ring buffer was full are counted per CPU, reported, and
+written at the end of the capture (drop records, summed in the captures table's drops).
 
 With a FILTER (either dialect, as print takes), the capture keeps the matching events, plus
 the events that change state (flagged state-only, so readers apply them without showing
