@@ -27,6 +27,8 @@ type Options struct {
 	// FlushIdle pushes buffered events out whenever the probes go quiet
 	// for a moment, for readers that follow the capture live.
 	FlushIdle bool
+	// RingBytes is the ring buffer's size: a power of two of at least a page (0: 16 MiB).
+	RingBytes uint32
 }
 
 // Stats are the counts of a finished capture.
@@ -86,7 +88,7 @@ func Start(out io.Writer, opts Options) (*Capture, error) {
 		plans[nr] = pl
 	}
 	var err error
-	c.probe, err = newProbe(opts.SnapLen, uint32(os.Getpid()), plans)
+	c.probe, err = newProbe(opts.SnapLen, uint32(os.Getpid()), plans, opts.RingBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +195,15 @@ func (c *Capture) Close() (Stats, error) {
 		st.Drops = st.Drops[:runtime.NumCPU()]
 	}
 	c.probe.close()
+	// The counts go into the capture too, one drop record per CPU (scap.DropRecord).
+	if cerr == nil {
+		now := uint64(time.Now().UnixNano())
+		for cpu, n := range st.Drops {
+			if werr := c.w.WriteDropRecord(now, uint16(cpu), n); err == nil && werr != nil {
+				err = werr
+			}
+		}
+	}
 	if werr := c.w.Close(); err == nil {
 		err = werr
 	}

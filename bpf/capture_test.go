@@ -17,7 +17,7 @@ import (
 // requireBPF skips only when the kernel refuses the probes, saying why.
 func requireBPF(t *testing.T) {
 	t.Helper()
-	p, err := newProbe(80, uint32(os.Getpid()), nil)
+	p, err := newProbe(80, uint32(os.Getpid()), nil, 0)
 	if err == nil {
 		err = p.attach()
 		p.close()

@@ -47,7 +47,8 @@ type probe struct {
 
 // loadProbe loads the programs with the given snap length, ignoring the
 // calling process's own syscalls, and fills the plans map.
-func newProbe(snaplen uint32, selfTgid uint32, plans map[uint32]probePlan) (*probe, error) {
+// ringBytes, when not 0, replaces the ring buffer's size (a power of two, at least a page).
+func newProbe(snaplen uint32, selfTgid uint32, plans map[uint32]probePlan, ringBytes uint32) (*probe, error) {
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return nil, fmt.Errorf("bpf: raise memlock limit: %w", err)
 	}
@@ -60,6 +61,12 @@ func newProbe(snaplen uint32, selfTgid uint32, plans map[uint32]probePlan) (*pro
 	}
 	if err := spec.Variables[probeVarSelfTgid].Set(selfTgid); err != nil {
 		return nil, fmt.Errorf("bpf: set own pid: %w", err)
+	}
+	if ringBytes != 0 {
+		if ringBytes < uint32(os.Getpagesize()) || ringBytes&(ringBytes-1) != 0 {
+			return nil, fmt.Errorf("bpf: ring buffer of %d bytes: it must be a power of two of at least %d", ringBytes, os.Getpagesize())
+		}
+		spec.Maps["events"].MaxEntries = ringBytes
 	}
 	p := &probe{}
 	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {

@@ -28,7 +28,8 @@ import (
 //	raw      VARCHAR   the record's JSON (json.value[/pointer] reads it)
 //
 // Fields that need an argument (ka.uri.param[k], json.value[/p], ...) and json.obj are not
-// stored; filters compute the first ones from the columns.
+// stored; filters compute them from the columns, json.obj (jevt.obj) as json_obj(raw), a
+// function every engine connection has (columnar/engine/functions.go).
 
 // AuditTables are the audit table names, by kind.
 var AuditTables = map[audit.Kind]string{audit.CloudTrail: "cloudtrail", audit.K8sAudit: "k8saudit"}

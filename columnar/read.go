@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/ingest/scap"
 	"github.com/scapql/scapql/ingest/state"
 )
 
@@ -66,6 +67,9 @@ type CaptureStats struct {
 	FirstTS        uint64
 	LastTS         uint64
 	NextStateID    int64 // the first state id the capture did not use
+	// Drops are the events the capturing machine lost, per CPU, from the capture's drop
+	// records (scap.DropRecord); nil when it has none.
+	Drops []uint64
 }
 
 // CaptureName is the capture column value for a path.
@@ -231,6 +235,12 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if n, ok := scap.DropRecord(ev.Raw); ok {
+			for int(ev.Raw.CPU) >= len(st.Drops) {
+				st.Drops = append(st.Drops, 0)
+			}
+			st.Drops[ev.Raw.CPU] += n
 		}
 		if ev.Initial {
 			// Leading container events only describe containers (the containers table);
@@ -411,6 +421,19 @@ func (r *reader) writeMeta(eng *state.Engine, src *ingest.Source, st *CaptureSta
 		b.i64(int64(st.Dropped))
 		b.i64(int64(src.Metadata().UnknownBlocks))
 		b.ts(uint64(time.Now().UnixNano()))
+		if st.Drops != nil {
+			var total int64
+			per := make([]int64, len(st.Drops))
+			for i, n := range st.Drops {
+				per[i] = int64(n)
+				total += int64(n)
+			}
+			b.i64(total)
+			b.i64s(per)
+		} else {
+			b.null()
+			b.null()
+		}
 		b.endRow()
 	})
 	return errors.Join(errs...)

@@ -143,5 +143,7 @@ var Tables = []Table{
 		{"dropped", Int64, "events of types the reference does not know (not numbered)"},
 		{"unknown_blocks", Int64, "blocks of unknown types skipped"},
 		{"loaded_at", Timestamp, ""},
+		{"drops", Int64, "events the capturing machine lost (ring buffer full), from the capture's drop records; NULL if it has none"},
+		{"drops_per_cpu", Int64List, "drops by CPU: element i+1 is CPU i"},
 	}},
 }

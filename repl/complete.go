@@ -118,6 +118,10 @@ func (s *Shell) completeMeta(text string) (string, []string) {
 		return w, matching(w, fieldNames())
 	case ".translate":
 		return s.completeStatement(arg)
+	case ".capture":
+		if _, filter, ok := strings.Cut(arg, " "); ok {
+			return s.completeStatement(filter) // the filter after the duration
+		}
 	}
 	return last, nil
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scapql/scapql/translate"
 )
@@ -39,6 +40,7 @@ func init() {
 		{".export", "FILE [STATEMENT]", "write the last query's full result (or STATEMENT's) to FILE: .parquet, .csv or .json", (*Shell).metaExport},
 		{".rules", "[FILE...|off]", "load Falco rules files whose macros and lists filters can use; show or drop them", (*Shell).metaRules},
 		{".read", "FILE", "run the statements of a file", (*Shell).metaRead},
+		{".capture", "DURATION [FILTER]", "record the machine's syscalls live for DURATION (10s, 1m; Ctrl-C ends early), keeping FILTER's events if given, then load the capture", (*Shell).metaCapture},
 		{".quit", "", "leave (also .exit or Ctrl-D)", (*Shell).metaQuit},
 		{".exit", "", "leave", (*Shell).metaQuit},
 	}
@@ -494,4 +496,29 @@ func (s *Shell) metaRead(ctx context.Context, arg string) error {
 		return fmt.Errorf("%s: %s failed", names[0], plural(int64(n), "statement"))
 	}
 	return nil
+}
+
+// metaCapture records live for a while, then loads the capture like .open.
+func (s *Shell) metaCapture(ctx context.Context, arg string) error {
+	d, filter, _ := strings.Cut(arg, " ")
+	if d == "" {
+		return errors.New("usage: .capture DURATION [FILTER]")
+	}
+	dur, err := time.ParseDuration(d)
+	if err != nil || dur <= 0 {
+		return fmt.Errorf(".capture: %q is not a duration (10s, 1m30s)", d)
+	}
+	c, ok := s.b.(Capturer)
+	if !ok {
+		return errors.New(".capture: live capture is not available in this shell")
+	}
+	fmt.Fprintf(s.stderr, "capturing for %s (Ctrl-C ends early)\n", dur)
+	path, err := c.Capture(ctx, dur, strings.TrimSpace(filter))
+	if err != nil {
+		return err
+	}
+	if strings.ContainsRune(path, '\'') {
+		return fmt.Errorf(".capture: cannot load %s", path)
+	}
+	return s.metaOpen(ctx, "'"+path+"'")
 }

@@ -68,6 +68,13 @@ type FirstMatcher interface {
 	FirstMatches(ctx context.Context, where string, k int, uses string) (first string, total int64, err error)
 }
 
+// Capturer is implemented by a Backend that can record the machine live: Capture records
+// for d (or until ctx ends), keeping the events filter matches (all for ""), and returns
+// the capture file, which the backend keeps until it closes.
+type Capturer interface {
+	Capture(ctx context.Context, d time.Duration, filter string) (path string, err error)
+}
+
 // Preparer is implemented by a Backend that makes ready what a statement reads before it
 // runs (a lazy database builds the events members the statement names): Prepare returns
 // the names the result's columns are shown under ("" or nil keeps DuckDB's).

@@ -1,7 +1,11 @@
 package repl
 
 import (
+	"context"
+	"io"
 	"math/big"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -143,6 +147,8 @@ func TestComplete(t *testing.T) {
 		{"evt.arg.fi", 10, []string{"lename"}, nil, false},
 		{".sch", 4, []string{"ema "}, nil, true},
 		{".mode c", 1, []string{"sv"}, nil, true},
+		{".capture 10s proc.nam", 8, []string{"e"}, nil, true},
+		{".capture 10s evt.type = conn", 4, []string{"ect"}, nil, true},
 		{".schema proc", 4, []string{"esses"}, nil, true},
 		{"sel", 3, []string{"ect "}, nil, true},
 		{"SEL", 3, []string{"ECT "}, nil, true},
@@ -270,5 +276,72 @@ func TestColumnExpr(t *testing.T) {
 		if got := columnExpr(in); got != want {
 			t.Errorf("columnExpr(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// capturingBackend is the test backend with a live capture that hands back a fixed capture.
+type capturingBackend struct {
+	*fakeBackend
+	path   string
+	d      time.Duration
+	filter string
+	loaded []string
+	capErr error
+	called int
+}
+
+func (b *capturingBackend) Capture(_ context.Context, d time.Duration, filter string) (string, error) {
+	b.called++
+	b.d, b.filter = d, filter
+	return b.path, b.capErr
+}
+
+func (b *capturingBackend) Load(ctx context.Context, paths ...string) error {
+	b.loaded = append(b.loaded, paths...)
+	return b.fakeBackend.Load(ctx, paths...)
+}
+
+// TestMetaCapture: .capture parses its duration and filter, hands them to the backend and
+// loads what it recorded; bad input and backends that cannot capture are errors.
+func TestMetaCapture(t *testing.T) {
+	for _, tc := range []struct {
+		arg, err, filter string
+		d                time.Duration
+		capturer         bool
+	}{
+		{"10s", "", "", 10 * time.Second, true},
+		{"1m30s proc.name = cat and evt.type = open", "", "proc.name = cat and evt.type = open", 90 * time.Second, true},
+		{"", "usage: .capture DURATION [FILTER]", "", 0, true},
+		{"ten", `"ten" is not a duration`, "", 0, true},
+		{"-5s", `"-5s" is not a duration`, "", 0, true},
+		{"10s", "live capture is not available", "", 0, false},
+	} {
+		fb := testBackend(t)
+		var b Backend = fb
+		live := filepath.Join(t.TempDir(), "live.scap")
+		if err := os.WriteFile(live, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cb := &capturingBackend{fakeBackend: fb, path: live}
+		if tc.capturer {
+			b = cb
+		}
+		var errOut strings.Builder
+		s := New(b, Options{HistoryFile: "-", Stderr: &errOut, Stdout: io.Discard})
+		err := s.meta(context.Background(), strings.TrimSpace(".capture "+tc.arg))
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: error %v, want %q", tc.arg, err, tc.err)
+			}
+			if cb.called != 0 {
+				t.Errorf("%q: captured", tc.arg)
+			}
+		case err != nil:
+			t.Errorf("%q: %v", tc.arg, err)
+		case cb.d != tc.d || cb.filter != tc.filter || len(cb.loaded) != 1 || cb.loaded[0] != live:
+			t.Errorf("%q: captured %s %q, loaded %q", tc.arg, cb.d, cb.filter, cb.loaded)
+		}
+		s.Close()
 	}
 }

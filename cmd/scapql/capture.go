@@ -45,7 +45,8 @@ With a command after --, the probes are attached first, then the command runs, a
 capture ends when it exits. Otherwise it ends after --duration, after -n events, or on
 Ctrl-C / SIGTERM; the file is always complete (it is written aside and renamed at the end).
 -w - streams the capture to standard output; a command's own output then goes to standard
-error. Events lost because the ring buffer was full are counted per CPU and reported.
+error. Events lost because the ring buffer was full are counted per CPU, reported, and
+written at the end of the capture (drop records, summed in the captures table's drops).
 
 With a FILTER (either dialect, as print takes), the capture keeps the matching events, plus
 the events that change state (flagged state-only, so readers apply them without showing
@@ -279,15 +280,16 @@ func openLiveSource(stderr io.Writer, snapLen uint32, opts ingest.Options) (src 
 	}, nil
 }
 
-// liveCaptureFile records the machine for d into a temporary file and
-// returns its path (query --live); remove it when done.
-func liveCaptureFile(ctx context.Context, stderr io.Writer, d time.Duration) (string, error) {
+// liveCaptureFile records the machine for d into a temporary file, keeping
+// the events filter matches (all for ""), and returns its path (query --live,
+// the shell's .capture); remove it when done.
+func liveCaptureFile(ctx context.Context, stderr io.Writer, d time.Duration, filter string) (string, error) {
 	f, err := os.CreateTemp("", "scapql-live-*.scap")
 	if err != nil {
 		return "", fmt.Errorf("capture: %w", err)
 	}
 	f.Close()
-	if err := runCapture(ctx, io.Discard, stderr, captureFlags{write: f.Name(), snapLen: 80, duration: d}, nil); err != nil {
+	if err := runCapture(ctx, io.Discard, stderr, captureFlags{write: f.Name(), snapLen: 80, duration: d, filter: filter, dialect: "auto"}, nil); err != nil {
 		os.Remove(f.Name())
 		return "", err
 	}

@@ -18,6 +18,6 @@ func openLiveSource(io.Writer, uint32, ingest.Options) (*ingest.Source, func() e
 	return nil, nil, errNoCapture
 }
 
-func liveCaptureFile(context.Context, io.Writer, time.Duration) (string, error) {
+func liveCaptureFile(context.Context, io.Writer, time.Duration, string) (string, error) {
 	return "", errNoCapture
 }

@@ -7,9 +7,12 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scapql/scapql/bpf"
 )
@@ -153,7 +156,8 @@ func privateCat(t *testing.T) string {
 	return path
 }
 
-// TestCaptureCount checks -n: exactly that many events, in a complete file.
+// TestCaptureCount checks -n: exactly that many events, in a complete file, followed by
+// the drop records (one per CPU).
 func TestCaptureCount(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("capturing needs root")
@@ -164,11 +168,17 @@ func TestCaptureCount(t *testing.T) {
 		skipIfRefused(t, err)
 	}
 	var out bytes.Buffer
-	if err := runPrint(&out, io.Discard, printFlags{read: path, debug: true, format: "*%evt.num", dialect: "auto"}, ""); err != nil {
+	if err := runPrint(&out, io.Discard, printFlags{read: path, debug: true, format: "*%evt.type", dialect: "auto"}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(out.String(), "\n"); n != 500 {
-		t.Errorf("%d events, want 500", n)
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	drops := 0
+	for len(lines) > 0 && lines[len(lines)-1] == "scapevent" {
+		lines = lines[:len(lines)-1]
+		drops++
+	}
+	if len(lines) != 500 || drops != runtime.NumCPU() {
+		t.Errorf("%d events and %d drop records, want 500 and %d", len(lines), drops, runtime.NumCPU())
 	}
 }
 
@@ -183,4 +193,54 @@ func skipIfRefused(t *testing.T, err error) {
 		t.Skipf("the kernel refuses BPF here: %v", err)
 	}
 	t.Fatal(err)
+}
+
+// TestShellCapture: the shell's .capture records live for a while, keeping a filter's
+// events, and the capture is queryable in the same session; the temporary capture is gone
+// when the shell ends. A private cat runs again and again while the shell records.
+func TestShellCapture(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("capturing needs root")
+	}
+	cat := privateCat(t)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(50 * time.Millisecond):
+				exec.Command("sh", "-c", cat+" /etc/hostname").Run()
+			}
+		}
+	}()
+	var out, errOut bytes.Buffer
+	err := runRepl(context.Background(), nil, &out, &errOut, nil, replFlags{dialect: "auto", mode: "csv", history: "-", commands: []string{
+		".capture 2s proc.name = cat",
+		`SELECT DISTINCT proc.name, proc.pname, evt.res FROM events WHERE evt.type IN ('open','openat') AND evt.dir = '<' AND fd.name = '/etc/hostname' AND proc.exepath = '` + cat + `';`,
+		`SELECT count(*) FILTER (WHERE proc.name <> 'cat') AS others, count(*) > 0 AS some FROM events WHERE NOT evt.hidden;`,
+		`SELECT drops IS NOT NULL AS counted, len(drops_per_cpu) > 0 AS per_cpu FROM captures;`,
+	}})
+	close(done)
+	<-stopped
+	if err != nil {
+		if strings.Contains(errOut.String(), "refuses") || bpf.KernelRefuses(err) {
+			t.Skipf("the kernel refuses BPF here: %v", err)
+		}
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	want := "proc.name,proc.pname,evt.res\ncat,sh,SUCCESS\nothers,some\n0,true\ncounted,per_cpu\ntrue,true\n"
+	if out.String() != want {
+		t.Errorf("shell output:\n%s\nwant:\n%s\nstderr:\n%s", out.String(), want, errOut.String())
+	}
+	_, loaded, ok := strings.Cut(errOut.String(), "loaded ")
+	path, _, _ := strings.Cut(loaded, " ")
+	if !ok || path == "" {
+		t.Fatalf("no capture loaded: %s", errOut.String())
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("%s is still there after the shell ended (%v)", path, err)
+	}
 }

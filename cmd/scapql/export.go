@@ -64,6 +64,8 @@ func exportTo(src *ingest.Source, match func(*state.Event) bool, out io.Writer, 
 		switch {
 		case ev.Initial || match == nil || (!ev.Hidden && match(ev)):
 			matched++
+		case isDropRecord(raw):
+			// The capture's drop counts stay what they are: internal events, not state.
 		case changesState(raw.Type):
 			opts.Flags |= scapwrite.FlagStateOnly
 		default:
@@ -79,6 +81,11 @@ func exportTo(src *ingest.Source, match func(*state.Event) bool, out io.Writer, 
 		writeMetadata(w, src.Metadata())
 	}
 	return kept, matched, w.Close()
+}
+
+func isDropRecord(raw *scap.Event) bool {
+	_, ok := scap.DropRecord(raw)
+	return ok
 }
 
 // changesState reports whether readers need an event of this type (or its

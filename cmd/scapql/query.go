@@ -68,7 +68,7 @@ result of the last one is printed.`,
 				if qf.liveD <= 0 {
 					return fmt.Errorf("--live needs --duration (how long to capture before querying)")
 				}
-				path, err := liveCaptureFile(cmd.Context(), cmd.ErrOrStderr(), qf.liveD)
+				path, err := liveCaptureFile(cmd.Context(), cmd.ErrOrStderr(), qf.liveD, "")
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -119,6 +120,7 @@ func runRepl(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, pat
 type engineBackend struct {
 	db     *engine.DB
 	stderr io.Writer
+	live   []string // captures .capture recorded, removed on Close
 }
 
 // shellBackend is a backend the command closes.
@@ -223,8 +225,24 @@ func (b *engineBackend) Tables() ([]string, error) {
 	return out, nil
 }
 
-// Close closes the database.
-func (b *engineBackend) Close() error { return b.db.Close() }
+// Close closes the database and removes the captures .capture recorded.
+func (b *engineBackend) Close() error {
+	err := b.db.Close()
+	for _, p := range b.live {
+		os.Remove(p)
+	}
+	return err
+}
+
+// Capture records the machine live into a temporary capture (see repl.Capturer).
+func (b *engineBackend) Capture(ctx context.Context, d time.Duration, filter string) (string, error) {
+	path, err := liveCaptureFile(ctx, b.stderr, d, filter)
+	if err != nil {
+		return "", err
+	}
+	b.live = append(b.live, path)
+	return path, nil
+}
 
 // FirstMatches counts a filter's events and narrows the listing of the first k (see
 // repl.FirstMatcher): on a lazy database, only those k rows get the listed members built.

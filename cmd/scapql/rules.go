@@ -77,6 +77,47 @@ aws_cloudtrail and k8s_audit). The exit status is 1 if any rule fails.`,
 	check.Flags().BoolVarP(&verbose, "verbose", "v", false, "show each failure with the condition and a caret")
 	check.Flags().BoolVar(&showSQL, "sql", false, "print the SQL of the rules that translate")
 	rulesCmd.AddCommand(check)
+
+	var rf rulesRunFlags
+	var matching string
+	run := &cobra.Command{
+		Use:   "run --rules FILE... INPUT...",
+		Short: "Run Falco rules over captures and audit logs, printing Falco's alerts",
+		Long: `Run the rules of Falco rules files over captures and audit logs (CloudTrail,
+Kubernetes audit, or captures carrying their plugin events), as falco -r RULES -e FILE does:
+one alert per matching event and rule, in Falco's text format (time, priority, the rule's
+output with <NA> for absent fields; %container.info becomes container_id=... container_name=...)
+or with -j Falco's JSON alert (hostname, output, output_fields, priority, rule, source, tags,
+time). Syscall rules run on the captures' events, aws_cloudtrail and k8s_audit rules on the
+records of their source. Rules with enabled: false, below --min-priority, or of other sources
+are not run; append, override and exceptions are applied as Falco applies them, and a rules
+file requiring a newer engine than ` + rules.EngineVersion + ` is refused.
+
+The conditions are evaluated in process, in one pass over each input (the same checked form
+the SQL of 'rules check --sql' is emitted from); a summary on stderr says so.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(rf.rules) == 0 {
+				return &exitError{fmt.Errorf("give at least one rules file with --rules"), 2}
+			}
+			switch matching {
+			case "all", "first":
+				rf.first = matching == "first"
+			default:
+				return &exitError{fmt.Errorf("--rule-matching %q: all or first", matching), 2}
+			}
+			return runRules(cmd.OutOrStdout(), cmd.ErrOrStderr(), rf, args)
+		},
+	}
+	rflags := run.Flags()
+	rflags.StringArrayVar(&rf.rules, "rules", nil, "Falco rules file (repeatable; later files append to and override earlier ones)")
+	rflags.BoolVarP(&rf.json, "json", "j", false, "print alerts as Falco's JSON objects")
+	rflags.StringVar(&rf.minPriority, "min-priority", "debug", "run only rules of this priority or more severe (emergency ... debug)")
+	rflags.StringVar(&matching, "rule-matching", "all", "all: an alert per matching rule (Falco's rule_matching: all); first: only the first matching rule's, in file order")
+	rflags.IntVar(&rf.pf.maxBlock, "max-block", 0, "largest capture block to accept, in bytes (0 = default)")
+	rflags.IntVar(&rf.pf.maxThreads, "max-threads", 0, "largest thread table to keep (0 = default)")
+	rflags.BoolVar(&rf.pf.keepGoing, "keep-going", false, "skip damaged capture blocks and resynchronise on the next valid one")
+	rulesCmd.AddCommand(run)
 	rootCmd.AddCommand(rulesCmd)
 }
 

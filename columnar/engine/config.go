@@ -74,5 +74,10 @@ func openDuckDB(ctx context.Context, path string) (*sql.DB, *sql.Conn, error) {
 		sdb.Close()
 		return nil, nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if err := registerFunctions(ctx, conn); err != nil {
+		conn.Close()
+		sdb.Close()
+		return nil, nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	return sdb, conn, nil
 }

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -27,6 +28,16 @@ func jsonValue(r *Record, arg string) Value {
 }
 
 func jsonObj(r *Record, _ string) Value { return str(string(dumpJSON(nil, r.v, 2, 0))) }
+
+// ObjText is json.obj (and jevt.obj) of a record's JSON text: the record rendered as the
+// json plugin renders it. SQL reaches it as json_obj(raw) over the audit tables.
+func ObjText(raw []byte) (string, error) {
+	v, err := fastjson.ParseBytes(raw)
+	if err != nil {
+		return "", fmt.Errorf("bad JSON: %w", err)
+	}
+	return string(dumpJSON(nil, v, 2, 0)), nil
+}
 
 func jsonRawtime(r *Record, _ string) Value { return uintv(uint64(r.Time)) }
 

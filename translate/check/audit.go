@@ -25,7 +25,9 @@ func AuditColumn(name string) string {
 	switch name {
 	case "json.rawtime", "jevt.rawtime":
 		return "evt.rawtime"
-	case "json.obj", "jevt.obj", "json.value", "jevt.value":
+	case "json.obj", "jevt.obj":
+		return "json_obj(raw)" // the SQL function the engine registers (package audit renders it)
+	case "json.value", "jevt.value":
 		return ""
 	}
 	class, rest, ok := strings.Cut(name, ".")

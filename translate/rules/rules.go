@@ -179,7 +179,9 @@ func line(n yast.Node) int {
 
 func (rs *Ruleset) addItem(item map[string]any, pos Pos) error {
 	switch {
-	case has(item, "required_engine_version"), has(item, "required_plugin_versions"):
+	case has(item, "required_engine_version"):
+		return checkEngineVersion(item)
+	case has(item, "required_plugin_versions"):
 		return nil
 	case has(item, "list"):
 		return rs.addList(item, pos)
