@@ -34,8 +34,9 @@ type captureFlags struct {
 
 func init() {
 	var cf captureFlags
+	var rf remoteFlags
 	cmd := &cobra.Command{
-		Use:   "capture -w FILE|- [-z] [-s LEN] [--duration D] [-n COUNT] [FILTER] [-- COMMAND ARGS...]",
+		Use:   "capture [--ssh [USER@]HOST[:PORT]]... -w FILE|- [-z] [-s LEN] [--duration D] [-n COUNT] [FILTER] [-- COMMAND ARGS...]",
 		Short: "Record the machine's syscalls with eBPF into a capture",
 		Long: `Record every process's syscalls with eBPF (needs root and a kernel with BTF) into a
 capture that scapql, sysdig and Wireshark read. The capture starts with the state of every
@@ -50,7 +51,16 @@ error. Events lost because the ring buffer was full are counted per CPU and repo
 With a FILTER (either dialect, as print takes), the capture keeps the matching events, plus
 the events that change state (flagged state-only, so readers apply them without showing
 them): the file reads alone. The whole recording is written to a temporary file first and
-filtered at the end.`,
+filtered at the end.
+
+With --ssh, the capture runs on another host: scapql capture -w - there (sysdig
+--unbuffered --write=- where only sysdig is installed, or --remote-command), streamed back
+over SSH and written here. Keys and known hosts work as with OpenSSH (the agent, -i, the
+default keys; an unknown or changed host key is refused). Ctrl-C stops the remote capture
+and the file is complete. If the connection is cut, the file keeps every whole block
+received before the cut (a readable capture up to there) and the command fails saying so.
+Several --ssh hosts record at once, one file each: DIR/HOST.scap when -w names a
+directory, FILE-HOST.scap otherwise.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var command []string
 			if at := cmd.ArgsLenAtDash(); at >= 0 {
@@ -63,6 +73,15 @@ filtered at the end.`,
 			if len(args) == 1 {
 				cf.filter = args[0]
 			}
+			if len(rf.hosts) > 0 {
+				if !cmd.Flags().Changed("snaplen") {
+					cf.snapLen = 0 // the remote command's default
+				}
+				return runRemoteCapture(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cf, rf, command)
+			}
+			if rf.command != "" || rf.sudo || rf.doas || len(rf.keys) > 0 || rf.knownHosts != "" {
+				return fmt.Errorf("capture: --remote-command, --sudo, --doas, -i and --known-hosts go with --ssh")
+			}
 			return runCapture(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cf, command)
 		},
 	}
@@ -74,6 +93,7 @@ filtered at the end.`,
 	f.Uint64VarP(&cf.count, "count", "n", 0, "stop after this many events (0: no limit)")
 	f.BoolVarP(&cf.quiet, "quiet", "q", false, "do not print the counts at the end")
 	f.StringVar(&cf.dialect, "dialect", "auto", "filter dialect: auto, falco or wireshark")
+	rf.register(f, true)
 	_ = cmd.MarkFlagRequired("write")
 	rootCmd.AddCommand(cmd)
 }
@@ -106,7 +126,9 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, cf captureFlags, 
 		defer os.Remove(tmp.Name()) // a no-op once renamed
 		out = tmp
 	}
-	c, err := bpf.Start(out, bpf.Options{SnapLen: cf.snapLen, Gzip: cf.gzip})
+	// A stream is read as it comes (over SSH, by print --live --ssh): push
+	// the events out whenever the probes go quiet.
+	c, err := bpf.Start(out, bpf.Options{SnapLen: cf.snapLen, Gzip: cf.gzip, FlushIdle: cf.write == "-"})
 	if err != nil {
 		if tmp != nil {
 			tmp.Close()
