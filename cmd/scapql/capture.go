@@ -33,6 +33,9 @@ type captureFlags struct {
 }
 
 func init() {
+	localCapture = func(ctx context.Context, w, stderr io.Writer, snapLen uint32, count uint64) error {
+		return runCapture(ctx, w, stderr, captureFlags{write: "-", snapLen: snapLen, count: count, quiet: true}, nil)
+	}
 	var cf captureFlags
 	var rf remoteFlags
 	cmd := &cobra.Command{
@@ -251,7 +254,7 @@ func runFilteredCapture(ctx context.Context, stdout, stderr io.Writer, cf captur
 	defer src.Close()
 	var kept, matched uint64
 	if cf.write == "-" {
-		kept, matched, err = exportTo(src, match, stdout, cf.gzip)
+		kept, matched, err = exportTo(src, match, stdout, cf.gzip, false)
 	} else {
 		kept, matched, err = exportCapture(src, match, cf.write, cf.gzip)
 	}
