@@ -58,7 +58,7 @@ func extcapInterfaces() []extcap.Interface {
 					Tooltip: "Where the host key must be (default ~/.ssh/known_hosts); an unknown or changed key is refused", Group: "Authentication"},
 				{Call: "--remote-priv", Display: "Privilege on the remote host", Type: "radio", Group: "Capture",
 					Tooltip: "Run the capture through sudo -n or doas -n",
-					Values: []extcap.Value{{Value: "none", Display: "none", Default: true}, {Value: "sudo", Display: "sudo"}, {Value: "doas", Display: "doas"}}},
+					Values:  []extcap.Value{{Value: "none", Display: "none", Default: true}, {Value: "sudo", Display: "sudo"}, {Value: "doas", Display: "doas"}}},
 				{Call: "--remote-capture-command", Display: "Remote capture command", Type: "string", Group: "Capture",
 					Tooltip: "Command writing the capture to standard output (default: scapql capture -w -, else sysdig --unbuffered --write=-)"},
 				snap, count,
