@@ -239,6 +239,7 @@ func TestCopyBlocksRefuses(t *testing.T) {
 	}{
 		{"gzip", []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0}, "gzip-compressed"},
 		{"text", []byte("sudo: a password is required\n"), "did not write a capture (it began with \"sudo: a \")"},
+		{"short text", []byte("hello\n"), "did not write a capture (it began with \"hello.\")"},
 		{"no magic", append([]byte{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0}, make([]byte, 20)...), "no byte-order magic"},
 		{"bad length", append(append([]byte(nil), data[:28]...), 4, 2, 0, 0, 7, 0, 0, 0), "block length 7"},
 		{"trailing length", broken, "trailing length"},

@@ -194,17 +194,17 @@ func copyBlocks(r *bufio.Reader, w io.Writer, st *Stats) error {
 		if err == io.EOF {
 			return nil
 		}
+		if first && n >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+			return errors.New("the remote command wrote a gzip-compressed capture; streams must be uncompressed (drop -z)")
+		}
+		if first && !bytes.HasPrefix(shbStart[:], head[:min(n, 4)]) {
+			return fmt.Errorf("the remote command did not write a capture (it began with %q)", printable(head[:n]))
+		}
 		if err != nil {
 			st.Tail = int64(n)
 			return nil
 		}
 		if first {
-			if head[0] == 0x1f && head[1] == 0x8b {
-				return errors.New("the remote command wrote a gzip-compressed capture; streams must be uncompressed (drop -z)")
-			}
-			if binary.LittleEndian.Uint32(head[:4]) != sw.BlockSHB {
-				return fmt.Errorf("the remote command did not write a capture (it began with %q)", printable(head[:]))
-			}
 			magic, err := r.Peek(4)
 			if err != nil {
 				st.Tail = int64(len(head) + len(magic))
@@ -246,6 +246,9 @@ func copyBlocks(r *bufio.Reader, w io.Writer, st *Stats) error {
 		}
 	}
 }
+
+// shbStart is how a capture begins: a section header block's type.
+var shbStart = [4]byte{0x0a, 0x0d, 0x0d, 0x0a}
 
 func isEvent(typ uint32) bool {
 	switch typ {
