@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -146,12 +147,16 @@ folders; restart them (or run tshark -D) to see the interfaces.`,
 }
 
 func runExtcapInstall(stdout io.Writer, dirs []string) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("extcap install: where is scapql: %w", err)
+	// The launcher runs the scapql that was run: found on the PATH if
+	// named so, its link kept (an upgrade behind the link is picked up).
+	exe, err := exec.LookPath(os.Args[0])
+	if err == nil {
+		exe, err = filepath.Abs(exe)
 	}
-	if real, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = real
+	if err != nil {
+		if exe, err = os.Executable(); err != nil {
+			return fmt.Errorf("extcap install: where is scapql: %w", err)
+		}
 	}
 	if len(dirs) == 0 {
 		home, err := os.UserHomeDir()
