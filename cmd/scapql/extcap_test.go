@@ -116,46 +116,74 @@ func startExtcapCapture(t *testing.T, bin string, args ...string) (*exec.Cmd, *b
 }
 
 // TestExtcapLocalCaptureSIGTERM captures this machine into a fifo as
-// Wireshark does and stops it with SIGTERM: the capture ends cleanly, and
-// what came through the fifo is a capture scapql, sysdig and tshark read
-// alike.
+// Wireshark does, without and with a capture filter, and stops it with
+// SIGTERM: the capture ends cleanly, and what came through the fifo is a
+// capture scapql, sysdig and tshark read alike (with the filter, showing
+// only matching events).
 func TestExtcapLocalCaptureSIGTERM(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("capturing needs root")
 	}
 	bin := scapqlBinary(t)
-	cmd, stderr, fifo := startExtcapCapture(t, bin, "--extcap-interface", "scapql-local")
-	f, err := os.Open(fifo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	path := filepath.Join(t.TempDir(), "local.scap")
-	out, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Half a megabyte in, Wireshark's stop button.
-	if _, err := io.CopyN(out, f, 512<<10); err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	if _, err := io.Copy(out, f); err != nil {
-		t.Fatal(err)
-	}
-	out.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("after SIGTERM: %v\n%s", err, stderr.String())
-	}
-	if stderr.Len() > 0 {
-		t.Errorf("standard error: %q", stderr.String())
-	}
-	n := toolCount(t, "tshark", path)
-	if n == 0 {
-		t.Fatal("no events")
-	}
-	if a, b := toolCount(t, "sysdig", path), printCount(t, path); a != n || b != n {
-		t.Errorf("tshark reads %d events, sysdig %d, scapql print %d", n, a, b)
+	for _, tc := range []struct {
+		name, filter string
+		types        string // what print shows, one evt.type per line, deduplicated
+	}{
+		{name: "all"},
+		{name: "filtered", filter: "evt.type = openat", types: "openat"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"--extcap-interface", "scapql-local"}
+			if tc.filter != "" {
+				args = append(args, "--extcap-capture-filter", tc.filter)
+			}
+			cmd, stderr, fifo := startExtcapCapture(t, bin, args...)
+			f, err := os.Open(fifo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			path := filepath.Join(t.TempDir(), "local.scap")
+			out, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Half a megabyte in, Wireshark's stop button.
+			if _, err := io.CopyN(out, f, 512<<10); err != nil {
+				t.Fatalf("%v\n%s", err, stderr.String())
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+			if _, err := io.Copy(out, f); err != nil {
+				t.Fatal(err)
+			}
+			out.Close()
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("after SIGTERM: %v\n%s", err, stderr.String())
+			}
+			if stderr.Len() > 0 {
+				t.Errorf("standard error: %q", stderr.String())
+			}
+			n := toolCount(t, "tshark", path)
+			if n == 0 {
+				t.Fatal("no events")
+			}
+			if a, b := toolCount(t, "sysdig", path), printCount(t, path); a != n || b != n {
+				t.Errorf("tshark reads %d events, sysdig %d, scapql print %d", n, a, b)
+			}
+			if tc.types != "" {
+				var shown bytes.Buffer
+				if err := runPrint(&shown, io.Discard, printFlags{read: path, dialect: "auto", format: "%evt.type"}, ""); err != nil {
+					t.Fatal(err)
+				}
+				seen := map[string]bool{}
+				for _, l := range strings.Fields(shown.String()) {
+					seen[l] = true
+				}
+				if len(seen) != 1 || !seen[tc.types] {
+					t.Errorf("the filtered capture shows %v, want only %s", seen, tc.types)
+				}
+			}
+		})
 	}
 }
 
