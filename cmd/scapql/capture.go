@@ -21,17 +21,6 @@ import (
 	"github.com/scapql/scapql/ingest"
 )
 
-type captureFlags struct {
-	write    string
-	gzip     bool
-	snapLen  uint32
-	duration time.Duration
-	count    uint64
-	quiet    bool
-	dialect  string
-	filter   string
-}
-
 func init() {
 	localCapture = func(ctx context.Context, w, stderr io.Writer, snapLen uint32, count uint64) error {
 		return runCapture(ctx, w, stderr, captureFlags{write: "-", snapLen: snapLen, count: count, quiet: true}, nil)

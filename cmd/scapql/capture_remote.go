@@ -13,12 +13,25 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/scapql/scapql/ingest"
 	"github.com/scapql/scapql/remote"
 )
+
+// captureFlags are the options of capture (capture.go), here or on other hosts.
+type captureFlags struct {
+	write    string
+	gzip     bool
+	snapLen  uint32
+	duration time.Duration
+	count    uint64
+	quiet    bool
+	dialect  string
+	filter   string
+}
 
 // remoteFlags are the options of a capture on other hosts over SSH.
 type remoteFlags struct {
