@@ -21,21 +21,14 @@ import (
 	"github.com/scapql/scapql/ingest"
 )
 
-type captureFlags struct {
-	write    string
-	gzip     bool
-	snapLen  uint32
-	duration time.Duration
-	count    uint64
-	quiet    bool
-	dialect  string
-	filter   string
-}
-
 func init() {
+	localCapture = func(ctx context.Context, w, stderr io.Writer, snapLen uint32, count uint64) error {
+		return runCapture(ctx, w, stderr, captureFlags{write: "-", snapLen: snapLen, count: count, quiet: true}, nil)
+	}
 	var cf captureFlags
+	var rf remoteFlags
 	cmd := &cobra.Command{
-		Use:   "capture -w FILE|- [-z] [-s LEN] [--duration D] [-n COUNT] [FILTER] [-- COMMAND ARGS...]",
+		Use:   "capture [--ssh [USER@]HOST[:PORT]]... -w FILE|- [-z] [-s LEN] [--duration D] [-n COUNT] [FILTER] [-- COMMAND ARGS...]",
 		Short: "Record the machine's syscalls with eBPF into a capture",
 		Long: `Record every process's syscalls with eBPF (needs root and a kernel with BTF) into a
 capture that scapql, sysdig and Wireshark read. The capture starts with the state of every
@@ -51,7 +44,16 @@ written at the end of the capture (drop records, summed in the captures table's 
 With a FILTER (either dialect, as print takes), the capture keeps the matching events, plus
 the events that change state (flagged state-only, so readers apply them without showing
 them): the file reads alone. The whole recording is written to a temporary file first and
-filtered at the end.`,
+filtered at the end.
+
+With --ssh, the capture runs on another host: scapql capture -w - there (sysdig
+--unbuffered --write=- where only sysdig is installed, or --remote-command), streamed back
+over SSH and written here. Keys and known hosts work as with OpenSSH (the agent, -i, the
+default keys; an unknown or changed host key is refused). Ctrl-C stops the remote capture
+and the file is complete. If the connection is cut, the file keeps every whole block
+received before the cut (a readable capture up to there) and the command fails saying so.
+Several --ssh hosts record at once, one file each: DIR/HOST.scap when -w names a
+directory, FILE-HOST.scap otherwise.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var command []string
 			if at := cmd.ArgsLenAtDash(); at >= 0 {
@@ -64,6 +66,15 @@ filtered at the end.`,
 			if len(args) == 1 {
 				cf.filter = args[0]
 			}
+			if len(rf.hosts) > 0 {
+				if !cmd.Flags().Changed("snaplen") {
+					cf.snapLen = 0 // the remote command's default
+				}
+				return runRemoteCapture(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cf, rf, command)
+			}
+			if rf.command != "" || rf.sudo || rf.doas || len(rf.keys) > 0 || rf.knownHosts != "" {
+				return fmt.Errorf("capture: --remote-command, --sudo, --doas, -i and --known-hosts go with --ssh")
+			}
 			return runCapture(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cf, command)
 		},
 	}
@@ -75,6 +86,7 @@ filtered at the end.`,
 	f.Uint64VarP(&cf.count, "count", "n", 0, "stop after this many events (0: no limit)")
 	f.BoolVarP(&cf.quiet, "quiet", "q", false, "do not print the counts at the end")
 	f.StringVar(&cf.dialect, "dialect", "auto", "filter dialect: auto, falco or wireshark")
+	rf.register(f, true)
 	_ = cmd.MarkFlagRequired("write")
 	rootCmd.AddCommand(cmd)
 }
@@ -107,7 +119,9 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, cf captureFlags, 
 		defer os.Remove(tmp.Name()) // a no-op once renamed
 		out = tmp
 	}
-	c, err := bpf.Start(out, bpf.Options{SnapLen: cf.snapLen, Gzip: cf.gzip})
+	// A stream is read as it comes (over SSH, by print --live --ssh): push
+	// the events out whenever the probes go quiet.
+	c, err := bpf.Start(out, bpf.Options{SnapLen: cf.snapLen, Gzip: cf.gzip, FlushIdle: cf.write == "-"})
 	if err != nil {
 		if tmp != nil {
 			tmp.Close()
@@ -230,7 +244,7 @@ func runFilteredCapture(ctx context.Context, stdout, stderr io.Writer, cf captur
 	defer src.Close()
 	var kept, matched uint64
 	if cf.write == "-" {
-		kept, matched, err = exportTo(src, match, stdout, cf.gzip)
+		kept, matched, err = exportTo(src, match, stdout, cf.gzip, false)
 	} else {
 		kept, matched, err = exportCapture(src, match, cf.write, cf.gzip)
 	}

@@ -27,7 +27,7 @@ func exportCapture(src *ingest.Source, match func(*state.Event) bool, path strin
 		return 0, 0, fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	kept, matched, err = exportTo(src, match, tmp, gz)
+	kept, matched, err = exportTo(src, match, tmp, gz, false)
 	if cerr := tmp.Chmod(0o644); err == nil && cerr != nil {
 		err = fmt.Errorf("export: %w", cerr)
 	}
@@ -42,8 +42,9 @@ func exportCapture(src *ingest.Source, match func(*state.Event) bool, path strin
 	return kept, matched, err
 }
 
-// exportTo writes the export to out (see exportCapture).
-func exportTo(src *ingest.Source, match func(*state.Event) bool, out io.Writer, gz bool) (kept, matched uint64, err error) {
+// exportTo writes the export to out (see exportCapture). live pushes each
+// kept event out at once, for a reader following out (a Wireshark fifo).
+func exportTo(src *ingest.Source, match func(*state.Event) bool, out io.Writer, gz, live bool) (kept, matched uint64, err error) {
 	w := scapwrite.NewWriter(out, scapwrite.Options{Gzip: gz})
 	wroteMeta := false
 	for {
@@ -76,6 +77,12 @@ func exportTo(src *ingest.Source, match func(*state.Event) bool, out io.Writer, 
 			return kept, matched, err
 		}
 		kept++
+		if live {
+			if err := w.Flush(); err != nil {
+				w.Close()
+				return kept, matched, err
+			}
+		}
 	}
 	if !wroteMeta {
 		writeMetadata(w, src.Metadata())

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,6 +34,7 @@ type printFlags struct {
 	compress   bool
 	live       bool
 	snapLen    uint32
+	remote     remoteFlags
 }
 
 func init() {
@@ -53,6 +55,12 @@ metadata) are numbered but hidden unless -D is given.`,
 			if (pf.read == "") == !pf.live {
 				return fmt.Errorf("give a capture with -r, or --live")
 			}
+			if len(pf.remote.hosts) > 0 && !pf.live {
+				return fmt.Errorf("--ssh goes with --live")
+			}
+			if len(pf.remote.hosts) > 0 && !cmd.Flags().Changed("snaplen") {
+				pf.snapLen = 0 // the remote command's default
+			}
 			return runPrint(cmd.OutOrStdout(), cmd.ErrOrStderr(), pf, filter)
 		},
 	}
@@ -72,6 +80,7 @@ metadata) are numbered but hidden unless -D is given.`,
 	f.BoolVarP(&pf.compress, "compress", "z", false, "with -w, gzip the new capture")
 	f.BoolVar(&pf.live, "live", false, "capture the machine's syscalls with eBPF and print them as they come (root; Ctrl-C ends)")
 	f.Uint32VarP(&pf.snapLen, "snaplen", "s", 80, "with --live, bytes of each I/O buffer to keep")
+	pf.remote.register(f, false)
 	rootCmd.AddCommand(cmd)
 }
 
@@ -141,12 +150,17 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	var src *ingest.Source
 	if pf.live {
 		var stop func() error
-		src, stop, err = openLiveSource(stderr, pf.snapLen, pf.ingestOptions())
+		pf.read = "live capture"
+		if len(pf.remote.hosts) > 0 {
+			src, stop, err = openRemoteLiveSource(stderr, pf.remote, pf.snapLen, pf.ingestOptions())
+			pf.read = "live capture on " + strings.Join(pf.remote.hosts, ", ")
+		} else {
+			src, stop, err = openLiveSource(stderr, pf.snapLen, pf.ingestOptions())
+		}
 		if err != nil {
 			return err
 		}
 		defer stop()
-		pf.read = "live capture"
 	} else if src, err = ingest.Open(pf.read, pf.ingestOptions()); err != nil {
 		return err
 	}

@@ -258,9 +258,22 @@ func (w *Writer) WriteProcessList(procs []Process) error {
 		if b, err = AppendProcessEntry(b, &procs[i]); err != nil {
 			return err
 		}
+		// Readers add every list block to the table, so a big table goes
+		// in several blocks: Wireshark's capture pipe takes no block
+		// over 256 KiB.
+		if len(b) >= MaxListBlock && i < len(procs)-1 {
+			if err := w.WriteBlock(BlockPLv9, b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
 	}
 	return w.WriteBlock(BlockPLv9, b)
 }
+
+// MaxListBlock is the body size past which process and fd lists continue
+// in a new block.
+const MaxListBlock = 128 << 10
 
 // FDType is the fd list entry type (FORMAT.md §1.9).
 type FDType uint8
@@ -380,6 +393,12 @@ func (w *Writer) WriteFDList(tid int64, fds []FDEntry) error {
 	for i := range fds {
 		if b, err = AppendFDEntry(b, &fds[i]); err != nil {
 			return fmt.Errorf("scapwrite: fd list of %d: %w", tid, err)
+		}
+		if len(b) >= MaxListBlock && i < len(fds)-1 { // as WriteProcessList
+			if err := w.WriteBlock(BlockFDLv2, b); err != nil {
+				return err
+			}
+			b = appendU64(b[:0], uint64(tid))
 		}
 	}
 	return w.WriteBlock(BlockFDLv2, b)

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scapql/scapql/ingest/scap"
 )
 
 var le = binary.LittleEndian
@@ -485,4 +487,63 @@ func BenchmarkBuilder(b *testing.B) {
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// TestBigListsSplit checks that a process table and an fd list too big
+// for one capture-pipe block go in several blocks, none much over
+// MaxListBlock, that a reader adds up to every entry.
+func TestBigListsSplit(t *testing.T) {
+	var procs []Process
+	for i := range 3000 {
+		procs = append(procs, Process{Tid: int64(1000 + i), Pid: int64(1000 + i), Ptid: 1, Comm: "worker",
+			Exe: "/usr/bin/worker", Args: []string{strings.Repeat("a", 100)}, Tail: TailPre010})
+	}
+	var fds []FDEntry
+	for i := range 5000 {
+		fds = append(fds, FDEntry{Num: int64(i), Type: FDFile, Name: "/var/lib/some/rather/long/path/" + strings.Repeat("f", 20)})
+	}
+	out := capture(t, Options{}, func(w *Writer) {
+		w.WriteProcessList(procs)
+		w.WriteFDList(1000, fds)
+		w.WriteFDList(1001, fds[:3])
+		w.WriteEvent(1, 1000, 0, 1) // a capture has events
+	})
+	spans, err := Blocks(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, fdl := 0, 0
+	for _, s := range spans {
+		switch s.Type {
+		case BlockPLv9:
+			pl++
+		case BlockFDLv2:
+			fdl++
+		}
+		if s.Len > MaxListBlock+4096 {
+			t.Errorf("a %#x block of %d bytes", s.Type, s.Len)
+		}
+	}
+	if pl < 3 || fdl < 4 {
+		t.Errorf("%d process list blocks, %d fd list blocks: not split", pl, fdl)
+	}
+	r, err := scapReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.threads != len(procs) || r.fds != len(fds)+3 {
+		t.Errorf("read back %d threads and %d fds, want %d and %d", r.threads, r.fds, len(procs), len(fds)+3)
+	}
+}
+
+type listCounts struct{ threads, fds int }
+
+// scapReader reads a capture's lists back with the capture reader.
+func scapReader(b []byte) (listCounts, error) {
+	r, err := scap.NewReader(bytes.NewReader(b), scap.Options{})
+	if err != nil {
+		return listCounts{}, err
+	}
+	md := r.Metadata()
+	return listCounts{len(md.Threads), len(md.FDs)}, nil
 }

@@ -1,0 +1,254 @@
+//go:build linux && amd64
+
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// extcapRun runs scapql extcap as Wireshark does (a program with options)
+// and returns its standard output; standard error must stay empty.
+func extcapRun(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"extcap"}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("extcap %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	if stderr.Len() > 0 {
+		t.Errorf("extcap %s wrote to standard error: %q", strings.Join(args, " "), stderr.String())
+	}
+	return stdout.String()
+}
+
+var (
+	extcapLine    = regexp.MustCompile(`^extcap \{version=[0-9.]+\}\{help=[^{}]+\}$`)
+	interfaceLine = regexp.MustCompile(`^interface \{value=([a-z-]+)\}\{display=[^{}]+\}$`)
+	argLine       = regexp.MustCompile(`^arg \{number=(\d+)\}\{call=--[a-z-]+\}\{display=[^{}]+\}\{type=(string|unsigned|fileselect|radio)\}((\{(tooltip|default|range|required|mustexist|group)=[^{}]*\})*)$`)
+	valueLine     = regexp.MustCompile(`^value \{arg=(\d+)\}\{value=[a-z]+\}\{display=[a-z]+\}(\{default=true\})?$`)
+)
+
+// TestExtcapProtocol makes the calls Wireshark makes, in its order, and
+// checks every line of every answer.
+func TestExtcapProtocol(t *testing.T) {
+	bin := scapqlBinary(t)
+	out := extcapRun(t, bin, "--extcap-interfaces", "--extcap-version=4.0")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 3 || !extcapLine.MatchString(lines[0]) {
+		t.Fatalf("--extcap-interfaces:\n%s", out)
+	}
+	var ifaces []string
+	for _, l := range lines[1:] {
+		m := interfaceLine.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("interface line %q", l)
+		}
+		ifaces = append(ifaces, m[1])
+	}
+	if strings.Join(ifaces, " ") != "scapql-local scapql-ssh" {
+		t.Errorf("interfaces %v", ifaces)
+	}
+	wantArgs := map[string]int{"scapql-local": 2, "scapql-ssh": 9}
+	for _, iface := range ifaces {
+		dlt := extcapRun(t, bin, "--extcap-interface", iface, "--extcap-dlts")
+		if !regexp.MustCompile(`^dlt \{number=147\}\{name=` + iface + `\}\{display=[^{}]+\}\n$`).MatchString(dlt) {
+			t.Errorf("%s dlts: %q", iface, dlt)
+		}
+		config := extcapRun(t, bin, "--extcap-interface", iface, "--extcap-config")
+		args, radios := 0, map[string]bool{}
+		for _, l := range strings.Split(strings.TrimSuffix(config, "\n"), "\n") {
+			if m := argLine.FindStringSubmatch(l); m != nil {
+				if m[1] != strconv.Itoa(args) {
+					t.Errorf("%s: arg numbered %s, want %d", iface, m[1], args)
+				}
+				if m[2] == "radio" {
+					radios[m[1]] = true
+				}
+				args++
+				continue
+			}
+			if m := valueLine.FindStringSubmatch(l); m != nil && radios[m[1]] {
+				continue
+			}
+			t.Errorf("%s config line %q", iface, l)
+		}
+		if args != wantArgs[iface] {
+			t.Errorf("%s: %d args, want %d", iface, args, wantArgs[iface])
+		}
+		// Wireshark's filter check: nothing for a valid filter, the error
+		// on the first line otherwise, success either way.
+		if got := extcapRun(t, bin, "--extcap-interface", iface, "--extcap-capture-filter", "evt.type = openat and fd.name contains /etc"); got != "" {
+			t.Errorf("%s: valid filter answered %q", iface, got)
+		}
+		bad := extcapRun(t, bin, "--extcap-interface", iface, "--extcap-capture-filter", "evt.type = openat and (")
+		if strings.Count(bad, "\n") != 1 || !strings.Contains(bad, "column") {
+			t.Errorf("%s: invalid filter answered %q", iface, bad)
+		}
+	}
+}
+
+// extcapCapture starts scapql extcap --capture into a new fifo and returns
+// the process and the fifo's path.
+func startExtcapCapture(t *testing.T, bin string, args ...string) (*exec.Cmd, *bytes.Buffer, string) {
+	t.Helper()
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append([]string{"extcap", "--capture", "--fifo", fifo}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, &stderr, fifo
+}
+
+// TestExtcapLocalCaptureSIGTERM captures this machine into a fifo as
+// Wireshark does, without and with a capture filter, and stops it with
+// SIGTERM: the capture ends cleanly, and what came through the fifo is a
+// capture scapql, sysdig and tshark read alike (with the filter, showing
+// only matching events).
+func TestExtcapLocalCaptureSIGTERM(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("capturing needs root")
+	}
+	bin := scapqlBinary(t)
+	for _, tc := range []struct {
+		name, filter string
+		types        string // what print shows, one evt.type per line, deduplicated
+	}{
+		{name: "all"},
+		{name: "filtered", filter: "evt.type = openat", types: "openat"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"--extcap-interface", "scapql-local"}
+			if tc.filter != "" {
+				args = append(args, "--extcap-capture-filter", tc.filter)
+			}
+			cmd, stderr, fifo := startExtcapCapture(t, bin, args...)
+			f, err := os.Open(fifo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			path := filepath.Join(t.TempDir(), "local.scap")
+			out, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Half a megabyte in, Wireshark's stop button.
+			if _, err := io.CopyN(out, f, 512<<10); err != nil {
+				t.Fatalf("%v\n%s", err, stderr.String())
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+			if _, err := io.Copy(out, f); err != nil {
+				t.Fatal(err)
+			}
+			out.Close()
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("after SIGTERM: %v\n%s", err, stderr.String())
+			}
+			if stderr.Len() > 0 {
+				t.Errorf("standard error: %q", stderr.String())
+			}
+			n := toolCount(t, "tshark", path)
+			if n == 0 {
+				t.Fatal("no events")
+			}
+			if a, b := toolCount(t, "sysdig", path), printCount(t, path); a != n || b != n {
+				t.Errorf("tshark reads %d events, sysdig %d, scapql print %d", n, a, b)
+			}
+			if tc.types != "" {
+				var shown bytes.Buffer
+				if err := runPrint(&shown, io.Discard, printFlags{read: path, dialect: "auto", format: "%evt.type"}, ""); err != nil {
+					t.Fatal(err)
+				}
+				seen := map[string]bool{}
+				for _, l := range strings.Fields(shown.String()) {
+					seen[l] = true
+				}
+				if len(seen) != 1 || !seen[tc.types] {
+					t.Errorf("the filtered capture shows %v, want only %s", seen, tc.types)
+				}
+			}
+		})
+	}
+}
+
+// TestExtcapSSHCaptureTshark captures a remote host through the extcap's
+// SSH interface with a count, tshark reading the fifo itself.
+func TestExtcapSSHCaptureTshark(t *testing.T) {
+	s := startSSHD(t)
+	bin := scapqlBinary(t)
+	_, stderr, fifo := startExtcapCapture(t, bin, "--extcap-interface", "scapql-ssh",
+		"--remote-host", "127.0.0.1", "--remote-port", strconv.Itoa(s.port), "--remote-username", "root",
+		"--sshkey", s.userKey, "--known-hosts", s.knownHosts, "--remote-priv", "none",
+		"--remote-capture-command", bin+" capture -w -", "--count", "300", "--snaplen", "120")
+	out, err := exec.Command("tshark", "-r", fifo).Output()
+	if err != nil {
+		t.Fatalf("tshark -r fifo: %v\n%s", err, stderr.String())
+	}
+	if n := bytes.Count(out, []byte("\n")); n != 300 {
+		t.Errorf("tshark read %d events through the fifo, want 300", n)
+	}
+}
+
+// TestExtcapThroughTshark installs the launcher into a fresh home and lets
+// tshark find and run the extcap itself, as Wireshark would.
+func TestExtcapThroughTshark(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("capturing needs root")
+	}
+	bin := scapqlBinary(t)
+	home := t.TempDir()
+	env := append(os.Environ(), "HOME="+home)
+	install := exec.Command(bin, "extcap", "install")
+	install.Env = env
+	msg, err := install.CombinedOutput()
+	if err != nil {
+		t.Fatalf("extcap install: %v\n%s", err, msg)
+	}
+	for _, dir := range []string{".local/lib/wireshark/extcap", ".local/lib/stratoshark/extcap", ".config/wireshark/extcap"} {
+		launcher := filepath.Join(home, dir, "scapql")
+		info, err := os.Stat(launcher)
+		if err != nil || info.Mode().Perm()&0o111 == 0 {
+			t.Fatalf("launcher in %s: %v", dir, err)
+		}
+		// It must run this scapql (the link), never the bare test binary.
+		if b, _ := os.ReadFile(launcher); !strings.Contains(string(b), "exec '"+bin+"' extcap \"$@\"") {
+			t.Fatalf("launcher %s:\n%s", launcher, b)
+		}
+	}
+	list := exec.Command("tshark", "-D")
+	list.Env = env
+	got, err := list.Output()
+	if err != nil {
+		t.Fatalf("tshark -D: %v", err)
+	}
+	for _, want := range []string{"scapql-local (scapql: syscalls of this machine (eBPF))", "scapql-ssh (scapql: syscalls of a remote host over SSH)"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("tshark -D lacks %q:\n%s", want, got)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "tshark.pcapng")
+	capture := exec.Command("tshark", "-i", "scapql-local", "-c", "200", "-w", path)
+	capture.Env = env
+	if msg, err := capture.CombinedOutput(); err != nil {
+		t.Fatalf("tshark -i scapql-local: %v\n%s", err, msg)
+	}
+	if n := toolCount(t, "tshark", path); n != 200 {
+		t.Errorf("tshark captured %d events through the extcap, want 200", n)
+	}
+}
