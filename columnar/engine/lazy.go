@@ -324,6 +324,11 @@ func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, me
 		if err != nil {
 			return err
 		}
+		// A projection always carries evt.num; a member table holds it only when asked, since
+		// the view joins the tables by position.
+		if !slices.Contains(members, "evt.num") {
+			cols = slices.DeleteFunc(cols, func(c columnar.Column) bool { return c.Field == "evt.num" })
+		}
 		lz.tables++
 		group = &memberTable{name: fmt.Sprintf("members_%d", lz.tables), members: cols}
 		ddl, err := createTableNamed(db.qualified(internalSchema+"."+group.name), flatSchema(columnar.SchemaOf(cols)))
@@ -518,12 +523,11 @@ func flatten(rec arrow.RecordBatch, cols []columnar.Column) arrow.RecordBatch {
 		}
 		for j := 0; j < st.NumField(); j++ {
 			name := f.Name + "." + f.Type.(*arrow.StructType).Field(j).Name
-			a := st.Field(j)
-			if c := byName[name]; c != nil {
-				a = columnar.Interned(c, a)
-			} else {
-				a.Retain()
+			c := byName[name]
+			if c == nil {
+				continue // built but not kept (evt.num, which every projection carries)
 			}
+			a := columnar.Interned(c, st.Field(j))
 			defer a.Release()
 			arrays = append(arrays, a)
 			fields = append(fields, arrow.Field{Name: name, Type: a.DataType(), Nullable: true})
