@@ -355,7 +355,7 @@ func (c *rowCtx) encoded() *encRow {
 	for _, k := range kind.keys {
 		i := int(k - 1)
 		var s string
-		s, e.rawBuf = rawArgText(ev, i, ev.Raw.Params[i], e.rawBuf)
+		s, e.rawBuf = textOf(fields.RawArgView(ev, i), e.rawBuf)
 		s = validText(s)
 		if s == vt.vals[i] {
 			e.rawarg, e.rawargOK = append(e.rawarg, ""), append(e.rawargOK, false)
@@ -377,13 +377,14 @@ func (c *rowCtx) encoded() *encRow {
 			_, off := time.Unix(sec, 0).Zone()
 			e.offSec, e.offOK, e.offVal = sec, true, int32(off)
 			e.derived = derivedDatetime(e.derived[:0], sec*1e9, e.offVal)
-			e.secDtX = string(e.derived[:len(e.derived)-10]) != c.clock.at(ts)
+			e.datetime = fields.AppendDatetime(e.datetime[:0], ts)
+			e.secDtX = string(e.derived[:len(e.derived)-10]) != string(e.datetime[:len(e.datetime)-10])
 		}
 		e.dtX = e.secDtX
 	}
 	e.offset = e.offVal
 	if e.dtX {
-		e.datetime = append(e.datetime[:0], c.clock.datetime(ts)...)
+		e.datetime = fields.AppendDatetime(e.datetime[:0], ts)
 	}
 	e.nulls = 0
 	rel, relOK := int64Value(x.rel(ev))

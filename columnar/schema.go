@@ -202,11 +202,8 @@ func inContract(field string) bool {
 	return false
 }
 
-// registered reports whether package fields extracts the field (or columnar computes it).
+// registered reports whether package fields extracts the field.
 func registered(name string) bool {
-	if computed[name] {
-		return true
-	}
 	_, _, err := fields.Lookup(name)
 	return err == nil
 }

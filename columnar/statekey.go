@@ -31,9 +31,9 @@ func equalWords(a, b []word) bool {
 	return true
 }
 
-// maxHops bounds the ancestor walks of a key; a deeper chain is not keyed (its events get a
-// state row each, which is correct, only larger).
-const maxHops = 64
+// maxHops bounds the ancestor walks of a key, as every walk up the tree is bounded; a deeper
+// chain is not keyed (its events get a state row each, which is correct, only larger).
+const maxHops = state.MaxAncestors + 1
 
 func strWord(s string) word { return word{unsafe.Pointer(unsafe.StringData(s)), uint64(len(s))} }
 

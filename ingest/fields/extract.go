@@ -100,10 +100,7 @@ func AppendNanos(dst []byte, ns uint64) []byte {
 func append2(dst []byte, v int) []byte { return append(dst, byte('0'+v/10), byte('0'+v%10)) }
 
 // DatetimeText is evt.datetime.
-func DatetimeText(ts uint64) string {
-	t := localTime(ts)
-	return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d.%09d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond())
-}
+func DatetimeText(ts uint64) string { return string(AppendDatetime(nil, ts)) }
 
 // categoryNames are evt.category's names for the non-I/O categories.
 var categoryNames = map[et.Category]string{et.EC_UNKNOWN: "unknown", et.EC_OTHER: "other", et.EC_FILE: "file",
@@ -200,32 +197,17 @@ func ofAncestor(get func(*state.Thread) Value) func(*state.Event, string) Value 
 	}
 }
 
-// ancestor walks n steps up from the event's process.
+// ancestor walks n steps up from the event's process; nil past MaxAncestors.
 func ancestor(ev *state.Event, n int) *state.Thread {
-	t := mainThread(ev)
-	if t == nil {
-		t = ev.Thread
+	if n > MaxAncestors {
+		return nil
 	}
+	t := ProcessOf(ev)
 	eng := ev.Engine()
 	for i := 0; i < n && t != nil; i++ {
-		p := eng.Threads[t.Ptid]
-		if p == nil {
-			return nil
-		}
-		if m := eng.Main(p); m != nil {
-			p = m
-		}
-		t = p
+		t = eng.Parent(t)
 	}
 	return t
-}
-
-// cmdline is proc.cmdline: the name, then each argument after a space.
-func cmdline(t *state.Thread) string {
-	if len(t.Args) == 0 {
-		return t.Comm
-	}
-	return t.Comm + " " + strings.Join(t.Args, " ")
 }
 
 // fdOf returns the fd the event's fd fields read, following the reference: only events that
@@ -353,7 +335,11 @@ func init() {
 	reg("evt.time", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)) })
 	reg("evt.time.s", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)[:8]) })
 	reg("evt.datetime", func(ev *state.Event, _ string) Value { return strV(DatetimeText(ev.Raw.TS)) })
+	registry["evt.datetime"].Append = func(dst []byte, ev *state.Event, _ string) ([]byte, bool) {
+		return AppendDatetime(dst, ev.Raw.TS), true
+	}
 	reg("evt.datetime.s", func(ev *state.Event, _ string) Value { return strV(DatetimeText(ev.Raw.TS)[:19]) })
+	reg("evt.hidden", func(ev *state.Event, _ string) Value { return boolV(ev.Hidden) })
 	reg("evt.outputtime", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)) })
 	reg("evt.reltime", func(ev *state.Event, _ string) Value { return uintV(ev.Raw.TS - ev.Engine().FirstTS()) })
 	registry["evt.reltime"].PrintText = func(ev *state.Event, _ string) Value { return strV(padded(int64(ev.Raw.TS - ev.Engine().FirstTS()))) }
@@ -410,35 +396,9 @@ func init() {
 		if !ok || idx >= len(ev.Info.Params) {
 			return None
 		}
-		v, res := ParamText(ev, idx, p, &ev.Info.Params[idx], RenderOptions{MaxBufLen: DefaultBufLen})
-		if res != "" {
-			return strV(res)
-		}
-		return strV(v)
+		return strV(ArgText(ParamText(ev, idx, p, &ev.Info.Params[idx], RenderOptions{MaxBufLen: DefaultBufLen})))
 	})
-	regArg("evt.rawarg", func(ev *state.Event, arg string) Value {
-		idx := ev.Info.ParamIndex(arg)
-		p, ok := ev.Param(idx)
-		if !ok {
-			return None
-		}
-		pi := &ev.Info.Params[idx]
-		switch pi.Type {
-		case et.PT_CHARBUF, et.PT_FSPATH, et.PT_FSRELPATH:
-			return strV(cstr(p))
-		case et.PT_BYTEBUF:
-			return strV(string(p))
-		case et.PT_UINT8, et.PT_UINT16, et.PT_UINT32, et.PT_UINT64, et.PT_FLAGS8, et.PT_FLAGS16,
-			et.PT_FLAGS32, et.PT_UID, et.PT_GID, et.PT_MODE, et.PT_RELTIME, et.PT_ABSTIME, et.PT_PORT:
-			u, _ := scap.ParamUint(p)
-			return uintV(u)
-		}
-		if s, ok := scap.ParamInt(p); ok {
-			return intV(s)
-		}
-		v, _ := ParamText(ev, idx, p, pi, RenderOptions{})
-		return strV(v)
-	})
+	regArg("evt.rawarg", func(ev *state.Event, arg string) Value { return RawArg(ev, ev.Info.ParamIndex(arg)) })
 	reg("evt.res", func(ev *state.Event, _ string) Value {
 		r, ok := rawres(ev)
 		if !ok {
@@ -644,7 +604,7 @@ func init() {
 	reg("proc.exe", tf(func(t *state.Thread, _ *state.Event) Value { return strV(t.Exe) }))
 	reg("proc.exepath", tf(func(t *state.Thread, _ *state.Event) Value { return strV(t.Exepath) }))
 	reg("proc.args", tf(func(t *state.Thread, _ *state.Event) Value { return strV(strings.Join(t.Args, " ")) }))
-	reg("proc.cmdline", tf(func(t *state.Thread, _ *state.Event) Value { return strV(cmdline(t)) }))
+	reg("proc.cmdline", tf(func(t *state.Thread, _ *state.Event) Value { return strV(Cmdline(t.Comm, t.Args)) }))
 	reg("proc.exeline", tf(func(t *state.Thread, _ *state.Event) Value {
 		return strV(t.Exe + " " + strings.Join(t.Args, " "))
 	}))
@@ -653,7 +613,7 @@ func init() {
 		env := ev.Engine().EnvOf(t)
 		if arg != "" {
 			for _, kv := range env {
-				if k, v, ok := strings.Cut(kv, "="); ok && k == arg {
+				if k, v, ok := EnvVar(kv); ok && k == arg {
 					return strV(v)
 				}
 			}
@@ -728,7 +688,18 @@ func init() {
 		}
 		return strV(name)
 	}))
-	reg("proc.id", tf(func(t *state.Thread, _ *state.Event) Value { return uintV(t.UPID) }))
+	reg("proc.id", tf(func(t *state.Thread, _ *state.Event) Value {
+		if t.UPID == 0 { // a thread the engine does not keep (an event with no thread id)
+			return None
+		}
+		return uintV(t.UPID)
+	}))
+	reg("proc.parent_id", tf(func(t *state.Thread, ev *state.Event) Value {
+		if id := ev.Engine().ParentUPID(t); id != 0 {
+			return uintV(id)
+		}
+		return None
+	}))
 	reg("proc.pname", func(ev *state.Event, _ string) Value {
 		if ev.Thread == nil {
 			return None
@@ -743,18 +714,14 @@ func init() {
 			return None
 		}
 		if p := ev.Engine().Threads[ev.Thread.Ptid]; p != nil {
-			return strV(cmdline(p))
+			return strV(Cmdline(p.Comm, p.Args))
 		}
 		return None
 	})
 	regArg("proc.aname", func(ev *state.Event, arg string) Value {
 		if arg == "" {
 			var names []string
-			for i := 1; i < 1024; i++ {
-				a := ancestor(ev, i)
-				if a == nil {
-					break
-				}
+			for a, i := FirstAncestor(ev), 0; a != nil && i < MaxAncestors; a, i = NextAncestor(ev, a), i+1 {
 				names = append(names, a.Comm)
 			}
 			if len(names) == 0 {

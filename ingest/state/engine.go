@@ -275,7 +275,14 @@ func (e *Engine) EnvOf(t *Thread) []string {
 	return t.Env
 }
 
-// Parent returns the thread's parent process's main thread, or nil.
+// MaxAncestors bounds every walk up the process tree (proc.aname, proc.apid and proc.aexe,
+// their lists, the processes table's ancestry): parent pids that loop, after pid reuse, would
+// otherwise never end it. proc.aname[N] beyond it is absent.
+const MaxAncestors = 1023
+
+// Parent returns the parent process of t's process: the main thread of the thread its parent
+// pid names (that thread itself when its main thread is unknown), or nil. It is the one step
+// of the ancestor walk (proc.aname[N] is N steps from t's process).
 func (e *Engine) Parent(t *Thread) *Thread {
 	m := e.Main(t)
 	if m == nil {
@@ -285,7 +292,27 @@ func (e *Engine) Parent(t *Thread) *Thread {
 	if p == nil {
 		return nil
 	}
-	return e.Main(p)
+	if pm := e.Main(p); pm != nil {
+		return pm
+	}
+	return p
+}
+
+// ParentUPID is the UPID (proc.id) of the thread's parent process: the one recorded when the
+// process was created, else (a process first seen through its execve, say) the process its
+// parent pid names now; 0 if unknown.
+func (e *Engine) ParentUPID(t *Thread) uint64 {
+	m := e.Main(t)
+	if m == nil {
+		m = t
+	}
+	if m.ParentUPID != 0 {
+		return m.ParentUPID
+	}
+	if p := e.Parent(m); p != nil && e.Threads[m.Ptid] != m {
+		return p.UPID
+	}
+	return 0
 }
 
 func (e *Engine) placeholder(tid int64) *Thread {
