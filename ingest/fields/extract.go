@@ -664,7 +664,7 @@ func init() {
 	reg("proc.loginshellid", tf(func(t *state.Thread, ev *state.Event) Value {
 		var found *state.Thread
 		cur := t
-		for i := 0; cur != nil && i < 1024; i++ {
+		for i := 0; cur != nil && i <= MaxAncestors; i++ {
 			if isShell(cur.Comm) {
 				found = cur
 			}
@@ -682,7 +682,7 @@ func init() {
 		}
 		name := m.Comm
 		cur := ev.Engine().Threads[m.Ptid]
-		for i := 0; cur != nil && i < 1024 && cur.Sid == m.Sid; i++ {
+		for i := 0; cur != nil && i <= MaxAncestors && cur.Sid == m.Sid; i++ {
 			name = cur.Comm
 			cur = ev.Engine().Threads[cur.Ptid]
 		}
