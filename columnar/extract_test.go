@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/scapql/scapql/ingest"
+	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/fields"
 	sw "github.com/scapql/scapql/ingest/scapwrite"
 )
@@ -236,7 +237,7 @@ func deepTree(t *testing.T, depth int) []byte {
 	ts := uint64(1_700_000_000_000_000_000)
 	for i := depth; i >= 1; i -= 7 {
 		ts++
-		if err := w.WriteEvent(ts, int64(100+i), 0, sw.PPME_SYSCALL_GETUID_E); err != nil {
+		if err := w.WriteEvent(ts, int64(100+i), 0, et.PPME_SYSCALL_GETUID_E); err != nil {
 			t.Fatal(err)
 		}
 	}

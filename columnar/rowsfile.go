@@ -293,7 +293,7 @@ func (c *rowCtx) kindOf(ev *state.Event, n int, x *encExtractors) (int32, *event
 	if ce.set && ce.info == ev.Info && ce.n == n && ce.typ == typ && ce.dir == dir && ce.sys == sys {
 		return ce.id, ce.kind
 	}
-	key := kindKey{info: ev.Info, n: n, args: ev.Raw.Type > 1}
+	key := kindKey{info: ev.Info, n: n, args: fields.ArgsShown(ev)}
 	key.typ, key.typOK = textValue(typ)
 	key.dir, key.dirOK = textValue(dir)
 	key.sys, key.sysOK = textValue(sys)

@@ -138,7 +138,9 @@ const (
 
 func isCloneName(n string) bool { return n == "clone" || n == "clone3" || n == "fork" || n == "vfork" }
 
-func isProcexit(ev *state.Event) bool { return ev.Raw.Type == 16 || ev.Raw.Type == 186 }
+func isProcexit(ev *state.Event) bool {
+	return ev.Raw.Type == et.PPME_PROCEXIT_E || ev.Raw.Type == et.PPME_PROCEXIT_1_E
+}
 
 // resIndex caches, per event type, the index of the return value parameter ("res", or "fd"
 // for the exits of fd-creating calls), -1 if none.

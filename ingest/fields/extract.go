@@ -112,7 +112,7 @@ var categoryNames = map[et.Category]string{et.EC_UNKNOWN: "unknown", et.EC_OTHER
 // Category is evt.category: the event's category, with I/O events named by their fd's kind.
 func Category(ev *state.Event) string {
 	c := ev.Info.Category
-	if ev.Raw.Type <= 1 {
+	if isGeneric(ev) {
 		c = et.GenericCategory(EventType(ev))
 	}
 	switch c {
@@ -137,9 +137,14 @@ func Category(ev *state.Event) string {
 	return "unknown"
 }
 
+// isGeneric reports whether the event is a generic syscall event (its syscall code names it).
+func isGeneric(ev *state.Event) bool {
+	return ev.Raw.Type == et.PPME_GENERIC_E || ev.Raw.Type == et.PPME_GENERIC_X
+}
+
 // EventType is evt.type: the table name, or the syscall name for generic events.
 func EventType(ev *state.Event) string {
-	if ev.Raw.Type == 0 || ev.Raw.Type == 1 {
+	if isGeneric(ev) {
 		if p, ok := ev.Param(0); ok && len(p) == 2 {
 			c := uint16(p[0]) | uint16(p[1])<<8
 			if c == 0 {
@@ -237,7 +242,7 @@ func creatorName(ev *state.Event) Value {
 		if ev.Info.Name == "connect" || ev.Info.Name == "accept" || ev.Info.Name == "accept4" {
 			idx = ev.Info.ParamIndex("tuple")
 		}
-		if ev.Raw.Type == 103 { // old openat exit: the name is in the enter event
+		if ev.Raw.Type == et.PPME_SYSCALL_OPENAT_X { // old openat exit: the name is in the enter event
 			return strV("")
 		}
 		p, ok := ev.Param(idx)
@@ -360,7 +365,7 @@ func init() {
 		// The reference leaves out the switch event and the events that skip the parser's
 		// reset step (procinfo and the other internal bookkeeping events); every other
 		// event, the container events included, names its type.
-		if ev.Raw.Type == schedSwitch6E || ev.Info.Flags&et.EF_SKIPPARSERESET != 0 {
+		if ev.Raw.Type == et.PPME_SCHEDSWITCH_6_E || ev.Info.Flags&et.EF_SKIPPARSERESET != 0 {
 			return None
 		}
 		return strV(EventType(ev))
@@ -859,7 +864,7 @@ func init() {
 	reg("fd.typechar", ff(func(fd *state.FD, _ *state.Event) Value { return strV(string(Typechar(fd.Type))) }, nullTypechar))
 	reg("fd.name", ff(func(fd *state.FD, ev *state.Event) Value {
 		// A failed connect is named after the address it tried.
-		if ev.Raw.Type == 23 {
+		if ev.Raw.Type == et.PPME_SOCKET_CONNECT_X {
 			if r, ok := rawres(ev); ok && r < 0 {
 				return creatorName(ev)
 			}
@@ -1029,9 +1034,6 @@ func init() {
 	reg("fd.ino", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Ino)) }, nil))
 }
 
-// schedSwitch6E is the event id of the reference's switch event.
-const schedSwitch6E = 152
-
 // containerPrefix is the container id the fd fields of a thread prefix: empty on the host.
 func containerPrefix(ev *state.Event) string {
 	if ev.Thread == nil || ev.Thread.ContainerID == "host" {
@@ -1091,7 +1093,7 @@ func EventFD(ev *state.Event) (fd *state.FD, ok, own bool, name string) {
 	if fd == nil {
 		return nil, true, true, creatorName(ev).Text()
 	}
-	if ev.Raw.Type == 23 {
+	if ev.Raw.Type == et.PPME_SOCKET_CONNECT_X {
 		if r, ok := rawres(ev); ok && r < 0 {
 			return fd, true, true, creatorName(ev).Text()
 		}

@@ -63,7 +63,7 @@ func AppendArgs(dst []byte, ev *state.Event, opts RenderOptions) []byte {
 }
 
 // ArgsShown reports whether evt.args shows the event's parameters: generic events show none.
-func ArgsShown(ev *state.Event) bool { return ev.Raw.Type > 1 }
+func ArgsShown(ev *state.Event) bool { return !isGeneric(ev) }
 
 // AppendArg appends one parameter of evt.args from the texts ParamText renders: its name,
 // '=', the value text, the resolved text in parentheses where there is one, a space. It is

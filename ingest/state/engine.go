@@ -365,7 +365,7 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 	// State-only events are applied and numbered but never shown.
 	ev.Initial = raw.DumpFlags&scap.DumpFlagStateOnly != 0
 	ev.Hidden = ev.Hidden || ev.Initial
-	isContainer := raw.Type == 228 || raw.Type == 272 || raw.Type == 324
+	isContainer := raw.Type == eventtable.PPME_CONTAINER_E || raw.Type == eventtable.PPME_CONTAINER_JSON_E || raw.Type == eventtable.PPME_CONTAINER_JSON_2_E
 	if !e.started && isContainer {
 		// Leading container events describe the capture's containers; they are numbered but
 		// never shown.
@@ -480,22 +480,22 @@ func (e *Engine) removeThread(tid int64) {
 func (e *Engine) reset(ev *Event) {
 	info, raw := ev.Info, ev.Raw
 	if info.Flags&eventtable.EF_SKIPPARSERESET != 0 {
-		if raw.Type == 234 { // procinfo: shown with its thread, which it never creates
+		if raw.Type == eventtable.PPME_PROCINFO_E { // procinfo: shown with its thread, which it never creates
 			ev.Thread = e.Threads[raw.TID]
 		}
 		return
 	}
 	switch raw.Type {
-	case 272, 324, 228: // container metadata: no thread
+	case eventtable.PPME_CONTAINER_JSON_E, eventtable.PPME_CONTAINER_JSON_2_E, eventtable.PPME_CONTAINER_E: // container metadata: no thread
 		return
 	}
-	noCreate := isCloneExit(raw.Type) || raw.Type == 152 || raw.Type == 16 || raw.Type == 186
+	noCreate := isCloneExit(raw.Type) || raw.Type == eventtable.PPME_SCHEDSWITCH_6_E || raw.Type == eventtable.PPME_PROCEXIT_E || raw.Type == eventtable.PPME_PROCEXIT_1_E
 	t := e.Threads[raw.TID]
 	if t == nil && !noCreate {
 		t = e.placeholder(raw.TID)
 	}
 	ev.Thread = t
-	if t == nil || raw.Type == 152 {
+	if t == nil || raw.Type == eventtable.PPME_SCHEDSWITCH_6_E {
 		return
 	}
 	if info.Enter {
@@ -520,7 +520,9 @@ func (e *Engine) reset(ev *Event) {
 		t.latency = raw.TS - t.lastLatencyEnter
 	}
 	ev.Latency = t.latency
-	if int(raw.Type) == t.lastEventType+1 || (isExecveExit(raw.Type) && t.lastEventType == 332) {
+	// A successful execveat ends with an execve exit, which pairs with the execveat enter, as
+	// in the reference.
+	if int(raw.Type) == t.lastEventType+1 || (isExecveExit(raw.Type) && t.lastEventType == int(eventtable.PPME_SYSCALL_EXECVEAT_E)) {
 		t.enter.valid = t.enter.valid && t.enter.typ == uint16(t.lastEventType)
 	} else {
 		t.enter.valid = false
@@ -546,7 +548,7 @@ func (e *Engine) reset(ev *Event) {
 
 func isCloneExit(t uint16) bool {
 	switch t {
-	case 15, 157, 217, 223, 183, 219, 225, 185, 221, 227, 335:
+	case eventtable.PPME_SYSCALL_CLONE_11_X, eventtable.PPME_SYSCALL_CLONE_16_X, eventtable.PPME_SYSCALL_CLONE_17_X, eventtable.PPME_SYSCALL_CLONE_20_X, eventtable.PPME_SYSCALL_FORK_X, eventtable.PPME_SYSCALL_FORK_17_X, eventtable.PPME_SYSCALL_FORK_20_X, eventtable.PPME_SYSCALL_VFORK_X, eventtable.PPME_SYSCALL_VFORK_17_X, eventtable.PPME_SYSCALL_VFORK_20_X, eventtable.PPME_SYSCALL_CLONE3_X:
 		return true
 	}
 	return false
@@ -554,7 +556,7 @@ func isCloneExit(t uint16) bool {
 
 func isExecveExit(t uint16) bool {
 	switch t {
-	case 13, 155, 173, 215, 231, 283, 289, 293:
+	case eventtable.PPME_SYSCALL_EXECVE_8_X, eventtable.PPME_SYSCALL_EXECVE_13_X, eventtable.PPME_SYSCALL_EXECVE_14_X, eventtable.PPME_SYSCALL_EXECVE_15_X, eventtable.PPME_SYSCALL_EXECVE_16_X, eventtable.PPME_SYSCALL_EXECVE_17_X, eventtable.PPME_SYSCALL_EXECVE_18_X, eventtable.PPME_SYSCALL_EXECVE_19_X:
 		return true
 	}
 	return false
