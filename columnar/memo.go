@@ -151,7 +151,7 @@ var memoKeys = map[string]func(ev *state.Event) memoKey{
 		return memoKey{b: keyOf(ev.Thread.Cgroups)}
 	},
 	"proc.pcmdline": func(ev *state.Event) memoKey {
-		p := ev.Engine().Threads[ev.Thread.Ptid]
+		p := ev.Engine().ParentThread(ev.Thread)
 		if p == nil {
 			return memoKey{} // the zero key: no parent
 		}

@@ -90,7 +90,7 @@ func threadKey(k []word, eng *state.Engine, t *state.Thread) ([]word, bool) {
 		if i == maxHops {
 			return k, false
 		}
-		p := eng.Threads[cur.Ptid]
+		p := eng.ParentThread(cur)
 		k = appendAncestor(k, p)
 		if p == nil || p == cur {
 			break
@@ -108,7 +108,7 @@ func threadKey(k []word, eng *state.Engine, t *state.Thread) ([]word, bool) {
 		if i == maxHops {
 			return k, false
 		}
-		p := eng.Threads[cur.Ptid]
+		p := eng.ParentThread(cur)
 		if p == nil {
 			break
 		}

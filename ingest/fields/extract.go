@@ -673,7 +673,7 @@ func init() {
 			if isShell(cur.Comm) {
 				found = cur
 			}
-			cur = ev.Engine().Threads[cur.Ptid]
+			cur = ev.Engine().ParentThread(cur)
 		}
 		if found == nil {
 			return None
@@ -686,10 +686,10 @@ func init() {
 			m = t
 		}
 		name := m.Comm
-		cur := ev.Engine().Threads[m.Ptid]
+		cur := ev.Engine().ParentThread(m)
 		for i := 0; cur != nil && i <= MaxAncestors && cur.Sid == m.Sid; i++ {
 			name = cur.Comm
-			cur = ev.Engine().Threads[cur.Ptid]
+			cur = ev.Engine().ParentThread(cur)
 		}
 		return strV(name)
 	}))
@@ -709,7 +709,7 @@ func init() {
 		if ev.Thread == nil {
 			return None
 		}
-		if p := ev.Engine().Threads[ev.Thread.Ptid]; p != nil {
+		if p := ev.Engine().ParentThread(ev.Thread); p != nil {
 			return strV(p.Comm)
 		}
 		return None
@@ -718,7 +718,7 @@ func init() {
 		if ev.Thread == nil {
 			return None
 		}
-		if p := ev.Engine().Threads[ev.Thread.Ptid]; p != nil {
+		if p := ev.Engine().ParentThread(ev.Thread); p != nil {
 			return strV(Cmdline(p.Comm, p.Args))
 		}
 		return None

@@ -109,8 +109,7 @@ func (e *Engine) load(md *scap.Metadata) {
 	sort.Slice(tids, func(i, j int) bool { return tids[i] < tids[j] })
 	for _, tid := range tids {
 		if t := e.Threads[tid]; t.IsMain() {
-			e.nextUPID++
-			t.UPID = e.nextUPID
+			t.UPID = e.newUPID()
 		}
 	}
 	for _, tid := range tids {
@@ -119,11 +118,10 @@ func (e *Engine) load(md *scap.Metadata) {
 			if m := e.Threads[t.Pid]; m != nil {
 				t.UPID = m.UPID
 			} else {
-				e.nextUPID++
-				t.UPID = e.nextUPID
+				t.UPID = e.newUPID()
 			}
 		}
-		if p := e.Threads[t.Ptid]; p != nil {
+		if p := e.ParentThread(t); p != nil {
 			t.ParentUPID = p.UPID
 			if t.IsMain() {
 				p.nchilds++
@@ -288,7 +286,7 @@ func (e *Engine) Parent(t *Thread) *Thread {
 	if m == nil {
 		m = t
 	}
-	p := e.Threads[m.Ptid]
+	p := e.ParentThread(m)
 	if p == nil {
 		return nil
 	}
@@ -296,6 +294,17 @@ func (e *Engine) Parent(t *Thread) *Thread {
 		return pm
 	}
 	return p
+}
+
+// ParentThread returns the thread t's parent pid names (proc.pname, proc.ppid's thread, the
+// walks of proc.sname and proc.loginshellid), or nil; Parent is the step between processes.
+func (e *Engine) ParentThread(t *Thread) *Thread { return e.Threads[t.Ptid] }
+
+// newUPID mints the UPID (proc.id) of a new process lifetime: the one place ids are made,
+// counting from 1 (0 is no process).
+func (e *Engine) newUPID() uint64 {
+	e.nextUPID++
+	return e.nextUPID
 }
 
 // ParentUPID is the UPID (proc.id) of the thread's parent process: the one recorded when the
@@ -309,7 +318,7 @@ func (e *Engine) ParentUPID(t *Thread) uint64 {
 	if m.ParentUPID != 0 {
 		return m.ParentUPID
 	}
-	if p := e.Parent(m); p != nil && e.Threads[m.Ptid] != m {
+	if p := e.Parent(m); p != nil && e.ParentThread(m) != m {
 		return p.UPID
 	}
 	return 0
@@ -323,8 +332,7 @@ func (e *Engine) placeholder(tid int64) *Thread {
 		Comm: "<NA>", Exe: "<NA>", UID: 0xFFFFFFFF, GID: 0xFFFFFFFF, LoginUID: 0xFFFFFFFF,
 		FdLimit: -1, Flags: clNameChanged, lastEventType: -1, lastEventFD: 0}
 	t.fds = newFDTable()
-	e.nextUPID++
-	t.UPID = e.nextUPID
+	t.UPID = e.newUPID()
 	e.Threads[tid] = t
 	return t
 }
@@ -469,7 +477,7 @@ func (e *Engine) removeThread(tid int64) {
 		}
 	}
 	if t.IsMain() {
-		if p := e.Threads[t.Ptid]; p != nil && p.nchilds > 0 {
+		if p := e.ParentThread(t); p != nil && p.nchilds > 0 {
 			p.nchilds--
 		}
 	}

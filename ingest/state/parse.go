@@ -332,8 +332,7 @@ func (e *Engine) parseCloneExit(ev *Event) {
 		return
 	}
 	if flags&clCloneThread == 0 {
-		e.nextUPID++
-		nt.UPID = e.nextUPID
+		nt.UPID = e.newUPID()
 		nt.ParentUPID = e.Main(ptinfo).UPIDOr(ptinfo.UPID)
 		if pm := e.Main(ptinfo); pm != nil {
 			pm.nchilds++
@@ -394,7 +393,7 @@ func (e *Engine) parseExecveExit(ev *Event) {
 	t.Pid, _ = paramI64(raw, 4)
 	if t.Ptid == -1 {
 		t.Ptid, _ = paramI64(raw, 5)
-		if p := e.Main(e.Threads[t.Ptid]); p != nil && t.ParentUPID == 0 {
+		if p := e.Main(e.ParentThread(t)); p != nil && t.ParentUPID == 0 {
 			t.ParentUPID = p.UPID
 		}
 	}
