@@ -14,6 +14,7 @@ import (
 	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // The compact layout's files (convert --layout compact) store event_rows in a file encoding
@@ -605,7 +606,7 @@ var encodedSQL = map[string]string{
 func EncodedRowsSelect(rows, kinds string) string {
 	rt := `epoch_ns(r.evt."time")`
 	var b strings.Builder
-	b.WriteString("SELECT r.capture, r." + QuoteIdent(ThreadStateID) + ", r." + QuoteIdent(FDStateID))
+	b.WriteString("SELECT r.capture, r." + sqlquote.Ident(ThreadStateID) + ", r." + sqlquote.Ident(FDStateID))
 	cols := CompactColumns()[PartEvent]
 	for _, s := range structOrder(cols) {
 		var ms []*Column
@@ -618,7 +619,7 @@ func EncodedRowsSelect(rows, kinds string) string {
 		}
 		b.WriteString(", ")
 		if !encoded {
-			b.WriteString("r." + QuoteIdent(s))
+			b.WriteString("r." + sqlquote.Ident(s))
 			continue
 		}
 		b.WriteString("struct_pack(")
@@ -626,13 +627,13 @@ func EncodedRowsSelect(rows, kinds string) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			expr := "r." + QuoteIdent(s) + "." + QuoteIdent(c.Member)
+			expr := "r." + sqlquote.Ident(s) + "." + sqlquote.Ident(c.Member)
 			if sql, ok := encodedSQL[c.Field]; ok {
 				expr = strings.ReplaceAll(sql, "$RT", rt)
 			}
 			b.WriteString(`"` + c.Member + `" := ` + expr)
 		}
-		b.WriteString(") AS " + QuoteIdent(s))
+		b.WriteString(") AS " + sqlquote.Ident(s))
 	}
 	b.WriteString(" FROM " + rows + " r JOIN " + kinds + " k ON k.id = r.enc.kind")
 	return b.String()
