@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf/ringbuf"
+	et "github.com/scapql/scapql/ingest/eventtable"
 	sw "github.com/scapql/scapql/ingest/scapwrite"
 	"golang.org/x/sys/unix"
 )
@@ -223,7 +224,7 @@ func (c *Capture) handle(raw []byte) error {
 	tid := int64(r.tid)
 	switch r.kind {
 	case recProcExit:
-		e := c.w.Begin(ts, tid, r.cpu, sw.PPME_PROCEXIT_1_E)
+		e := c.w.Begin(ts, tid, r.cpu, et.PPME_PROCEXIT_1_E)
 		encProcExit(e, r)
 		return e.End()
 	case recEnter, recExit:
@@ -242,9 +243,9 @@ func (c *Capture) handle(raw []byte) error {
 	}
 	name := c.generic[r.nr]
 	if enter {
-		return c.w.Begin(ts, tid, r.cpu, sw.PPME_GENERIC_E).U16(ppmSyscallCode(name)).U16(uint16(r.nr)).End()
+		return c.w.Begin(ts, tid, r.cpu, et.PPME_GENERIC_E).U16(ppmSyscallCode(name)).U16(uint16(r.nr)).End()
 	}
-	return c.w.Begin(ts, tid, r.cpu, sw.PPME_GENERIC_X).U16(ppmSyscallCode(name)).End()
+	return c.w.Begin(ts, tid, r.cpu, et.PPME_GENERIC_X).U16(ppmSyscallCode(name)).End()
 }
 
 func numCPUs() int { return runtime.NumCPU() }

@@ -3,10 +3,7 @@
 package bpf
 
 import (
-	"encoding/json"
-	"sync"
-
-	"github.com/scapql/scapql/ingest/scapwrite"
+	et "github.com/scapql/scapql/ingest/eventtable"
 )
 
 // The driver stores flags in its own (PPM_*) bit layout, not Linux's; these
@@ -156,11 +153,6 @@ func execveatFlags(f uint64) uint32 {
 	return out
 }
 
-var ppmSC struct {
-	once   sync.Once
-	byName map[string]uint16
-}
-
 // refMaxSyscallCode is the last syscall code sysdig 0.29.3 knows: it
 // crashes on a generic event with a higher one (rseq, statx, close_range,
 // ...), so those are written as code 0, "unknown"; the event's nativeID
@@ -171,22 +163,7 @@ const refMaxSyscallCode = 328
 // table has none or sysdig 0.29.3 would not know it), which generic events
 // carry.
 func ppmSyscallCode(name string) uint16 {
-	ppmSC.once.Do(func() {
-		var t struct {
-			PPMSC []struct {
-				Name  string `json:"name"`
-				Value uint16 `json:"value"`
-			} `json:"ppm_sc"`
-		}
-		ppmSC.byName = map[string]uint16{}
-		if json.Unmarshal(scapwrite.EventTableJSON(), &t) != nil {
-			return
-		}
-		for _, s := range t.PPMSC {
-			ppmSC.byName[s.Name] = s.Value
-		}
-	})
-	if c := ppmSC.byName[name]; c <= refMaxSyscallCode {
+	if c, _ := et.SyscallCode(name); c <= refMaxSyscallCode {
 		return c
 	}
 	return 0

@@ -15,6 +15,7 @@ import (
 	"github.com/scapql/scapql/ingest/audit"
 	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // The audit tables, cloudtrail and k8saudit, hold one row per audit record (package audit),
@@ -81,8 +82,8 @@ func AuditSchema(k audit.Kind) *arrow.Schema {
 	for _, c := range names {
 		var ms []arrow.Field
 		for _, f := range members[c] {
-			_, rest, _ := strings.Cut(f.Name, ".")
-			ms = append(ms, arrow.Field{Name: strings.ReplaceAll(rest, ".", "_"), Type: auditType(f), Nullable: true})
+			_, member, _ := sqlquote.Member(f.Name)
+			ms = append(ms, arrow.Field{Name: member, Type: auditType(f), Nullable: true})
 		}
 		fs = append(fs, arrow.Field{Name: c, Type: arrow.StructOf(ms...), Nullable: true})
 	}

@@ -202,8 +202,8 @@ func (b *EventBuilder) NewRecord() arrow.RecordBatch {
 // Release frees the builder (its memory belongs to the Go heap: nothing to do).
 func (b *EventBuilder) Release() {}
 
-// rowCtx carries what several members of one row share: the rendered parameters, the time
-// text, and caches of text derived from thread state.
+// rowCtx carries what several members of one row share: the rendered parameters, the
+// ancestors, and caches of text derived from thread state.
 type rowCtx struct {
 	ev         *state.Event
 	paramsDone bool
@@ -214,7 +214,6 @@ type rowCtx struct {
 	ancDone    bool
 	slots      []memoSlot
 	slotsDone  bool
-	clock      clockCache
 	memo       threadMemo
 	kinds      *EventKinds // the file encoding's kinds (rowsfile.go), when it is built
 	enc        encRow
@@ -291,34 +290,20 @@ func (c *rowCtx) paramTexts() []paramText {
 		}
 		pi := &info.Params[i]
 		val, res := fields.ParamText(ev, i, p, pi, fields.RenderOptions{MaxBufLen: fields.DefaultBufLen, Cache: &c.render})
-		t := val
-		if res != "" {
-			t = res
-		}
-		c.params = append(c.params, paramText{name: pi.Name, text: t, val: val, res: res})
+		c.params = append(c.params, paramText{name: pi.Name, text: fields.ArgText(val, res), val: val, res: res})
 	}
 	return c.params
 }
 
-// args is evt.args, rendered once per row by package fields into a buffer reused from row to
-// row (columns copy it at once).
+// args is evt.args, put together by package fields from the parameter texts the row renders
+// once (paramTexts), into a buffer reused from row to row (columns copy it at once).
 func (c *rowCtx) args() []byte {
 	if !c.argsDone {
 		c.argsDone = true
-		// name=value(resolved) for each parameter, from the texts evt.arg renders anyway;
-		// generic events show none.
 		b := c.argsText[:0]
-		if c.ev.Raw.Type > 1 {
+		if fields.ArgsShown(c.ev) {
 			for _, p := range c.paramTexts() {
-				b = append(b, p.name...)
-				b = append(b, '=')
-				b = append(b, p.val...)
-				if p.res != "" {
-					b = append(b, '(')
-					b = append(b, p.res...)
-					b = append(b, ')')
-				}
-				b = append(b, ' ')
+				b = fields.AppendArg(b, p.name, p.val, p.res)
 			}
 		}
 		c.argsText = b
@@ -330,7 +315,7 @@ func (c *rowCtx) args() []byte {
 func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func newAppender(col *Column, cb column, memo *threadMemo) appender {
-	if mk := fast[col.Field]; mk != nil {
+	if mk := shared[col.Field]; mk != nil {
 		return mk(cb)
 	}
 	if mk := encAppenders[col.Field]; mk != nil {
@@ -345,17 +330,22 @@ func newAppender(col *Column, cb column, memo *threadMemo) appender {
 			return a
 		}
 	}
-	f, arg, err := fields.Lookup(col.Field)
+	ref := col.Field
+	if r, ok := memberRefs[ref]; ok {
+		ref = r
+	}
+	f, arg, err := fields.Lookup(ref)
 	if err != nil {
 		panic(fmt.Sprintf("columnar: member %s has no extractor: %v", col.Field, err))
 	}
-	return generic(col, cb, f.Extract, arg)
+	return generic(col, cb, f, arg)
 }
 
-// generic appends what ex extracts, converted to the member's type.
-func generic(col *Column, cb column, ex fields.Extractor, arg string) appender {
+// generic appends what f extracts, converted to the member's type.
+func generic(col *Column, cb column, f *fields.Field, arg string) appender {
+	ex := f.Extract
 	switch col.Type {
-	case Int64:
+	case Int64, Timestamp:
 		b := cb.(*numCol[int64])
 		return func(c *rowCtx, ev *state.Event) {
 			v := ex(ev, arg)
@@ -421,6 +411,16 @@ func generic(col *Column, cb column, ex fields.Extractor, arg string) appender {
 	case String, Binary:
 		b := cb.(*strCol)
 		var buf []byte
+		if app := f.Append; app != nil && f.PrintText == nil { // the value's text, allocation-free
+			return func(c *rowCtx, ev *state.Event) {
+				var ok bool
+				if buf, ok = app(buf[:0], ev, arg); ok {
+					b.addBytes(buf)
+				} else {
+					b.appendNull()
+				}
+			}
+		}
 		return func(c *rowCtx, ev *state.Event) {
 			v := ex(ev, arg)
 			switch v.Kind {

@@ -1,6 +1,8 @@
 package columnar
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,7 +14,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/scapql/scapql/ingest"
+	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/fields"
+	sw "github.com/scapql/scapql/ingest/scapwrite"
 )
 
 // expectText renders what package fields extracts as the member would hold it.
@@ -66,11 +70,15 @@ func mapTexts(m *array.Map, i int) (keys, vals []string) {
 }
 
 // TestMembersMatchExtraction holds every member, for every event of every capture, to what
-// package fields extracts for its field at that event — the fast paths included — and the
-// list and map members to the indexed fields they stand for.
+// package fields extracts for the field it holds (memberRefs included), and the list and map
+// members to the indexed fields they stand for (evt.arg.NAME, evt.arg[N], evt.rawarg.NAME,
+// proc.aname[N], proc.apid[N], proc.aexe[N], proc.env[NAME], proc.args).
 func TestMembersMatchExtraction(t *testing.T) {
 	caps, _ := filepath.Glob(filepath.Join(capturesDir, "*.scap"))
 	caps = append(caps, strings.Fields(os.Getenv("SCAPQL_COMPACT_CAPTURES"))...)
+	if len(caps) == 0 {
+		t.Fatalf("no captures in %s", capturesDir)
+	}
 	cols := EventColumns()
 	type ref struct {
 		col *Column
@@ -78,27 +86,56 @@ func TestMembersMatchExtraction(t *testing.T) {
 		arg string
 	}
 	var refs []ref
+	lists := map[string]bool{}
 	for i := range cols {
 		c := &cols[i]
-		if f, arg, err := fields.Lookup(c.Field); err == nil && c.Field != "proc.id" && c.Type != Timestamp &&
-			c.Type != StringMap && c.Type != StringList && c.Type != Int64List {
-			refs = append(refs, ref{c, f, arg})
+		name := c.Field
+		if r, ok := memberRefs[name]; ok {
+			name = r
 		}
+		switch c.Type {
+		case StringMap, StringList, Int64List:
+			lists[c.Field] = true
+			continue
+		}
+		f, arg, err := fields.Lookup(name)
+		if err != nil {
+			if !c.Null {
+				t.Errorf("member %s: %v", c.Field, err)
+			}
+			continue
+		}
+		refs = append(refs, ref{c, f, arg})
 	}
-	lookup := func(name string) (*fields.Field, string) {
-		f, a, err := fields.Lookup(name)
+	for _, l := range []string{"evt.arg", "evt.arglist", "evt.rawarg", "proc.anames", "proc.apids", "proc.aexes", "proc.envmap", "proc.arglist"} {
+		if !lists[l] {
+			t.Errorf("list member %s is not checked", l)
+		}
+		delete(lists, l)
+	}
+	for l := range lists {
+		t.Errorf("list member %s is not checked", l)
+	}
+	lookup := func(name string) *fields.Field {
+		f, _, err := fields.Lookup(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return f, a
+		return f
 	}
-	argF, _ := lookup("evt.arg")
-	rawF, _ := lookup("evt.rawarg")
-	anameF, _ := lookup("proc.aname")
-	apidF, _ := lookup("proc.apid")
+	argF, rawF, envF := lookup("evt.arg"), lookup("evt.rawarg"), lookup("proc.env")
+	anameF, apidF, aexeF := lookup("proc.aname"), lookup("proc.apid"), lookup("proc.aexe")
+	open := map[string]func() (*ingest.Source, error){"deep tree": func() (*ingest.Source, error) {
+		return ingest.NewSource(bytes.NewReader(deepTree(t, 90)), "deep", ingest.Options{})
+	}}
+	names := []string{"deep tree"}
 	for _, path := range caps {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := ingest.Open(path, ingest.Options{})
+		open[filepath.Base(path)] = func() (*ingest.Source, error) { return ingest.Open(path, ingest.Options{}) }
+		names = append(names, filepath.Base(path))
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			src, err := open[name]()
 			if err != nil {
 				t.Fatal(err) // every bundled capture reads: one that fails is a regression
 			}
@@ -106,19 +143,7 @@ func TestMembersMatchExtraction(t *testing.T) {
 			b := NewEventBuilder("x", 1<<30)
 			defer b.Release()
 			want := make([][]string, len(refs))
-			type extra struct {
-				args          map[string]string
-				arglist       []string
-				rawargs       map[string]string
-				anames        []string
-				apids         []string
-				hidden        bool
-				upid          uint64
-				threadless    bool
-				procArgs      []string
-				ancestorCount int
-			}
-			var extras []extra
+			var extras []listRow
 			for {
 				ev, err := src.Next()
 				if err == io.EOF {
@@ -134,7 +159,7 @@ func TestMembersMatchExtraction(t *testing.T) {
 				for k, r := range refs {
 					want[k] = append(want[k], expectText(r.f.Extract(ev, r.arg), r.col.Type))
 				}
-				x := extra{args: map[string]string{}, rawargs: map[string]string{}, hidden: ev.Hidden}
+				x := listRow{args: map[string]string{}, rawargs: map[string]string{}}
 				for i := range ev.Raw.Params {
 					if i >= len(ev.Info.Params) {
 						break
@@ -146,19 +171,26 @@ func TestMembersMatchExtraction(t *testing.T) {
 						x.rawargs[name] = strings.ToValidUTF8(v.Text(), "\uFFFD")
 					}
 				}
-				for n := 1; ; n++ {
-					v := anameF.Extract(ev, strconv.Itoa(n))
-					if !v.Valid() {
-						break
+				x.threadless = ev.Thread == nil
+				if !x.threadless {
+					x.aexes = []string{aexeF.Extract(ev, "0").Text()}
+					for n := 1; ; n++ {
+						v := anameF.Extract(ev, strconv.Itoa(n))
+						if !v.Valid() {
+							break
+						}
+						x.anames = append(x.anames, v.Text())
+						x.apids = append(x.apids, apidF.Extract(ev, strconv.Itoa(n)).Text())
+						x.aexes = append(x.aexes, aexeF.Extract(ev, strconv.Itoa(n)).Text())
 					}
-					x.anames = append(x.anames, v.Text())
-					x.apids = append(x.apids, apidF.Extract(ev, strconv.Itoa(n)).Text())
-				}
-				if ev.Thread == nil {
-					x.threadless = true
-				} else {
-					x.upid = ev.Thread.UPID
 					x.procArgs = append([]string{}, ev.Thread.Args...)
+					x.env = map[string]string{}
+					for _, kv := range ev.Engine().EnvOf(ev.Thread) {
+						name, _, _ := strings.Cut(kv, "=")
+						if v := envF.Extract(ev, name); v.Valid() && name != "" {
+							x.env[name] = strings.ToValidUTF8(v.S, "\uFFFD")
+						}
+					}
 				}
 				extras = append(extras, x)
 			}
@@ -179,70 +211,98 @@ func TestMembersMatchExtraction(t *testing.T) {
 					}
 				}
 			}
-			checkExtras(t, rec, len(extras), func(i int) (map[string]string, []string, map[string]string, []string, []string, bool, uint64, bool, []string) {
-				x := extras[i]
-				return x.args, x.arglist, x.rawargs, x.anames, x.apids, x.hidden, x.upid, x.threadless, x.procArgs
-			})
+			checkLists(t, rec, extras)
 		})
 	}
 }
 
-func checkExtras(t *testing.T, rec arrow.RecordBatch, n int, get func(i int) (map[string]string, []string, map[string]string, []string, []string, bool, uint64, bool, []string)) {
+// deepTree is a capture whose process tree is depth processes deep (each the parent of the
+// next), with environments holding entries proc.env[NAME] never matches, and events of every
+// process: proc.aname[N] and the ancestor lists far past the walks' old bounds of 64.
+func deepTree(t *testing.T, depth int) []byte {
 	t.Helper()
-	argM := member(t, rec, "evt", "arg").(*array.Map)
-	rawM := member(t, rec, "evt", "rawarg").(*array.Map)
-	argL := member(t, rec, "evt", "arglist").(*array.List)
-	anames := member(t, rec, "proc", "anames").(*array.List)
-	apids := member(t, rec, "proc", "apids").(*array.List)
-	hidden := member(t, rec, "evt", "hidden").(*array.Boolean)
-	pid := member(t, rec, "proc", "id").(*array.Int64)
-	pargs := member(t, rec, "proc", "arglist").(*array.List)
+	var buf bytes.Buffer
+	w := sw.NewWriter(&buf, sw.Options{})
+	var procs []sw.Process
+	for i := 1; i <= depth; i++ {
+		pid := int64(100 + i)
+		procs = append(procs, sw.Process{Tid: pid, Pid: pid, Ptid: pid - 1, Sid: 101, Vpgid: pid, Pgid: pid,
+			Comm: fmt.Sprintf("p%d", i), Exe: fmt.Sprintf("/bin/p%d", i), ExePath: fmt.Sprintf("/bin/p%d", i),
+			Args: []string{"-n", strconv.Itoa(i)}, Cwd: "/", FDLimit: 1024, Vtid: pid, Vpid: pid, Root: "/",
+			Env: []string{"A=1", "NOEQUALS", "=empty", "A=2", fmt.Sprintf("DEPTH=%d", i)}})
+	}
+	if err := w.WriteProcessList(procs); err != nil {
+		t.Fatal(err)
+	}
+	ts := uint64(1_700_000_000_000_000_000)
+	for i := depth; i >= 1; i -= 7 {
+		ts++
+		if err := w.WriteEvent(ts, int64(100+i), 0, et.PPME_SYSCALL_GETUID_E); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// listRow is what the list and map members of one row must hold.
+type listRow struct {
+	args, rawargs, env   map[string]string
+	arglist, procArgs    []string
+	anames, apids, aexes []string
+	threadless           bool
+}
+
+func checkLists(t *testing.T, rec arrow.RecordBatch, rows []listRow) {
+	t.Helper()
 	bad := 0
 	fail := func(format string, args ...any) {
 		if bad++; bad <= 10 {
 			t.Errorf(format, args...)
 		}
 	}
-	for i := 0; i < n; i++ {
-		args, arglist, rawargs, an, ap, hid, upid, threadless, procArgs := get(i)
-		keys, vals := mapTexts(argM, i)
-		if len(keys) != len(args) {
-			fail("row %d evt.arg: %d keys, want %d", i, len(keys), len(args))
+	checkMap := func(i int, name string, m *array.Map, want map[string]string, null bool) {
+		if m.IsNull(i) != null {
+			fail("row %d %s: null %v, want %v", i, name, m.IsNull(i), null)
+			return
+		}
+		keys, vals := mapTexts(m, i)
+		if len(keys) != len(want) {
+			fail("row %d %s: %d keys, want %d", i, name, len(keys), len(want))
 		}
 		for j, k := range keys {
-			if args[k] != vals[j] {
-				fail("row %d evt.arg[%s] = %q, want %q", i, k, vals[j], args[k])
+			if w, ok := want[k]; !ok || w != vals[j] {
+				fail("row %d %s[%s] = %q, want %q", i, name, k, vals[j], w)
 			}
 		}
-		if got := strings.Join(listTexts(argL, i), "\x00"); got != strings.Join(arglist, "\x00") {
-			fail("row %d evt.arglist = %q, want %q", i, listTexts(argL, i), arglist)
+	}
+	checkList := func(i int, name string, l *array.List, want []string, null bool) {
+		if l.IsNull(i) != null {
+			fail("row %d %s: null %v, want %v", i, name, l.IsNull(i), null)
+			return
 		}
-		keys, vals = mapTexts(rawM, i)
-		if len(keys) != len(rawargs) {
-			fail("row %d evt.rawarg: %d keys, want %d", i, len(keys), len(rawargs))
+		if got := listTexts(l, i); strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+			fail("row %d %s = %q, want %q", i, name, got, want)
 		}
-		for j, k := range keys {
-			if rawargs[k] != vals[j] {
-				fail("row %d evt.rawarg[%s] = %q, want %q", i, k, vals[j], rawargs[k])
-			}
-		}
-		if got := strings.Join(listTexts(anames, i), "/"); got != strings.Join(an, "/") {
-			fail("row %d proc.anames = %q, want %q", i, got, an)
-		}
-		if got := strings.Join(listTexts(apids, i), "/"); got != strings.Join(ap, "/") {
-			fail("row %d proc.apids = %q, want %q", i, got, ap)
-		}
-		if hidden.Value(i) != hid {
-			fail("row %d evt.hidden = %v", i, hidden.Value(i))
-		}
-		if threadless != pid.IsNull(i) && upid != 0 {
-			fail("row %d proc.id null = %v", i, pid.IsNull(i))
-		}
-		if !pid.IsNull(i) && uint64(pid.Value(i)) != upid {
-			fail("row %d proc.id = %d, want %d", i, pid.Value(i), upid)
-		}
-		if got := strings.Join(listTexts(pargs, i), "\x00"); !threadless && got != strings.Join(procArgs, "\x00") {
-			fail("row %d proc.arglist = %q, want %q", i, got, procArgs)
-		}
+	}
+	argM := member(t, rec, "evt", "arg").(*array.Map)
+	rawM := member(t, rec, "evt", "rawarg").(*array.Map)
+	envM := member(t, rec, "proc", "envmap").(*array.Map)
+	argL := member(t, rec, "evt", "arglist").(*array.List)
+	anames := member(t, rec, "proc", "anames").(*array.List)
+	apids := member(t, rec, "proc", "apids").(*array.List)
+	aexes := member(t, rec, "proc", "aexes").(*array.List)
+	pargs := member(t, rec, "proc", "arglist").(*array.List)
+	for i, x := range rows {
+		checkMap(i, "evt.arg", argM, x.args, false)
+		checkMap(i, "evt.rawarg", rawM, x.rawargs, false)
+		checkMap(i, "proc.envmap", envM, x.env, x.threadless)
+		checkList(i, "evt.arglist", argL, x.arglist, false)
+		checkList(i, "proc.anames", anames, x.anames, x.threadless)
+		checkList(i, "proc.apids", apids, x.apids, x.threadless)
+		checkList(i, "proc.aexes", aexes, x.aexes, x.threadless)
+		checkList(i, "proc.arglist", pargs, x.procArgs, x.threadless)
 	}
 }

@@ -1,21 +1,19 @@
 package columnar
 
 import (
-	"strings"
 	"unsafe"
 
 	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/state"
 )
 
-// threadMemo caches text built from thread state (joined arguments, command lines, parsed
-// environments). Entries are keyed by the identity of their inputs — the data pointers and
-// lengths of the strings and slices — which the state engine replaces rather than edits
-// when a process execs or renames, so a hit is always current. The maps are dropped when they
-// grow past memoMax, which bounds memory on captures with many short-lived processes.
+// threadMemo caches values computed from thread state: the texts of memoKeys' fields, per
+// thread, and parsed environments. Entries are keyed by the identity of their inputs — the
+// data pointers and lengths of the strings and slices — which the state engine replaces
+// rather than edits when a process execs or renames, so a hit is always current. The maps are
+// dropped when they grow past memoMax, which bounds memory on captures with many short-lived
+// processes.
 type threadMemo struct {
-	joins   map[sliceKey]string
-	lines   map[lineKey]string
 	envs    map[sliceKey]*envPairs
 	threads map[*state.Thread][]memoSlot
 	nslots  int
@@ -35,19 +33,11 @@ type sliceKey struct {
 	n int
 }
 
-type lineKey struct {
-	head *byte
-	hlen int
-	args sliceKey
-}
-
 type envPairs struct{ keys, vals []string }
 
 const memoMax = 1 << 14
 
 func (m *threadMemo) init() {
-	m.joins = make(map[sliceKey]string)
-	m.lines = make(map[lineKey]string)
 	m.envs = make(map[sliceKey]*envPairs)
 	m.threads = make(map[*state.Thread][]memoSlot)
 }
@@ -72,45 +62,8 @@ func (c *rowCtx) threadSlots() []memoSlot {
 
 func keyOf(s []string) sliceKey { return sliceKey{unsafe.Pointer(unsafe.SliceData(s)), len(s)} }
 
-// join is strings.Join(s, " ").
-func (m *threadMemo) join(s []string) string {
-	switch len(s) {
-	case 0:
-		return ""
-	case 1:
-		return s[0]
-	}
-	k := keyOf(s)
-	if v, ok := m.joins[k]; ok {
-		return v
-	}
-	if len(m.joins) >= memoMax {
-		clear(m.joins)
-	}
-	v := strings.Join(s, " ")
-	m.joins[k] = v
-	return v
-}
-
-// line is head followed by the arguments, as proc.cmdline and proc.exeline print.
-func (m *threadMemo) line(head string, args []string) string {
-	if len(args) == 0 {
-		return head
-	}
-	k := lineKey{unsafe.StringData(head), len(head), keyOf(args)}
-	if v, ok := m.lines[k]; ok {
-		return v
-	}
-	if len(m.lines) >= memoMax {
-		clear(m.lines)
-	}
-	v := head + " " + m.join(args)
-	m.lines[k] = v
-	return v
-}
-
-// envMap splits NAME=value entries, sanitised to valid UTF-8; the first entry of a name wins,
-// as proc.env[NAME] reads.
+// envMap is proc.env[NAME] for every NAME the environment holds (fields.EnvVar's entries,
+// the first of a name), sanitised to valid UTF-8.
 func (m *threadMemo) envMap(env []string) *envPairs {
 	k := keyOf(env)
 	if v, ok := m.envs[k]; ok {
@@ -122,8 +75,8 @@ func (m *threadMemo) envMap(env []string) *envPairs {
 	e := &envPairs{}
 	seen := make(map[string]bool, len(env))
 	for _, kv := range env {
-		name, val, _ := strings.Cut(kv, "=")
-		if name == "" || seen[name] {
+		name, val, ok := fields.EnvVar(kv)
+		if !ok || seen[name] {
 			continue
 		}
 		seen[name] = true
@@ -132,4 +85,76 @@ func (m *threadMemo) envMap(env []string) *envPairs {
 	}
 	m.envs[k] = e
 	return e
+}
+
+// memoKey identifies the inputs of a text field: pointers and lengths of the strings and
+// slices it is built from. The engine replaces these rather than editing them in place.
+type memoKey struct {
+	a sliceKey
+	b sliceKey
+	c unsafe.Pointer
+}
+
+func strKey(s string) sliceKey { return sliceKey{unsafe.Pointer(unsafe.StringData(s)), len(s)} }
+
+// bindMemo builds the appender of a field in memoKeys: the value package fields extracts is
+// kept per thread with the identity of its inputs, and reused while they stay the same.
+func bindMemo(col *Column, cb column, slot int) (appender, bool) {
+	key, ok := memoKeys[col.Field]
+	if !ok {
+		return nil, false
+	}
+	f, arg, err := fields.Lookup(col.Field)
+	if err != nil {
+		return nil, false
+	}
+	b := cb.(*strCol)
+	return func(c *rowCtx, ev *state.Event) {
+		if ev.Thread == nil {
+			appendValue(b, f.Extract(ev, arg))
+			return
+		}
+		k := key(ev)
+		e := &c.threadSlots()[slot]
+		if !e.set || e.key != k {
+			v := f.Extract(ev, arg)
+			if v.Kind != fields.KindNone && v.Kind != fields.KindString {
+				v = fields.Value{Kind: fields.KindString, S: v.Text()}
+			}
+			v.S = validText(v.S) // validated once, not at every row
+			e.key, e.val, e.set = k, v, true
+		}
+		if e.val.Kind == fields.KindNone {
+			b.appendNull()
+			return
+		}
+		b.addValid(e.val.S)
+	}, true
+}
+
+// memoKeys are the text fields of thread state cached by bindMemo, with the identity of
+// what each reads. The event has a thread.
+var memoKeys = map[string]func(ev *state.Event) memoKey{
+	"proc.args": func(ev *state.Event) memoKey {
+		return memoKey{b: keyOf(ev.Thread.Args)}
+	},
+	"proc.cmdline": func(ev *state.Event) memoKey {
+		return memoKey{a: strKey(ev.Thread.Comm), b: keyOf(ev.Thread.Args)}
+	},
+	"proc.exeline": func(ev *state.Event) memoKey {
+		return memoKey{a: strKey(ev.Thread.Exe), b: keyOf(ev.Thread.Args)}
+	},
+	"proc.env": func(ev *state.Event) memoKey {
+		return memoKey{b: keyOf(ev.Engine().EnvOf(ev.Thread))}
+	},
+	"thread.cgroups": func(ev *state.Event) memoKey {
+		return memoKey{b: keyOf(ev.Thread.Cgroups)}
+	},
+	"proc.pcmdline": func(ev *state.Event) memoKey {
+		p := ev.Engine().ParentThread(ev.Thread)
+		if p == nil {
+			return memoKey{} // the zero key: no parent
+		}
+		return memoKey{a: strKey(p.Comm), b: keyOf(p.Args), c: unsafe.Pointer(p)}
+	},
 }

@@ -14,6 +14,7 @@ import (
 	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // The compact layout's files (convert --layout compact) store event_rows in a file encoding
@@ -293,7 +294,7 @@ func (c *rowCtx) kindOf(ev *state.Event, n int, x *encExtractors) (int32, *event
 	if ce.set && ce.info == ev.Info && ce.n == n && ce.typ == typ && ce.dir == dir && ce.sys == sys {
 		return ce.id, ce.kind
 	}
-	key := kindKey{info: ev.Info, n: n, args: ev.Raw.Type > 1}
+	key := kindKey{info: ev.Info, n: n, args: fields.ArgsShown(ev)}
 	key.typ, key.typOK = textValue(typ)
 	key.dir, key.dirOK = textValue(dir)
 	key.sys, key.sysOK = textValue(sys)
@@ -355,7 +356,7 @@ func (c *rowCtx) encoded() *encRow {
 	for _, k := range kind.keys {
 		i := int(k - 1)
 		var s string
-		s, e.rawBuf = rawArgText(ev, i, ev.Raw.Params[i], e.rawBuf)
+		s, e.rawBuf = textOf(fields.RawArgView(ev, i), e.rawBuf)
 		s = validText(s)
 		if s == vt.vals[i] {
 			e.rawarg, e.rawargOK = append(e.rawarg, ""), append(e.rawargOK, false)
@@ -377,13 +378,14 @@ func (c *rowCtx) encoded() *encRow {
 			_, off := time.Unix(sec, 0).Zone()
 			e.offSec, e.offOK, e.offVal = sec, true, int32(off)
 			e.derived = derivedDatetime(e.derived[:0], sec*1e9, e.offVal)
-			e.secDtX = string(e.derived[:len(e.derived)-10]) != c.clock.at(ts)
+			e.datetime = fields.AppendDatetime(e.datetime[:0], ts)
+			e.secDtX = string(e.derived[:len(e.derived)-10]) != string(e.datetime[:len(e.datetime)-10])
 		}
 		e.dtX = e.secDtX
 	}
 	e.offset = e.offVal
 	if e.dtX {
-		e.datetime = append(e.datetime[:0], c.clock.datetime(ts)...)
+		e.datetime = fields.AppendDatetime(e.datetime[:0], ts)
 	}
 	e.nulls = 0
 	rel, relOK := int64Value(x.rel(ev))
@@ -604,7 +606,7 @@ var encodedSQL = map[string]string{
 func EncodedRowsSelect(rows, kinds string) string {
 	rt := `epoch_ns(r.evt."time")`
 	var b strings.Builder
-	b.WriteString("SELECT r.capture, r." + QuoteIdent(ThreadStateID) + ", r." + QuoteIdent(FDStateID))
+	b.WriteString("SELECT r.capture, r." + sqlquote.Ident(ThreadStateID) + ", r." + sqlquote.Ident(FDStateID))
 	cols := CompactColumns()[PartEvent]
 	for _, s := range structOrder(cols) {
 		var ms []*Column
@@ -617,7 +619,7 @@ func EncodedRowsSelect(rows, kinds string) string {
 		}
 		b.WriteString(", ")
 		if !encoded {
-			b.WriteString("r." + QuoteIdent(s))
+			b.WriteString("r." + sqlquote.Ident(s))
 			continue
 		}
 		b.WriteString("struct_pack(")
@@ -625,13 +627,13 @@ func EncodedRowsSelect(rows, kinds string) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			expr := "r." + QuoteIdent(s) + "." + QuoteIdent(c.Member)
+			expr := "r." + sqlquote.Ident(s) + "." + sqlquote.Ident(c.Member)
 			if sql, ok := encodedSQL[c.Field]; ok {
 				expr = strings.ReplaceAll(sql, "$RT", rt)
 			}
 			b.WriteString(`"` + c.Member + `" := ` + expr)
 		}
-		b.WriteString(") AS " + QuoteIdent(s))
+		b.WriteString(") AS " + sqlquote.Ident(s))
 	}
 	b.WriteString(" FROM " + rows + " r JOIN " + kinds + " k ON k.id = r.enc.kind")
 	return b.String()

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	et "github.com/scapql/scapql/ingest/eventtable"
+	"github.com/scapql/scapql/ingest/fields"
 )
 
 func TestDerivedArgs(t *testing.T) {
@@ -99,7 +100,6 @@ func TestDerivedDatetime(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Local = loc
-		var k clockCache
 		for _, ts := range []int64{0, 1, 999_999_999, 1_000_000_000, 1700000000_123456789,
 			time.Date(2024, 3, 10, 6, 59, 59, 999999999, time.UTC).UnixNano(), // New York springs forward
 			time.Date(2024, 3, 10, 7, 0, 0, 0, time.UTC).UnixNano(),
@@ -108,7 +108,7 @@ func TestDerivedDatetime(t *testing.T) {
 			math.MaxInt64} {
 			_, off := time.Unix(ts/1e9, 0).Zone()
 			got := string(derivedDatetime(nil, ts, int32(off)))
-			want := string(k.datetime(uint64(ts)))
+			want := string(fields.AppendDatetime(nil, uint64(ts)))
 			if got != want {
 				t.Errorf("%s %d: derived %q, stored %q", zone, ts, got, want)
 			}

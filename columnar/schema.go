@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/scapql/scapql/ingest/fields"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // catalogTSV is the field catalogue the schema is built from.
@@ -192,8 +193,7 @@ var extras = []Column{
 var contract = fields.SchemaMembers
 
 func inContract(field string) bool {
-	class, rest, _ := strings.Cut(field, ".")
-	m := strings.ReplaceAll(rest, ".", "_")
+	class, m, _ := sqlquote.Member(field)
 	for _, c := range contract[class] {
 		if c == m {
 			return true
@@ -202,11 +202,8 @@ func inContract(field string) bool {
 	return false
 }
 
-// registered reports whether package fields extracts the field (or columnar computes it).
+// registered reports whether package fields extracts the field.
 func registered(name string) bool {
-	if computed[name] {
-		return true
-	}
 	_, _, err := fields.Lookup(name)
 	return err == nil
 }
@@ -218,7 +215,7 @@ var EventColumns = sync.OnceValue(func() []Column {
 		if skipFields[f.Name] || !registered(f.Name) && !inContract(f.Name) {
 			continue
 		}
-		class, rest, _ := strings.Cut(f.Name, ".")
+		class, member, _ := sqlquote.Member(f.Name)
 		t, ok := typeOverrides[f.Name]
 		if !ok {
 			t, ok = catalogType(f.Type)
@@ -227,11 +224,12 @@ var EventColumns = sync.OnceValue(func() []Column {
 			continue // DYNAMIC: only evt.rawarg, stored as a map
 		}
 		byStruct[class] = append(byStruct[class], Column{Field: f.Name, Struct: class,
-			Member: strings.ReplaceAll(rest, ".", "_"), Type: t, Doc: f.Description, Null: !registered(f.Name)})
+			Member: member, Type: t, Doc: f.Description, Null: !registered(f.Name)})
 	}
 	for _, x := range extras {
-		class, rest, _ := strings.Cut(x.Field, ".")
-		x.Struct, x.Member, x.Extra = class, strings.ReplaceAll(rest, ".", "_"), true
+		x.Struct, x.Member, _ = sqlquote.Member(x.Field)
+		x.Extra = true
+		class := x.Struct
 		byStruct[class] = append(byStruct[class], x)
 	}
 	var out []Column
@@ -333,32 +331,8 @@ func SchemaOf(cols []Column) *arrow.Schema {
 	return schemaOf(cols)
 }
 
-// QuoteIdent quotes a SQL identifier when it needs it (keywords such as group, odd characters).
-func QuoteIdent(s string) string {
-	if s != "" && !sqlKeywords[strings.ToLower(s)] {
-		plain := true
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			if !(c == '_' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' && i > 0) {
-				plain = false
-				break
-			}
-		}
-		if plain {
-			return s
-		}
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// sqlKeywords are the reserved words that can collide with our names.
-var sqlKeywords = map[string]bool{"group": true, "order": true, "select": true, "from": true,
-	"where": true, "table": true, "default": true, "end": true, "limit": true, "offset": true,
-	"all": true, "and": true, "or": true, "not": true, "in": true, "is": true, "as": true, "by": true,
-	"case": true, "when": true, "then": true, "else": true, "null": true, "true": true, "false": true,
-	"to": true, "on": true, "using": true, "primary": true, "unique": true, "check": true,
-	"column": true, "create": true, "desc": true, "asc": true, "distinct": true, "having": true,
-	"into": true, "with": true, "union": true}
+// QuoteIdent quotes a SQL identifier when it needs it (sqlquote.Ident).
+func QuoteIdent(s string) string { return sqlquote.Ident(s) }
 
 // tsNS is TIMESTAMP_NS: nanoseconds since the epoch, read as UTC.
 var tsNS = &arrow.TimestampType{Unit: arrow.Nanosecond}

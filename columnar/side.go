@@ -138,7 +138,9 @@ const (
 
 func isCloneName(n string) bool { return n == "clone" || n == "clone3" || n == "fork" || n == "vfork" }
 
-func isProcexit(ev *state.Event) bool { return ev.Raw.Type == 16 || ev.Raw.Type == 186 }
+func isProcexit(ev *state.Event) bool {
+	return ev.Raw.Type == et.PPME_PROCEXIT_E || ev.Raw.Type == et.PPME_PROCEXIT_1_E
+}
 
 // resIndex caches, per event type, the index of the return value parameter ("res", or "fd"
 // for the exits of fd-creating calls), -1 if none.
@@ -215,19 +217,10 @@ func (s *sides) proc(eng *state.Engine, m *state.Thread) *procRow {
 	}
 	p = &procRow{t: m, id: m.UPID, pid: m.Pid, ppid: m.Ptid, start: m.CloneTS}
 	// Ancestry as it stands when the process is first seen.
-	t := m
-	for len(p.ancIDs) < maxAncestors {
-		a := eng.Threads[t.Ptid]
-		if a == nil {
-			break
-		}
-		if am := eng.Main(a); am != nil {
-			a = am
-		}
+	for a := eng.Parent(m); a != nil && len(p.ancIDs) < state.MaxAncestors; a = eng.Parent(a) {
 		p.ancIDs = append(p.ancIDs, int64(a.UPID))
 		p.ancNames = append(p.ancNames, a.Comm)
 		p.ancPids = append(p.ancPids, a.Pid)
-		t = a
 	}
 	s.procMap[m.UPID] = p
 	s.refreshProc(eng, p, m)
@@ -237,7 +230,7 @@ func (s *sides) proc(eng *state.Engine, m *state.Thread) *procRow {
 // refreshProc copies the identity the process has now (it changes with execve, setuid, ...).
 func (s *sides) refreshProc(eng *state.Engine, p *procRow, m *state.Thread) {
 	p.t = m
-	p.parentID, p.ppid = parentID(eng, m), m.Ptid
+	p.parentID, p.ppid = eng.ParentUPID(m), m.Ptid
 	p.name, p.exe, p.exepath, p.args = m.Comm, m.Exe, m.Exepath, m.Args
 	p.cwd, p.container = eng.CwdOf(m), m.ContainerID
 	if p.container == "" {
@@ -329,7 +322,7 @@ func (s *sides) appendProc(p *procRow) {
 	if len(p.args) == 0 {
 		b.str(p.name)
 	} else {
-		b.str(s.r.ctx.memo.line(p.name, p.args))
+		b.str(fields.Cmdline(p.name, p.args))
 	}
 	b.strs(p.args)
 	b.str(p.cwd)

@@ -31,9 +31,9 @@ func equalWords(a, b []word) bool {
 	return true
 }
 
-// maxHops bounds the ancestor walks of a key; a deeper chain is not keyed (its events get a
-// state row each, which is correct, only larger).
-const maxHops = 64
+// maxHops bounds the ancestor walks of a key, as every walk up the tree is bounded; a deeper
+// chain is not keyed (its events get a state row each, which is correct, only larger).
+const maxHops = state.MaxAncestors + 1
 
 func strWord(s string) word { return word{unsafe.Pointer(unsafe.StringData(s)), uint64(len(s))} }
 
@@ -90,7 +90,7 @@ func threadKey(k []word, eng *state.Engine, t *state.Thread) ([]word, bool) {
 		if i == maxHops {
 			return k, false
 		}
-		p := eng.Threads[cur.Ptid]
+		p := eng.ParentThread(cur)
 		k = appendAncestor(k, p)
 		if p == nil || p == cur {
 			break
@@ -108,7 +108,7 @@ func threadKey(k []word, eng *state.Engine, t *state.Thread) ([]word, bool) {
 		if i == maxHops {
 			return k, false
 		}
-		p := eng.Threads[cur.Ptid]
+		p := eng.ParentThread(cur)
 		if p == nil {
 			break
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/scapql/scapql/ingest/eventtable"
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate"
 	"github.com/scapql/scapql/translate/catalog"
 )
@@ -65,34 +66,8 @@ func columnExpr(col string) string {
 	return col
 }
 
-// memberSQL applies the naming rule of docs/schema.md: class.a.b is the member class.a_b.
-func memberSQL(field string) string {
-	class, rest, ok := strings.Cut(field, ".")
-	if !ok {
-		return quoteIdent(field)
-	}
-	return quoteIdent(class) + "." + quoteIdent(strings.ReplaceAll(rest, ".", "_"))
-}
-
-// sqlReserved are words that must be quoted as identifiers.
-var sqlReserved = map[string]bool{"group": true, "order": true, "select": true, "from": true,
-	"where": true, "table": true, "limit": true, "by": true, "and": true, "or": true, "not": true}
-
-// quoteIdent quotes an identifier when it needs it.
-func quoteIdent(s string) string {
-	plain := s != "" && !isDigit(s[0])
-	for i := 0; i < len(s) && plain; i++ {
-		c := s[i]
-		plain = c == '_' || isDigit(c) || c >= 'a' && c <= 'z'
-	}
-	if plain && !sqlReserved[s] {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// quoteString is an SQL string literal.
-func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// memberSQL is a field's member as a column reference (the naming rule of docs/schema.md).
+func memberSQL(field string) string { return sqlquote.MemberRef(field) }
 
 // splitColumns splits a .columns argument at its top-level commas.
 func splitColumns(s string) []string {

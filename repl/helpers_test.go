@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // fakeBackend is an in-memory DuckDB with a small events table in the layout of
@@ -77,14 +79,14 @@ func insertEvent(capture string, num int, proc string, tid int, dir, typ, args, 
 		if s == "" {
 			return "NULL"
 		}
-		return quoteString(s)
+		return sqlquote.String(s)
 	}
 	ts := fmt.Sprintf("TIMESTAMP_NS '2024-05-01 12:00:00' + INTERVAL (%d) MICROSECOND", num)
 	return fmt.Sprintf(`INSERT INTO events (capture, evt, thread, proc, fd) VALUES (%s,
 		{'num': %d, 'time': %s, 'datetime': strftime(%s, '%%Y-%%m-%%d %%H:%%M:%%S.%%n'), 'dir': %s, 'type': %s, 'args': %s, 'category': %s, 'hidden': %t},
 		{'tid': %d}, {'name': %s, 'pid': %d}, {'name': %s})`,
-		quoteString(capture), num, ts, ts, quoteString(dir), quoteString(typ), quoteString(args), quoteString(category), hidden,
-		tid, quoteString(proc), tid, nullable(fdname))
+		sqlquote.String(capture), num, ts, ts, sqlquote.String(dir), sqlquote.String(typ), sqlquote.String(args), sqlquote.String(category), hidden,
+		tid, sqlquote.String(proc), tid, nullable(fdname))
 }
 
 func newFakeBackend() (*fakeBackend, error) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate"
 )
 
@@ -231,11 +232,11 @@ func (s *Shell) metaSchema(ctx context.Context, arg string) error {
 		}
 		if ms, ok := structMembers(typ); ok {
 			for _, m := range ms {
-				recs = append(recs, []any{t, quoteIdent(c) + "." + quoteIdent(m.name), m.typ})
+				recs = append(recs, []any{t, sqlquote.Ident(c) + "." + sqlquote.Ident(m.name), m.typ})
 			}
 			continue
 		}
-		recs = append(recs, []any{t, quoteIdent(c), typ})
+		recs = append(recs, []any{t, sqlquote.Ident(c), typ})
 	}
 	if err := rows.Err(); err != nil {
 		return err
@@ -432,7 +433,7 @@ func (s *Shell) metaExport(ctx context.Context, arg string) error {
 		return err
 	}
 	var n int64
-	copyQ := fmt.Sprintf("COPY (%s) TO %s (%s)", strings.TrimRight(q, "; \t\n"), quoteString(file), format)
+	copyQ := fmt.Sprintf("COPY (%s) TO %s (%s)", strings.TrimRight(q, "; \t\n"), sqlquote.String(file), format)
 	if _, err := s.prepare(ctx, copyQ); err != nil {
 		return err
 	}

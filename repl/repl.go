@@ -32,6 +32,7 @@ import (
 	"github.com/chzyer/readline"
 	"golang.org/x/term"
 
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate"
 	"github.com/scapql/scapql/translate/rules"
 )
@@ -479,7 +480,7 @@ const visibleEvents = "NOT coalesce(evt.hidden, false)"
 func (s *Shell) selectList() string {
 	parts := make([]string, len(s.columns))
 	for i, c := range s.columns {
-		parts[i] = columnExpr(c) + " AS " + `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+		parts[i] = columnExpr(c) + " AS " + sqlquote.QuotedIdent(c)
 	}
 	return strings.Join(parts, ", ")
 }

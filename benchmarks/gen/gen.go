@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	et "github.com/scapql/scapql/ingest/eventtable"
 	sw "github.com/scapql/scapql/ingest/scapwrite"
 )
 
@@ -31,7 +32,7 @@ type gen struct {
 	procs   map[int64]*proc
 	nextPID int64
 	live    int // live short-lived commands
-	counts  [sw.RefEventMax]int64
+	counts  [et.ReferenceMaxEvent]int64
 	genCnt  [512]int64  // generic events by ppm_sc code
 	genName [512]string // their names
 	shells  []*proc
@@ -115,7 +116,7 @@ func (g *gen) pick() *thread {
 	if cur != nil && !cur.dead {
 		p := cur.p
 		p.pfMin += uint64(g.r.IntN(40))
-		g.begin(cur, sw.PPME_SCHEDSWITCH_6_E).PID(t.tid).U64(p.pfMaj).U64(p.pfMin).
+		g.begin(cur, et.PPME_SCHEDSWITCH_6_E).PID(t.tid).U64(p.pfMaj).U64(p.pfMin).
 			U32(p.vmSize).U32(p.vmRSS).U32(0).End()
 	}
 	return t
@@ -127,7 +128,7 @@ func (g *gen) procinfo() {
 	if t == nil || t.dead {
 		t = g.threads[g.r.IntN(len(g.threads))]
 	}
-	g.begin(t, sw.PPME_PROCINFO_E).U64(uint64(g.r.IntN(100000))).U64(uint64(g.r.IntN(30000))).End()
+	g.begin(t, et.PPME_PROCINFO_E).U64(uint64(g.r.IntN(100000))).U64(uint64(g.r.IntN(30000))).End()
 }
 
 // step advances thread t by one event: the exit of its pending syscall, or
@@ -231,41 +232,41 @@ func (g *gen) removeThread(t *thread) {
 func (g *gen) enter(t *thread, o *op) {
 	switch o.kind {
 	case kOpen:
-		g.begin(t, sw.PPME_SYSCALL_OPEN_E).CharBuf(o.path).U32(o.flags).U32(o.mode).End()
+		g.begin(t, et.PPME_SYSCALL_OPEN_E).CharBuf(o.path).U32(o.flags).U32(o.mode).End()
 	case kOpenat:
-		g.begin(t, sw.PPME_SYSCALL_OPENAT_2_E).FD(o.dirfd).CharBuf(o.path).U32(o.flags).U32(o.mode).End()
+		g.begin(t, et.PPME_SYSCALL_OPENAT_2_E).FD(o.dirfd).CharBuf(o.path).U32(o.flags).U32(o.mode).End()
 	case kRead:
-		g.begin(t, sw.PPME_SYSCALL_READ_E).FD(o.fd).U32(o.size).End()
+		g.begin(t, et.PPME_SYSCALL_READ_E).FD(o.fd).U32(o.size).End()
 	case kWrite:
-		g.begin(t, sw.PPME_SYSCALL_WRITE_E).FD(o.fd).U32(o.size).End()
+		g.begin(t, et.PPME_SYSCALL_WRITE_E).FD(o.fd).U32(o.size).End()
 	case kWritev:
-		g.begin(t, sw.PPME_SYSCALL_WRITEV_E).FD(o.fd).U32(o.size).End()
+		g.begin(t, et.PPME_SYSCALL_WRITEV_E).FD(o.fd).U32(o.size).End()
 	case kPread:
-		g.begin(t, sw.PPME_SYSCALL_PREAD_E).FD(o.fd).U32(o.size).U64(o.off).End()
+		g.begin(t, et.PPME_SYSCALL_PREAD_E).FD(o.fd).U32(o.size).U64(o.off).End()
 	case kPwrite:
-		g.begin(t, sw.PPME_SYSCALL_PWRITE_E).FD(o.fd).U32(o.size).U64(o.off).End()
+		g.begin(t, et.PPME_SYSCALL_PWRITE_E).FD(o.fd).U32(o.size).U64(o.off).End()
 	case kClose:
-		g.begin(t, sw.PPME_SYSCALL_CLOSE_E).FD(o.fd).End()
+		g.begin(t, et.PPME_SYSCALL_CLOSE_E).FD(o.fd).End()
 	case kFstat:
-		g.begin(t, sw.PPME_SYSCALL_FSTAT_E).FD(o.fd).End()
+		g.begin(t, et.PPME_SYSCALL_FSTAT_E).FD(o.fd).End()
 	case kStat:
-		g.begin(t, sw.PPME_SYSCALL_STAT_E).End()
+		g.begin(t, et.PPME_SYSCALL_STAT_E).End()
 	case kLseek:
-		g.begin(t, sw.PPME_SYSCALL_LSEEK_E).FD(o.fd).U64(o.off).U8(uint8(o.mode)).End()
+		g.begin(t, et.PPME_SYSCALL_LSEEK_E).FD(o.fd).U64(o.off).U8(uint8(o.mode)).End()
 	case kAccess:
-		g.begin(t, sw.PPME_SYSCALL_ACCESS_E).U32(o.mode).End()
+		g.begin(t, et.PPME_SYSCALL_ACCESS_E).U32(o.mode).End()
 	case kGetdents64:
-		g.begin(t, sw.PPME_SYSCALL_GETDENTS64_E).FD(o.fd).End()
+		g.begin(t, et.PPME_SYSCALL_GETDENTS64_E).FD(o.fd).End()
 	case kMmap:
-		g.begin(t, sw.PPME_SYSCALL_MMAP_E).U64(0).U64(uint64(o.size)).U32(o.mode).U32(o.flags).FD(o.fd).U64(o.off).End()
+		g.begin(t, et.PPME_SYSCALL_MMAP_E).U64(0).U64(uint64(o.size)).U32(o.mode).U32(o.flags).FD(o.fd).U64(o.off).End()
 	case kMprotect:
-		g.begin(t, sw.PPME_SYSCALL_MPROTECT_E).U64(o.off).U64(uint64(o.size)).U32(o.mode).End()
+		g.begin(t, et.PPME_SYSCALL_MPROTECT_E).U64(o.off).U64(uint64(o.size)).U32(o.mode).End()
 	case kBrk:
-		g.begin(t, sw.PPME_SYSCALL_BRK_4_E).U64(o.off).End()
+		g.begin(t, et.PPME_SYSCALL_BRK_4_E).U64(o.off).End()
 	case kSocket:
-		g.begin(t, sw.PPME_SOCKET_SOCKET_E).U32(o.mode).U32(o.flags).U32(o.size).End()
+		g.begin(t, et.PPME_SOCKET_SOCKET_E).U32(o.mode).U32(o.flags).U32(o.size).End()
 	case kConnect:
-		e := g.begin(t, sw.PPME_SOCKET_CONNECT_E).FD(o.fd)
+		e := g.begin(t, et.PPME_SOCKET_CONNECT_E).FD(o.fd)
 		if o.unix != "" {
 			e.SockaddrUnix(o.unix)
 		} else {
@@ -273,39 +274,39 @@ func (g *gen) enter(t *thread, o *op) {
 		}
 		e.End()
 	case kAccept4:
-		g.begin(t, sw.PPME_SOCKET_ACCEPT4_5_E).I32(int32(o.flags)).End()
+		g.begin(t, et.PPME_SOCKET_ACCEPT4_5_E).I32(int32(o.flags)).End()
 	case kSendto:
-		e := g.begin(t, sw.PPME_SOCKET_SENDTO_E).FD(o.fd).U32(o.size)
+		e := g.begin(t, et.PPME_SOCKET_SENDTO_E).FD(o.fd).U32(o.size)
 		g.tuple(e, o, false).End()
 	case kRecvfrom:
-		g.begin(t, sw.PPME_SOCKET_RECVFROM_E).FD(o.fd).U32(o.size).End()
+		g.begin(t, et.PPME_SOCKET_RECVFROM_E).FD(o.fd).U32(o.size).End()
 	case kRecvmsg:
-		g.begin(t, sw.PPME_SOCKET_RECVMSG_E).FD(o.fd).End()
+		g.begin(t, et.PPME_SOCKET_RECVMSG_E).FD(o.fd).End()
 	case kSendmsg:
-		e := g.begin(t, sw.PPME_SOCKET_SENDMSG_E).FD(o.fd).U32(o.size)
+		e := g.begin(t, et.PPME_SOCKET_SENDMSG_E).FD(o.fd).U32(o.size)
 		g.tuple(e, o, false).End()
 	case kEpollWait:
-		g.begin(t, sw.PPME_SYSCALL_EPOLLWAIT_E).Errno(int64(o.size)).End()
+		g.begin(t, et.PPME_SYSCALL_EPOLLWAIT_E).Errno(int64(o.size)).End()
 	case kPoll:
-		g.begin(t, sw.PPME_SYSCALL_POLL_E).FDList(sw.PollFD{FD: o.fd, Events: int16(o.mode)}).I64(int64(o.off)).End()
+		g.begin(t, et.PPME_SYSCALL_POLL_E).FDList(sw.PollFD{FD: o.fd, Events: int16(o.mode)}).I64(int64(o.off)).End()
 	case kFutex:
-		g.begin(t, sw.PPME_SYSCALL_FUTEX_E).U64(o.off).U16(uint16(o.flags)).U64(uint64(o.size)).End()
+		g.begin(t, et.PPME_SYSCALL_FUTEX_E).U64(o.off).U16(uint16(o.flags)).U64(uint64(o.size)).End()
 	case kNanosleep:
-		g.begin(t, sw.PPME_SYSCALL_NANOSLEEP_E).U64(o.off).End()
+		g.begin(t, et.PPME_SYSCALL_NANOSLEEP_E).U64(o.off).End()
 	case kGeneric, kGenericEnter:
 		g.genCnt[o.gen.sc]++
 		g.genName[o.gen.sc] = o.gen.name
-		g.begin(t, sw.PPME_GENERIC_E).U16(o.gen.sc).U16(o.gen.native).End()
+		g.begin(t, et.PPME_GENERIC_E).U16(o.gen.sc).U16(o.gen.native).End()
 	case kClone:
-		g.begin(t, sw.PPME_SYSCALL_CLONE_20_E).End()
+		g.begin(t, et.PPME_SYSCALL_CLONE_20_E).End()
 	case kExecve:
-		g.begin(t, sw.PPME_SYSCALL_EXECVE_19_E).CharBuf(o.path).End()
+		g.begin(t, et.PPME_SYSCALL_EXECVE_19_E).CharBuf(o.path).End()
 	case kProcexit:
-		g.begin(t, sw.PPME_PROCEXIT_1_E).Errno(o.res << 8).Errno(o.res).U8(0).U8(0).End()
+		g.begin(t, et.PPME_PROCEXIT_1_E).Errno(o.res << 8).Errno(o.res).U8(0).U8(0).End()
 	case kSignal:
-		g.begin(t, sw.PPME_SIGNALDELIVER_E).PID(o.fd).PID(t.p.pid).U8(uint8(o.mode)).End()
+		g.begin(t, et.PPME_SIGNALDELIVER_E).PID(o.fd).PID(t.p.pid).U8(uint8(o.mode)).End()
 	case kUnlinkat:
-		g.begin(t, sw.PPME_SYSCALL_UNLINKAT_2_E).End()
+		g.begin(t, et.PPME_SYSCALL_UNLINKAT_2_E).End()
 	default:
 		panic(fmt.Sprintf("gen: no enter for kind %d", o.kind))
 	}
@@ -337,41 +338,41 @@ func (g *gen) exit(t *thread, o *op) {
 	p := t.p
 	switch o.kind {
 	case kOpen:
-		g.begin(t, sw.PPME_SYSCALL_OPEN_X).FD(o.res).CharBuf(o.path).U32(o.flags).U32(o.mode).U32(g.dev(o.res)).End()
+		g.begin(t, et.PPME_SYSCALL_OPEN_X).FD(o.res).CharBuf(o.path).U32(o.flags).U32(o.mode).U32(g.dev(o.res)).End()
 	case kOpenat:
-		g.begin(t, sw.PPME_SYSCALL_OPENAT_2_X).FD(o.res).FD(o.dirfd).CharBuf(o.path).U32(o.flags).U32(o.mode).U32(g.dev(o.res)).End()
+		g.begin(t, et.PPME_SYSCALL_OPENAT_2_X).FD(o.res).FD(o.dirfd).CharBuf(o.path).U32(o.flags).U32(o.mode).U32(g.dev(o.res)).End()
 	case kRead:
-		g.begin(t, sw.PPME_SYSCALL_READ_X).Errno(o.res).Bytes(data(o)).End()
+		g.begin(t, et.PPME_SYSCALL_READ_X).Errno(o.res).Bytes(data(o)).End()
 	case kWrite:
-		g.begin(t, sw.PPME_SYSCALL_WRITE_X).Errno(o.res).Bytes(data(o)).End()
+		g.begin(t, et.PPME_SYSCALL_WRITE_X).Errno(o.res).Bytes(data(o)).End()
 	case kWritev:
-		g.begin(t, sw.PPME_SYSCALL_WRITEV_X).Errno(o.res).Bytes(data(o)).End()
+		g.begin(t, et.PPME_SYSCALL_WRITEV_X).Errno(o.res).Bytes(data(o)).End()
 	case kPread:
-		g.begin(t, sw.PPME_SYSCALL_PREAD_X).Errno(o.res).Bytes(data(o)).End()
+		g.begin(t, et.PPME_SYSCALL_PREAD_X).Errno(o.res).Bytes(data(o)).End()
 	case kPwrite:
-		g.begin(t, sw.PPME_SYSCALL_PWRITE_X).Errno(o.res).Bytes(data(o)).End()
+		g.begin(t, et.PPME_SYSCALL_PWRITE_X).Errno(o.res).Bytes(data(o)).End()
 	case kClose:
-		g.begin(t, sw.PPME_SYSCALL_CLOSE_X).Errno(o.res).End()
+		g.begin(t, et.PPME_SYSCALL_CLOSE_X).Errno(o.res).End()
 	case kFstat:
-		g.begin(t, sw.PPME_SYSCALL_FSTAT_X).Errno(o.res).End()
+		g.begin(t, et.PPME_SYSCALL_FSTAT_X).Errno(o.res).End()
 	case kStat:
-		g.begin(t, sw.PPME_SYSCALL_STAT_X).Errno(o.res).CharBuf(o.path).End()
+		g.begin(t, et.PPME_SYSCALL_STAT_X).Errno(o.res).CharBuf(o.path).End()
 	case kLseek:
-		g.begin(t, sw.PPME_SYSCALL_LSEEK_X).Errno(o.res).End()
+		g.begin(t, et.PPME_SYSCALL_LSEEK_X).Errno(o.res).End()
 	case kAccess:
-		g.begin(t, sw.PPME_SYSCALL_ACCESS_X).Errno(o.res).CharBuf(o.path).End()
+		g.begin(t, et.PPME_SYSCALL_ACCESS_X).Errno(o.res).CharBuf(o.path).End()
 	case kGetdents64:
-		g.begin(t, sw.PPME_SYSCALL_GETDENTS64_X).Errno(o.res).End()
+		g.begin(t, et.PPME_SYSCALL_GETDENTS64_X).Errno(o.res).End()
 	case kMmap:
-		g.begin(t, sw.PPME_SYSCALL_MMAP_X).U64(uint64(o.res)).U32(p.vmSize).U32(p.vmRSS).U32(0).End()
+		g.begin(t, et.PPME_SYSCALL_MMAP_X).U64(uint64(o.res)).U32(p.vmSize).U32(p.vmRSS).U32(0).End()
 	case kMprotect:
-		g.begin(t, sw.PPME_SYSCALL_MPROTECT_X).Errno(o.res).End()
+		g.begin(t, et.PPME_SYSCALL_MPROTECT_X).Errno(o.res).End()
 	case kBrk:
-		g.begin(t, sw.PPME_SYSCALL_BRK_4_X).U64(uint64(o.res)).U32(p.vmSize).U32(p.vmRSS).U32(0).End()
+		g.begin(t, et.PPME_SYSCALL_BRK_4_X).U64(uint64(o.res)).U32(p.vmSize).U32(p.vmRSS).U32(0).End()
 	case kSocket:
-		g.begin(t, sw.PPME_SOCKET_SOCKET_X).FD(o.res).End()
+		g.begin(t, et.PPME_SOCKET_SOCKET_X).FD(o.res).End()
 	case kConnect:
-		e := g.begin(t, sw.PPME_SOCKET_CONNECT_X).Errno(o.res)
+		e := g.begin(t, et.PPME_SOCKET_CONNECT_X).Errno(o.res)
 		if o.res == 0 || o.res == -eINPROGRESS {
 			g.tuple(e, o, false)
 		} else {
@@ -379,7 +380,7 @@ func (g *gen) exit(t *thread, o *op) {
 		}
 		e.End()
 	case kAccept4:
-		e := g.begin(t, sw.PPME_SOCKET_ACCEPT4_5_X).FD(o.res)
+		e := g.begin(t, et.PPME_SOCKET_ACCEPT4_5_X).FD(o.res)
 		if o.res >= 0 {
 			// accept reports the peer first: remote -> local.
 			g.tuple(e, o, true).U8(uint8(g.r.IntN(3))).U32(uint32(g.r.IntN(4))).U32(511).End()
@@ -387,9 +388,9 @@ func (g *gen) exit(t *thread, o *op) {
 			e.Empty().U8(0).U32(0).U32(511).End()
 		}
 	case kSendto:
-		g.begin(t, sw.PPME_SOCKET_SENDTO_X).Errno(o.res).Bytes(data(o)).End()
+		g.begin(t, et.PPME_SOCKET_SENDTO_X).Errno(o.res).Bytes(data(o)).End()
 	case kRecvfrom:
-		e := g.begin(t, sw.PPME_SOCKET_RECVFROM_X).Errno(o.res).Bytes(data(o))
+		e := g.begin(t, et.PPME_SOCKET_RECVFROM_X).Errno(o.res).Bytes(data(o))
 		if o.res >= 0 {
 			g.tuple(e, o, true)
 		} else {
@@ -397,7 +398,7 @@ func (g *gen) exit(t *thread, o *op) {
 		}
 		e.End()
 	case kRecvmsg:
-		e := g.begin(t, sw.PPME_SOCKET_RECVMSG_X).Errno(o.res).U32(o.size).Bytes(data(o))
+		e := g.begin(t, et.PPME_SOCKET_RECVMSG_X).Errno(o.res).U32(o.size).Bytes(data(o))
 		if o.res >= 0 {
 			g.tuple(e, o, true)
 		} else {
@@ -405,22 +406,22 @@ func (g *gen) exit(t *thread, o *op) {
 		}
 		e.End()
 	case kSendmsg:
-		g.begin(t, sw.PPME_SOCKET_SENDMSG_X).Errno(o.res).Bytes(data(o)).End()
+		g.begin(t, et.PPME_SOCKET_SENDMSG_X).Errno(o.res).Bytes(data(o)).End()
 	case kEpollWait:
-		g.begin(t, sw.PPME_SYSCALL_EPOLLWAIT_X).Errno(o.res).End()
+		g.begin(t, et.PPME_SYSCALL_EPOLLWAIT_X).Errno(o.res).End()
 	case kPoll:
 		ev := int16(0)
 		if o.res > 0 {
 			ev = int16(o.mode)
 		}
-		g.begin(t, sw.PPME_SYSCALL_POLL_X).Errno(o.res).FDList(sw.PollFD{FD: o.fd, Events: ev}).End()
+		g.begin(t, et.PPME_SYSCALL_POLL_X).Errno(o.res).FDList(sw.PollFD{FD: o.fd, Events: ev}).End()
 	case kFutex:
-		g.begin(t, sw.PPME_SYSCALL_FUTEX_X).Errno(o.res).End()
+		g.begin(t, et.PPME_SYSCALL_FUTEX_X).Errno(o.res).End()
 	case kNanosleep:
-		g.begin(t, sw.PPME_SYSCALL_NANOSLEEP_X).Errno(o.res).End()
+		g.begin(t, et.PPME_SYSCALL_NANOSLEEP_X).Errno(o.res).End()
 	case kGeneric:
 		g.genCnt[o.gen.sc]++
-		g.begin(t, sw.PPME_GENERIC_X).U16(o.gen.sc).End()
+		g.begin(t, et.PPME_GENERIC_X).U16(o.gen.sc).End()
 	case kClone:
 		g.cloneExit(t, o.res, t.tid, p.pid, p.ppid, p, o.flags)
 	case kCloneChild:
@@ -433,7 +434,7 @@ func (g *gen) exit(t *thread, o *op) {
 	case kExecve:
 		g.execveExit(t, o)
 	case kUnlinkat:
-		g.begin(t, sw.PPME_SYSCALL_UNLINKAT_2_X).Errno(o.res).FD(o.dirfd).CharBuf(o.path).U32(0).End()
+		g.begin(t, et.PPME_SYSCALL_UNLINKAT_2_X).Errno(o.res).FD(o.dirfd).CharBuf(o.path).U32(0).End()
 	default:
 		panic(fmt.Sprintf("gen: no exit for kind %d", o.kind))
 	}
@@ -449,7 +450,7 @@ func (g *gen) dev(res int64) uint32 {
 
 // cloneExit writes a CLONE_20_X (REF: 20 parameters) for either side.
 func (g *gen) cloneExit(t *thread, res, tid, pid, ptid int64, p *proc, flags uint32) {
-	e := g.begin(t, sw.PPME_SYSCALL_CLONE_20_X).PID(res).CharBuf(p.exe).StringList(p.args...).
+	e := g.begin(t, et.PPME_SYSCALL_CLONE_20_X).PID(res).CharBuf(p.exe).StringList(p.args...).
 		PID(tid).PID(pid).PID(ptid).CharBuf(p.cwd).I64(1024).U64(p.pfMaj).U64(p.pfMin).
 		U32(p.vmSize).U32(p.vmRSS).U32(0).CharBuf(p.comm)
 	cgroupList(e, p)
@@ -475,7 +476,7 @@ func (g *gen) execveExit(t *thread, o *op) {
 	if o.res == 0 {
 		comm, exe, args = o.exec.comm, o.exec.exe, o.exec.args
 	}
-	e := g.begin(t, sw.PPME_SYSCALL_EXECVE_19_X).Errno(o.res).CharBuf(exe).StringList(args...).
+	e := g.begin(t, et.PPME_SYSCALL_EXECVE_19_X).Errno(o.res).CharBuf(exe).StringList(args...).
 		PID(t.tid).PID(p.pid).PID(p.ppid).CharBuf(p.cwd).U64(1024).U64(p.pfMaj).U64(p.pfMin).
 		U32(p.vmSize).U32(p.vmRSS).U32(0).CharBuf(comm)
 	cgroupList(e, p)

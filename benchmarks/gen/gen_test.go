@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	et "github.com/scapql/scapql/ingest/eventtable"
 	sw "github.com/scapql/scapql/ingest/scapwrite"
 )
 
@@ -55,7 +56,7 @@ func TestDeterministicAndExact(t *testing.T) {
 			t.Fatalf("event %d: timestamp goes back", events)
 		}
 		lastTS = ts
-		if typ := binary.LittleEndian.Uint16(rec[20:]); typ >= sw.RefEventMax {
+		if typ := binary.LittleEndian.Uint16(rec[20:]); typ >= et.ReferenceMaxEvent {
 			t.Fatalf("event %d: type %d unknown to sysdig 0.29.3", events, typ)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"os"
 	"time"
 
+	et "github.com/scapql/scapql/ingest/eventtable"
 	sw "github.com/scapql/scapql/ingest/scapwrite"
 )
 
@@ -128,11 +129,10 @@ func (g *gen) manifest(nProcs, nThreads int, size int64) manifest {
 		ByType: map[string]int64{}, Processes: nProcs, Threads: nThreads,
 	}
 	for id, n := range g.counts {
-		if n == 0 || id == int(sw.PPME_GENERIC_E) || id == int(sw.PPME_GENERIC_X) {
+		if n == 0 || id == int(et.PPME_GENERIC_E) || id == int(et.PPME_GENERIC_X) {
 			continue
 		}
-		info, _ := sw.Info(uint16(id))
-		m.ByType[info.Name] += n
+		m.ByType[et.Events[id].Name] += n
 	}
 	for sc, n := range g.genCnt {
 		if n > 0 {
@@ -140,6 +140,6 @@ func (g *gen) manifest(nProcs, nThreads int, size int64) manifest {
 		}
 	}
 	m.SysdigDLines = g.n
-	m.SysdigLines = g.n - g.counts[sw.PPME_PROCINFO_E]
+	m.SysdigLines = g.n - g.counts[et.PPME_PROCINFO_E]
 	return m
 }

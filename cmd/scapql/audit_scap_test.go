@@ -10,6 +10,7 @@ import (
 
 	"github.com/scapql/scapql/columnar/engine"
 	"github.com/scapql/scapql/ingest/audit"
+	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/scapwrite"
 )
 
@@ -22,7 +23,7 @@ func writePluginCapture(t *testing.T, logs []string, path string) int {
 	n := 0
 	err := audit.Read(logs, audit.Options{}, func(r *audit.Record) error {
 		n++
-		return w.WriteEvent(uint64(r.Time), -1, 0, scapwrite.PPME_PLUGINEVENT_E, r.PluginParams()...)
+		return w.WriteEvent(uint64(r.Time), -1, 0, et.PPME_PLUGINEVENT_E, r.PluginParams()...)
 	}, func(err error) { t.Error(err) })
 	if err != nil {
 		t.Fatal(err)

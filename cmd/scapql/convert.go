@@ -18,6 +18,7 @@ import (
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/columnar/engine"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 type convertFlags struct {
@@ -282,7 +283,7 @@ func convertDuckDB(ctx context.Context, paths, tables []string, tmp string, prog
 		return err
 	}
 	// DuckDB writes table blocks out rather than keep the whole load in its buffer pool.
-	_, err = db.Exec(ctx, `SET memory_limit = `+sqlString(convertDuckDBMemory))
+	_, err = db.Exec(ctx, `SET memory_limit = `+sqlquote.String(convertDuckDBMemory))
 	if err == nil {
 		_, err = db.Load(ctx, paths, engine.LoadOptions{Tables: tables, Progress: progress})
 	}
@@ -449,7 +450,7 @@ func scratchDB(ctx context.Context, dir string) (*engine.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range []string{`SET memory_limit = ` + sqlString(convertDuckDBMemory), `SET temp_directory = '` + strings.ReplaceAll(dir, "'", "''") + `'`,
+	for _, s := range []string{`SET memory_limit = ` + sqlquote.String(convertDuckDBMemory), `SET temp_directory = ` + sqlquote.String(dir),
 		`SET preserve_insertion_order = true`} {
 		if _, err := db.Exec(ctx, s); err != nil {
 			db.Close()
@@ -458,8 +459,6 @@ func scratchDB(ctx context.Context, dir string) (*engine.DB, error) {
 	}
 	return db, nil
 }
-
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func convertPartitioned(ctx context.Context, paths []string, table string, members, by []string, tmp string,
 	progress func(string, int64, int64)) error {
@@ -474,12 +473,12 @@ func convertPartitioned(ctx context.Context, paths []string, table string, membe
 			return err
 		}
 		if expr != "" {
-			exprs = append(exprs, ", "+expr+" AS "+quoteIdent(key))
+			exprs = append(exprs, ", "+expr+" AS "+sqlquote.QuotedIdent(key))
 			keyExprs = append(keyExprs, expr)
 		} else {
-			keyExprs = append(keyExprs, quoteIdent(key))
+			keyExprs = append(keyExprs, sqlquote.QuotedIdent(key))
 		}
-		keys = append(keys, quoteIdent(key))
+		keys = append(keys, sqlquote.QuotedIdent(key))
 	}
 	scratch := tmp + ".stage"
 	if err := os.Mkdir(scratch, 0o755); err != nil {
@@ -498,7 +497,7 @@ func convertPartitioned(ctx context.Context, paths []string, table string, membe
 	// DuckDB buffers every partition of a COPY at once (about a megabyte each for the wide
 	// events table), so partitions are written a chunk at a time: the distinct keys are
 	// numbered, and each COPY writes the rows of the next partitionChunk of them.
-	src := `read_parquet(` + sqlString(path(table)) + `)`
+	src := `read_parquet(` + sqlquote.String(path(table)) + `)`
 	var sel, ks []string
 	for i, k := range keyExprs {
 		sel = append(sel, k+" AS k"+fmt.Sprint(i))
@@ -523,7 +522,7 @@ func convertPartitioned(ctx context.Context, paths []string, table string, membe
 	for lo := int64(1); lo <= n; lo += partitionChunk {
 		rows := `SELECT *` + strings.Join(exprs, "") + ` FROM ` + src + ` WHERE EXISTS (SELECT 1 FROM scapql_parts q WHERE q.p BETWEEN ` +
 			fmt.Sprint(lo) + ` AND ` + fmt.Sprint(lo+partitionChunk-1) + ` AND ` + strings.Join(match, " AND ") + `)`
-		q := `COPY (` + rows + `) TO ` + sqlString(tmp) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(keys, ", ") +
+		q := `COPY (` + rows + `) TO ` + sqlquote.String(tmp) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(keys, ", ") +
 			`), FILENAME_PATTERN 'data_` + fmt.Sprint((lo-1)/partitionChunk) + `_{i}'` + map[bool]string{true: `, OVERWRITE_OR_IGNORE`}[lo > 1] + `)`
 		if _, err := db.Exec(ctx, q); err != nil {
 			return fmt.Errorf("write partitions: %w", duckdbResourceError(err, convertDuckDBMemory))
@@ -558,14 +557,13 @@ func partitionColumn(table string, s *arrow.Schema, name string) (expr, key stri
 		}
 		return "", name, nil
 	}
-	st, member, ok := strings.Cut(name, ".")
+	st, member, ok := sqlquote.Member(name)
 	if ok {
-		member = strings.ReplaceAll(member, ".", "_")
 		if idx := s.FieldIndices(st); len(idx) > 0 {
 			if typ, isStruct := s.Field(idx[0]).Type.(*arrow.StructType); isStruct {
 				if i, ok := typ.FieldIdx(member); ok {
 					if _, nested := typ.Field(i).Type.(arrow.NestedType); !nested {
-						return quoteIdent(st) + "." + quoteIdent(member), st + "_" + member, nil
+						return sqlquote.QuotedIdent(st) + "." + sqlquote.QuotedIdent(member), st + "_" + member, nil
 					}
 				}
 			}
@@ -573,8 +571,6 @@ func partitionColumn(table string, s *arrow.Schema, name string) (expr, key stri
 	}
 	return "", "", fmt.Errorf("table %s has no scalar column %s", table, name)
 }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // flatSelect is the select list of a table for CSV: struct members as "struct.member"
 // columns, lists and maps as JSON text.
@@ -585,16 +581,16 @@ func flatSelect(s *arrow.Schema) string {
 		case *arrow.ListType, *arrow.MapType, *arrow.StructType:
 			expr = "CAST(to_json(" + expr + ") AS VARCHAR)"
 		}
-		cols = append(cols, expr+" AS "+quoteIdent(name))
+		cols = append(cols, expr+" AS "+sqlquote.QuotedIdent(name))
 	}
 	for _, f := range s.Fields() {
 		st, ok := f.Type.(*arrow.StructType)
 		if !ok {
-			add(quoteIdent(f.Name), f.Name, f.Type)
+			add(sqlquote.QuotedIdent(f.Name), f.Name, f.Type)
 			continue
 		}
 		for _, m := range st.Fields() {
-			add(quoteIdent(f.Name)+"."+quoteIdent(m.Name), f.Name+"."+m.Name, m.Type)
+			add(sqlquote.QuotedIdent(f.Name)+"."+sqlquote.QuotedIdent(m.Name), f.Name+"."+m.Name, m.Type)
 		}
 	}
 	return strings.Join(cols, ", ")
@@ -630,10 +626,10 @@ func convertText(ctx context.Context, paths, tables, members []string, format co
 		}
 		var q string
 		if format == columnar.CSV {
-			q = `COPY (SELECT ` + flatSelect(schema) + ` FROM read_parquet(` + sqlString(path(name)) + `)) TO ` +
-				sqlString(out(name)) + ` (FORMAT csv, HEADER)`
+			q = `COPY (SELECT ` + flatSelect(schema) + ` FROM read_parquet(` + sqlquote.String(path(name)) + `)) TO ` +
+				sqlquote.String(out(name)) + ` (FORMAT csv, HEADER)`
 		} else {
-			q = `COPY (SELECT * FROM read_parquet(` + sqlString(path(name)) + `)) TO ` + sqlString(out(name)) + ` (FORMAT json)`
+			q = `COPY (SELECT * FROM read_parquet(` + sqlquote.String(path(name)) + `)) TO ` + sqlquote.String(out(name)) + ` (FORMAT json)`
 		}
 		if _, err := db.Exec(ctx, q); err != nil {
 			return fmt.Errorf("write %s: %w", name, duckdbResourceError(err, convertDuckDBMemory))

@@ -15,6 +15,7 @@ import (
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/columnar/engine"
 	"github.com/scapql/scapql/ingest/audit"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // auditTableNames picks the audit tables --table names ("" or all: both).
@@ -176,7 +177,7 @@ func copyAuditTables(ctx context.Context, db *engine.DB, st *columnar.AuditStats
 			continue
 		}
 		path := filepath.Join(tmp, t+format.Ext())
-		if _, err := db.Exec(ctx, "COPY "+db.Table(t)+" TO "+sqlString(path)+" ("+opt+")"); err != nil {
+		if _, err := db.Exec(ctx, "COPY "+db.Table(t)+" TO "+sqlquote.String(path)+" ("+opt+")"); err != nil {
 			return fmt.Errorf("write %s: %w", t, err)
 		}
 	}

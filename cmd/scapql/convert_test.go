@@ -23,6 +23,7 @@ import (
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/columnar/engine"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 var convertCaptures = []string{
@@ -431,7 +432,7 @@ func TestCompactLayoutFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SET file_search_path = `+sqlString(out)); err != nil {
+	if _, err := conn.ExecContext(ctx, `SET file_search_path = `+sqlquote.String(out)); err != nil {
 		t.Fatal(err)
 	}
 	for _, stmt := range strings.Split(string(script), ";\n") {
@@ -452,21 +453,21 @@ func TestCompactLayoutFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := filepath.Join(t.TempDir(), "ref.parquet")
-	if _, err := db.Exec(ctx, `COPY (SELECT * EXCLUDE (proc), proc.* EXCLUDE (id, parent_id) FROM events) TO `+sqlString(ref)); err != nil {
+	if _, err := db.Exec(ctx, `COPY (SELECT * EXCLUDE (proc), proc.* EXCLUDE (id, parent_id) FROM events) TO `+sqlquote.String(ref)); err != nil {
 		t.Fatal(err)
 	}
 	refRows := filepath.Join(t.TempDir(), "ref_rows.parquet")
 	keys := strings.Join(engine.KeyColumns(), ", ") // a database's own, not in the files
-	if _, err := db.Exec(ctx, `COPY (SELECT * EXCLUDE (`+keys+`) FROM event_rows) TO `+sqlString(refRows)); err != nil {
+	if _, err := db.Exec(ctx, `COPY (SELECT * EXCLUDE (`+keys+`) FROM event_rows) TO `+sqlquote.String(refRows)); err != nil {
 		t.Fatal(err)
 	}
 	var rowsDiff1, rowsDiff2, rowsN int64
 	conn.QueryRowContext(ctx, `SELECT count(*) FROM event_rows`).Scan(&rowsN)
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT * FROM event_rows EXCEPT ALL SELECT * FROM read_parquet(`+
-		sqlString(refRows)+`))`).Scan(&rowsDiff1); err != nil {
+		sqlquote.String(refRows)+`))`).Scan(&rowsDiff1); err != nil {
 		t.Fatal(err)
 	}
-	conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT * FROM read_parquet(`+sqlString(refRows)+`) EXCEPT ALL SELECT * FROM event_rows)`).Scan(&rowsDiff2)
+	conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT * FROM read_parquet(`+sqlquote.String(refRows)+`) EXCEPT ALL SELECT * FROM event_rows)`).Scan(&rowsDiff2)
 	if rowsDiff1 != 0 || rowsDiff2 != 0 || rowsN == 0 {
 		t.Errorf("event_rows over the files: %d rows, %d and %d differ from the database's", rowsN, rowsDiff1, rowsDiff2)
 	}
@@ -481,8 +482,8 @@ func TestCompactLayoutFiles(t *testing.T) {
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+sel+` EXCEPT ALL SELECT * FROM read_parquet(`+sqlString(ref)+`))`).Scan(&diff1)
-	conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT * FROM read_parquet(`+sqlString(ref)+`) EXCEPT ALL `+sel+`)`).Scan(&diff2)
+	conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+sel+` EXCEPT ALL SELECT * FROM read_parquet(`+sqlquote.String(ref)+`))`).Scan(&diff1)
+	conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT * FROM read_parquet(`+sqlquote.String(ref)+`) EXCEPT ALL `+sel+`)`).Scan(&diff2)
 	var want int64
 	db.Conn().QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&want)
 	if n != want || diff1 != 0 || diff2 != 0 || n == 0 {

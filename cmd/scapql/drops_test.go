@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/scap"
 	"github.com/scapql/scapql/ingest/scapwrite"
 )
@@ -28,8 +29,8 @@ func TestCapturesTableDrops(t *testing.T) {
 		}
 		w := scapwrite.NewWriter(f, scapwrite.Options{})
 		_ = w.WriteProcessList(scapwrite.SampleProcesses())
-		_ = w.WriteEvent(1000, 1000, 0, scapwrite.PPME_SYSCALL_OPEN_E, []byte("/etc/hostname\x00"), u32(1), u32(0))
-		_ = w.WriteEvent(2000, 1000, 0, scapwrite.PPME_SYSCALL_OPEN_X, u64(3), []byte("/etc/hostname\x00"), u32(1), u32(0), u32(0), u64(7))
+		_ = w.WriteEvent(1000, 1000, 0, et.PPME_SYSCALL_OPEN_E, []byte("/etc/hostname\x00"), u32(1), u32(0))
+		_ = w.WriteEvent(2000, 1000, 0, et.PPME_SYSCALL_OPEN_X, u64(3), []byte("/etc/hostname\x00"), u32(1), u32(0), u32(0), u64(7))
 		// Another writer's scapevent: not a drop record.
 		_ = w.WriteEvent(2500, -1, 1, scap.DropRecordType, u32(7), u64(99))
 		for cpu := uint16(0); cpu < 3; cpu++ {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/scapwrite"
 )
 
@@ -39,8 +40,8 @@ func TestTimelineAcrossSources(t *testing.T) {
 		ts   uint64
 		name string
 	}{{attach - 1e9, "/etc/before"}, {attach + 1e9, "/etc/after"}} {
-		_ = w.WriteEvent(e.ts, 1000, 0, scapwrite.PPME_SYSCALL_OPEN_E, []byte(e.name+"\x00"), u32(1), u32(0))
-		_ = w.WriteEvent(e.ts+1000, 1000, 0, scapwrite.PPME_SYSCALL_OPEN_X, u64(3), []byte(e.name+"\x00"), u32(1), u32(0), u32(0), u64(7))
+		_ = w.WriteEvent(e.ts, 1000, 0, et.PPME_SYSCALL_OPEN_E, []byte(e.name+"\x00"), u32(1), u32(0))
+		_ = w.WriteEvent(e.ts+1000, 1000, 0, et.PPME_SYSCALL_OPEN_X, u64(3), []byte(e.name+"\x00"), u32(1), u32(0), u32(0), u64(7))
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

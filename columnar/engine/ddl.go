@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/scapql/scapql/columnar"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // sqlType spells an Arrow type as DuckDB's.
@@ -62,8 +63,9 @@ func sqlType(t arrow.DataType) (string, error) {
 	return "", fmt.Errorf("no DuckDB type for %s", t)
 }
 
-// quote always quotes an identifier.
-func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+// quote always quotes an identifier (sqlquote.QuotedIdent): view and table definitions name
+// members where a keyword such as time is not read as a name.
+func quote(s string) string { return sqlquote.QuotedIdent(s) }
 
 // createTable is the CREATE TABLE statement of a table.
 // event_rows also has the key columns (keys.go).

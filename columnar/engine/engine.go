@@ -18,6 +18,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // the duckdb database/sql driver
 
 	"github.com/scapql/scapql/columnar"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // DB is a DuckDB database holding captures. It uses one connection, so temporary views (the
@@ -68,7 +69,7 @@ func open(ctx context.Context, path string) (*DB, error) {
 		dir, err := os.MkdirTemp("", "scapql-duckdb-")
 		if err == nil {
 			db.spill = dir
-			_, err = conn.ExecContext(ctx, `SET temp_directory = '`+strings.ReplaceAll(dir, "'", "''")+`'`)
+			_, err = conn.ExecContext(ctx, `SET temp_directory = `+sqlquote.String(dir))
 		}
 		if err != nil {
 			db.Close()

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/scapql/scapql/columnar"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // A database stores the events table in the compact layout (columnar.CompactTables): thread
@@ -231,7 +232,7 @@ func usesStates(uses string) (threads, fds bool) {
 // in the range before joining the states that decide.
 func firstEvents(table func(string) string, where, uses, capture string, lo, hi int64, k int, b *stateBounds) string {
 	cond := storedWhere(where)
-	rng := fmt.Sprintf("r.capture = '%s' AND r.evt_num BETWEEN %d AND %d", strings.ReplaceAll(capture, "'", "''"), lo, hi)
+	rng := fmt.Sprintf("r.capture = %s AND r.evt_num BETWEEN %d AND %d", sqlquote.String(capture), lo, hi)
 	condThreads, condFDs := threadRef.MatchString(cond), fdRef.MatchString(cond)
 	threads, fds := usesStates(uses)
 	if !condThreads && !condFDs {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/ingest"
+	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/scap"
 	"github.com/scapql/scapql/ingest/scapwrite"
 	"github.com/scapql/scapql/ingest/state"
@@ -67,9 +68,9 @@ func encodedCaptures(t *testing.T, dir string) []string {
 	_ = w.WriteProcessList(scapwrite.SampleProcesses())
 	u32 := func(v uint32) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }
 	u64 := func(v uint64) []byte { return append(u32(uint32(v)), u32(uint32(v>>32))...) }
-	_ = w.WriteEvent(1000, 1000, 0, scapwrite.PPME_SYSCALL_OPEN_E, []byte("/tmp/a\xff\xfe\x00"), u32(1), u32(0))
-	_ = w.WriteEvent(1<<63+5, 1000, 0, scapwrite.PPME_SYSCALL_OPEN_X, u64(3), []byte("/tmp/\xc3\x00"), u32(1), u32(0), u32(0), u64(7))
-	_ = w.WriteEvent(1<<64-1, 1000, 1, scapwrite.PPME_SYSCALL_OPEN_E, []byte("x\x00"), u32(1), u32(0))
+	_ = w.WriteEvent(1000, 1000, 0, et.PPME_SYSCALL_OPEN_E, []byte("/tmp/a\xff\xfe\x00"), u32(1), u32(0))
+	_ = w.WriteEvent(1<<63+5, 1000, 0, et.PPME_SYSCALL_OPEN_X, u64(3), []byte("/tmp/\xc3\x00"), u32(1), u32(0), u32(0), u64(7))
+	_ = w.WriteEvent(1<<64-1, 1000, 1, et.PPME_SYSCALL_OPEN_E, []byte("x\x00"), u32(1), u32(0))
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}

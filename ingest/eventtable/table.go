@@ -1,7 +1,8 @@
 // Package eventtable holds the libscap event table as Go data: every event type with its
 // parameters, the flag and enum tables used to render them, errno and signal names and the
 // syscall-code names. It is loaded once from the embedded event_table.json (a copy of the
-// project's reference table) so the rest of scapql never needs the C sources.
+// project's reference table) so the rest of scapql never needs the C sources; events_gen.go
+// names every event id (generated from the same file).
 package eventtable
 
 import (
@@ -13,6 +14,8 @@ import (
 
 //go:embed event_table.json
 var tableJSON []byte
+
+//go:generate go run ./internal/gentable -in event_table.json -out events_gen.go
 
 // ParamType is a PT_* parameter type.
 type ParamType uint8

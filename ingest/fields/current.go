@@ -204,7 +204,7 @@ func init() {
 		if ev.Thread == nil {
 			return None
 		}
-		if p := ev.Engine().Threads[ev.Thread.Ptid]; p != nil {
+		if p := ev.Engine().ParentThread(ev.Thread); p != nil {
 			return strV(p.Exe)
 		}
 		return None

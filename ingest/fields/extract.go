@@ -100,10 +100,7 @@ func AppendNanos(dst []byte, ns uint64) []byte {
 func append2(dst []byte, v int) []byte { return append(dst, byte('0'+v/10), byte('0'+v%10)) }
 
 // DatetimeText is evt.datetime.
-func DatetimeText(ts uint64) string {
-	t := localTime(ts)
-	return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d.%09d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond())
-}
+func DatetimeText(ts uint64) string { return string(AppendDatetime(nil, ts)) }
 
 // categoryNames are evt.category's names for the non-I/O categories.
 var categoryNames = map[et.Category]string{et.EC_UNKNOWN: "unknown", et.EC_OTHER: "other", et.EC_FILE: "file",
@@ -115,7 +112,7 @@ var categoryNames = map[et.Category]string{et.EC_UNKNOWN: "unknown", et.EC_OTHER
 // Category is evt.category: the event's category, with I/O events named by their fd's kind.
 func Category(ev *state.Event) string {
 	c := ev.Info.Category
-	if ev.Raw.Type <= 1 {
+	if isGeneric(ev) {
 		c = et.GenericCategory(EventType(ev))
 	}
 	switch c {
@@ -140,9 +137,14 @@ func Category(ev *state.Event) string {
 	return "unknown"
 }
 
+// isGeneric reports whether the event is a generic syscall event (its syscall code names it).
+func isGeneric(ev *state.Event) bool {
+	return ev.Raw.Type == et.PPME_GENERIC_E || ev.Raw.Type == et.PPME_GENERIC_X
+}
+
 // EventType is evt.type: the table name, or the syscall name for generic events.
 func EventType(ev *state.Event) string {
-	if ev.Raw.Type == 0 || ev.Raw.Type == 1 {
+	if isGeneric(ev) {
 		if p, ok := ev.Param(0); ok && len(p) == 2 {
 			c := uint16(p[0]) | uint16(p[1])<<8
 			if c == 0 {
@@ -200,32 +202,17 @@ func ofAncestor(get func(*state.Thread) Value) func(*state.Event, string) Value 
 	}
 }
 
-// ancestor walks n steps up from the event's process.
+// ancestor walks n steps up from the event's process; nil past MaxAncestors.
 func ancestor(ev *state.Event, n int) *state.Thread {
-	t := mainThread(ev)
-	if t == nil {
-		t = ev.Thread
+	if n > MaxAncestors {
+		return nil
 	}
+	t := ProcessOf(ev)
 	eng := ev.Engine()
 	for i := 0; i < n && t != nil; i++ {
-		p := eng.Threads[t.Ptid]
-		if p == nil {
-			return nil
-		}
-		if m := eng.Main(p); m != nil {
-			p = m
-		}
-		t = p
+		t = eng.Parent(t)
 	}
 	return t
-}
-
-// cmdline is proc.cmdline: the name, then each argument after a space.
-func cmdline(t *state.Thread) string {
-	if len(t.Args) == 0 {
-		return t.Comm
-	}
-	return t.Comm + " " + strings.Join(t.Args, " ")
 }
 
 // fdOf returns the fd the event's fd fields read, following the reference: only events that
@@ -255,7 +242,7 @@ func creatorName(ev *state.Event) Value {
 		if ev.Info.Name == "connect" || ev.Info.Name == "accept" || ev.Info.Name == "accept4" {
 			idx = ev.Info.ParamIndex("tuple")
 		}
-		if ev.Raw.Type == 103 { // old openat exit: the name is in the enter event
+		if ev.Raw.Type == et.PPME_SYSCALL_OPENAT_X { // old openat exit: the name is in the enter event
 			return strV("")
 		}
 		p, ok := ev.Param(idx)
@@ -353,7 +340,11 @@ func init() {
 	reg("evt.time", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)) })
 	reg("evt.time.s", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)[:8]) })
 	reg("evt.datetime", func(ev *state.Event, _ string) Value { return strV(DatetimeText(ev.Raw.TS)) })
+	registry["evt.datetime"].Append = func(dst []byte, ev *state.Event, _ string) ([]byte, bool) {
+		return AppendDatetime(dst, ev.Raw.TS), true
+	}
 	reg("evt.datetime.s", func(ev *state.Event, _ string) Value { return strV(DatetimeText(ev.Raw.TS)[:19]) })
+	reg("evt.hidden", func(ev *state.Event, _ string) Value { return boolV(ev.Hidden) })
 	reg("evt.outputtime", func(ev *state.Event, _ string) Value { return strV(TimeText(ev.Raw.TS)) })
 	reg("evt.reltime", func(ev *state.Event, _ string) Value { return uintV(ev.Raw.TS - ev.Engine().FirstTS()) })
 	registry["evt.reltime"].PrintText = func(ev *state.Event, _ string) Value { return strV(padded(int64(ev.Raw.TS - ev.Engine().FirstTS()))) }
@@ -374,7 +365,7 @@ func init() {
 		// The reference leaves out the switch event and the events that skip the parser's
 		// reset step (procinfo and the other internal bookkeeping events); every other
 		// event, the container events included, names its type.
-		if ev.Raw.Type == schedSwitch6E || ev.Info.Flags&et.EF_SKIPPARSERESET != 0 {
+		if ev.Raw.Type == et.PPME_SCHEDSWITCH_6_E || ev.Info.Flags&et.EF_SKIPPARSERESET != 0 {
 			return None
 		}
 		return strV(EventType(ev))
@@ -410,35 +401,9 @@ func init() {
 		if !ok || idx >= len(ev.Info.Params) {
 			return None
 		}
-		v, res := ParamText(ev, idx, p, &ev.Info.Params[idx], RenderOptions{MaxBufLen: DefaultBufLen})
-		if res != "" {
-			return strV(res)
-		}
-		return strV(v)
+		return strV(ArgText(ParamText(ev, idx, p, &ev.Info.Params[idx], RenderOptions{MaxBufLen: DefaultBufLen})))
 	})
-	regArg("evt.rawarg", func(ev *state.Event, arg string) Value {
-		idx := ev.Info.ParamIndex(arg)
-		p, ok := ev.Param(idx)
-		if !ok {
-			return None
-		}
-		pi := &ev.Info.Params[idx]
-		switch pi.Type {
-		case et.PT_CHARBUF, et.PT_FSPATH, et.PT_FSRELPATH:
-			return strV(cstr(p))
-		case et.PT_BYTEBUF:
-			return strV(string(p))
-		case et.PT_UINT8, et.PT_UINT16, et.PT_UINT32, et.PT_UINT64, et.PT_FLAGS8, et.PT_FLAGS16,
-			et.PT_FLAGS32, et.PT_UID, et.PT_GID, et.PT_MODE, et.PT_RELTIME, et.PT_ABSTIME, et.PT_PORT:
-			u, _ := scap.ParamUint(p)
-			return uintV(u)
-		}
-		if s, ok := scap.ParamInt(p); ok {
-			return intV(s)
-		}
-		v, _ := ParamText(ev, idx, p, pi, RenderOptions{})
-		return strV(v)
-	})
+	regArg("evt.rawarg", func(ev *state.Event, arg string) Value { return RawArg(ev, ev.Info.ParamIndex(arg)) })
 	reg("evt.res", func(ev *state.Event, _ string) Value {
 		r, ok := rawres(ev)
 		if !ok {
@@ -644,7 +609,7 @@ func init() {
 	reg("proc.exe", tf(func(t *state.Thread, _ *state.Event) Value { return strV(t.Exe) }))
 	reg("proc.exepath", tf(func(t *state.Thread, _ *state.Event) Value { return strV(t.Exepath) }))
 	reg("proc.args", tf(func(t *state.Thread, _ *state.Event) Value { return strV(strings.Join(t.Args, " ")) }))
-	reg("proc.cmdline", tf(func(t *state.Thread, _ *state.Event) Value { return strV(cmdline(t)) }))
+	reg("proc.cmdline", tf(func(t *state.Thread, _ *state.Event) Value { return strV(Cmdline(t.Comm, t.Args)) }))
 	reg("proc.exeline", tf(func(t *state.Thread, _ *state.Event) Value {
 		return strV(t.Exe + " " + strings.Join(t.Args, " "))
 	}))
@@ -653,7 +618,7 @@ func init() {
 		env := ev.Engine().EnvOf(t)
 		if arg != "" {
 			for _, kv := range env {
-				if k, v, ok := strings.Cut(kv, "="); ok && k == arg {
+				if k, v, ok := EnvVar(kv); ok && k == arg {
 					return strV(v)
 				}
 			}
@@ -704,11 +669,11 @@ func init() {
 	reg("proc.loginshellid", tf(func(t *state.Thread, ev *state.Event) Value {
 		var found *state.Thread
 		cur := t
-		for i := 0; cur != nil && i < 1024; i++ {
+		for i := 0; cur != nil && i <= MaxAncestors; i++ {
 			if isShell(cur.Comm) {
 				found = cur
 			}
-			cur = ev.Engine().Threads[cur.Ptid]
+			cur = ev.Engine().ParentThread(cur)
 		}
 		if found == nil {
 			return None
@@ -721,19 +686,30 @@ func init() {
 			m = t
 		}
 		name := m.Comm
-		cur := ev.Engine().Threads[m.Ptid]
-		for i := 0; cur != nil && i < 1024 && cur.Sid == m.Sid; i++ {
+		cur := ev.Engine().ParentThread(m)
+		for i := 0; cur != nil && i <= MaxAncestors && cur.Sid == m.Sid; i++ {
 			name = cur.Comm
-			cur = ev.Engine().Threads[cur.Ptid]
+			cur = ev.Engine().ParentThread(cur)
 		}
 		return strV(name)
 	}))
-	reg("proc.id", tf(func(t *state.Thread, _ *state.Event) Value { return uintV(t.UPID) }))
+	reg("proc.id", tf(func(t *state.Thread, _ *state.Event) Value {
+		if t.UPID == 0 { // a thread the engine does not keep (an event with no thread id)
+			return None
+		}
+		return uintV(t.UPID)
+	}))
+	reg("proc.parent_id", tf(func(t *state.Thread, ev *state.Event) Value {
+		if id := ev.Engine().ParentUPID(t); id != 0 {
+			return uintV(id)
+		}
+		return None
+	}))
 	reg("proc.pname", func(ev *state.Event, _ string) Value {
 		if ev.Thread == nil {
 			return None
 		}
-		if p := ev.Engine().Threads[ev.Thread.Ptid]; p != nil {
+		if p := ev.Engine().ParentThread(ev.Thread); p != nil {
 			return strV(p.Comm)
 		}
 		return None
@@ -742,19 +718,15 @@ func init() {
 		if ev.Thread == nil {
 			return None
 		}
-		if p := ev.Engine().Threads[ev.Thread.Ptid]; p != nil {
-			return strV(cmdline(p))
+		if p := ev.Engine().ParentThread(ev.Thread); p != nil {
+			return strV(Cmdline(p.Comm, p.Args))
 		}
 		return None
 	})
 	regArg("proc.aname", func(ev *state.Event, arg string) Value {
 		if arg == "" {
 			var names []string
-			for i := 1; i < 1024; i++ {
-				a := ancestor(ev, i)
-				if a == nil {
-					break
-				}
+			for a, i := FirstAncestor(ev), 0; a != nil && i < MaxAncestors; a, i = NextAncestor(ev, a), i+1 {
 				names = append(names, a.Comm)
 			}
 			if len(names) == 0 {
@@ -892,7 +864,7 @@ func init() {
 	reg("fd.typechar", ff(func(fd *state.FD, _ *state.Event) Value { return strV(string(Typechar(fd.Type))) }, nullTypechar))
 	reg("fd.name", ff(func(fd *state.FD, ev *state.Event) Value {
 		// A failed connect is named after the address it tried.
-		if ev.Raw.Type == 23 {
+		if ev.Raw.Type == et.PPME_SOCKET_CONNECT_X {
 			if r, ok := rawres(ev); ok && r < 0 {
 				return creatorName(ev)
 			}
@@ -1062,9 +1034,6 @@ func init() {
 	reg("fd.ino", ff(func(fd *state.FD, _ *state.Event) Value { return intV(int64(fd.Ino)) }, nil))
 }
 
-// schedSwitch6E is the event id of the reference's switch event.
-const schedSwitch6E = 152
-
 // containerPrefix is the container id the fd fields of a thread prefix: empty on the host.
 func containerPrefix(ev *state.Event) string {
 	if ev.Thread == nil || ev.Thread.ContainerID == "host" {
@@ -1124,7 +1093,7 @@ func EventFD(ev *state.Event) (fd *state.FD, ok, own bool, name string) {
 	if fd == nil {
 		return nil, true, true, creatorName(ev).Text()
 	}
-	if ev.Raw.Type == 23 {
+	if ev.Raw.Type == et.PPME_SOCKET_CONNECT_X {
 		if r, ok := rawres(ev); ok && r < 0 {
 			return fd, true, true, creatorName(ev).Text()
 		}

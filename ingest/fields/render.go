@@ -46,7 +46,7 @@ func Args(ev *state.Event, opts RenderOptions) string {
 // AppendArgs appends the argument string to dst.
 func AppendArgs(dst []byte, ev *state.Event, opts RenderOptions) []byte {
 	info := ev.Info
-	if ev.Raw.Type <= 1 { // generic events: no arguments shown
+	if !ArgsShown(ev) {
 		return dst
 	}
 	for i, p := range ev.Raw.Params {
@@ -58,6 +58,30 @@ func AppendArgs(dst []byte, ev *state.Event, opts RenderOptions) []byte {
 		dst = append(dst, '=')
 		dst = appendParam(dst, ev, p, pi, opts)
 		dst = append(dst, ' ')
+	}
+	return dst
+}
+
+// ArgsShown reports whether evt.args shows the event's parameters: generic events show none.
+func ArgsShown(ev *state.Event) bool { return !isGeneric(ev) }
+
+// AppendArg appends one parameter of evt.args from the texts ParamText renders: its name,
+// '=', the value text, the resolved text in parentheses where there is one, a space. It is
+// what AppendArgs appends for the parameter (AppendArgs renders the common types without
+// allocating).
+func AppendArg(dst []byte, name, val, res string) []byte {
+	dst = append(dst, name...)
+	dst = append(dst, '=')
+	return append(appendValRes(dst, val, res), ' ')
+}
+
+// appendValRes appends a parameter's "value" or "value(resolved)".
+func appendValRes(dst []byte, val, res string) []byte {
+	dst = append(dst, val...)
+	if res != "" {
+		dst = append(dst, '(')
+		dst = append(dst, res...)
+		dst = append(dst, ')')
 	}
 	return dst
 }
@@ -128,13 +152,7 @@ func appendParam(dst []byte, ev *state.Event, p []byte, pi *et.Param, opts Rende
 		return appendBuf(dst, p, opts.MaxBufLen)
 	}
 	val, res := renderTyped(ev, p, pi.Type, pi.Fmt, pi, opts)
-	dst = append(dst, val...)
-	if res != "" {
-		dst = append(dst, '(')
-		dst = append(dst, res...)
-		dst = append(dst, ')')
-	}
-	return dst
+	return appendValRes(dst, val, res)
 }
 
 func appendSanitized(dst []byte, s string) []byte {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+
+	et "github.com/scapql/scapql/ingest/eventtable"
 )
 
 // Event record header sizes (FORMAT.md §2.1).
@@ -334,3 +336,7 @@ func (w *Writer) WriteRecord(o EventOptions, cpu uint16, record []byte) error {
 	w.nEvents++
 	return w.write(b)
 }
+
+// largePayload reports the types whose parameter lengths are u32 (EF_LARGE_PAYLOAD), which
+// depends on the type, never on the block.
+func largePayload(t uint16) bool { return int(t) < len(et.Events) && et.Events[t].IsLarge() }

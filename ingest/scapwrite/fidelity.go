@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/netip"
 	"strings"
+
+	et "github.com/scapql/scapql/ingest/eventtable"
 )
 
 // Fidelity names a small capture that exercises rules of the reference (sysdig 0.29.3) the
@@ -75,12 +77,12 @@ func fidProcesses() []Process {
 // fidContainers are the container events every fidelity capture starts with: web has an IP,
 // dark has none (0).
 func (c *sampleCtx) fidContainers() {
-	c.ev(-1, PPME_CONTAINER_JSON_E, CharBuf(`{"container":{"id":"`+fidContainerWeb+`","name":"web","image":"nginx:1.25",`+
+	c.ev(-1, et.PPME_CONTAINER_JSON_E, CharBuf(`{"container":{"id":"`+fidContainerWeb+`","name":"web","image":"nginx:1.25",`+
 		`"imagerepo":"nginx","imagetag":"1.25","type":0,"privileged":false,"ip":"172.17.0.2",`+
 		`"labels":{"io.kubernetes.pod.name":"web-7d4b9","io.kubernetes.pod.namespace":"shop","io.kubernetes.pod.uid":"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"},`+
 		`"Mounts":[{"Source":"/srv/data","Destination":"/data","Mode":"","RW":true,"Propagation":"rprivate"},`+
 		`{"Source":"/var/run/docker.sock","Destination":"/run/docker.sock","Mode":"ro","RW":false,"Propagation":""}]}}`))
-	c.ev(-1, PPME_CONTAINER_JSON_E, CharBuf(`{"container":{"id":"`+fidContainerDark+`","name":"dark","image":"redis:7",`+
+	c.ev(-1, et.PPME_CONTAINER_JSON_E, CharBuf(`{"container":{"id":"`+fidContainerDark+`","name":"dark","image":"redis:7",`+
 		`"type":0,"privileged":true,"ip":"0.0.0.0"}}`))
 }
 
@@ -114,59 +116,59 @@ func WriteFidelity(f Fidelity, out io.Writer) error {
 
 func (c *sampleCtx) fidFieldsEvents() {
 	// A host open, read and close.
-	c.ev(1000, PPME_SYSCALL_OPEN_E, CharBuf("/etc/hosts"), U32(1), U32(0))
-	c.ev(1000, PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/etc/hosts"), U32(1), U32(0), U32(0x803))
-	c.ev(1000, PPME_SYSCALL_READ_E, FD(3), U32(4096))
-	c.ev(1000, PPME_SYSCALL_READ_X, Errno(9), []byte("127.0.0.1"))
+	c.ev(1000, et.PPME_SYSCALL_OPEN_E, CharBuf("/etc/hosts"), U32(1), U32(0))
+	c.ev(1000, et.PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/etc/hosts"), U32(1), U32(0), U32(0x803))
+	c.ev(1000, et.PPME_SYSCALL_READ_E, FD(3), U32(4096))
+	c.ev(1000, et.PPME_SYSCALL_READ_X, Errno(9), []byte("127.0.0.1"))
 	// The same in container web, plus a failed open (no fd: the name comes from the event).
-	c.ev(3000, PPME_SYSCALL_OPENAT_2_E, FD(-100), CharBuf("/app/config.yml"), U32(1), U32(0))
-	c.ev(3000, PPME_SYSCALL_OPENAT_2_X, FD(4), FD(-100), CharBuf("/app/config.yml"), U32(1), U32(0), U32(0x803))
-	c.ev(3000, PPME_SYSCALL_READ_E, FD(4), U32(4096))
-	c.ev(3000, PPME_SYSCALL_READ_X, Errno(5), []byte("a: 1\n"))
-	c.ev(3000, PPME_SYSCALL_OPEN_E, CharBuf("/app/missing.yml"), U32(1), U32(0))
-	c.ev(3000, PPME_SYSCALL_OPEN_X, FD(-2), CharBuf("/app/missing.yml"), U32(1), U32(0), U32(0))
-	c.ev(3000, PPME_SYSCALL_CLOSE_E, FD(4))
-	c.ev(3000, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(3000, et.PPME_SYSCALL_OPENAT_2_E, FD(-100), CharBuf("/app/config.yml"), U32(1), U32(0))
+	c.ev(3000, et.PPME_SYSCALL_OPENAT_2_X, FD(4), FD(-100), CharBuf("/app/config.yml"), U32(1), U32(0), U32(0x803))
+	c.ev(3000, et.PPME_SYSCALL_READ_E, FD(4), U32(4096))
+	c.ev(3000, et.PPME_SYSCALL_READ_X, Errno(5), []byte("a: 1\n"))
+	c.ev(3000, et.PPME_SYSCALL_OPEN_E, CharBuf("/app/missing.yml"), U32(1), U32(0))
+	c.ev(3000, et.PPME_SYSCALL_OPEN_X, FD(-2), CharBuf("/app/missing.yml"), U32(1), U32(0), U32(0))
+	c.ev(3000, et.PPME_SYSCALL_CLOSE_E, FD(4))
+	c.ev(3000, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 	// A read of an fd the tables do not know.
-	c.ev(3000, PPME_SYSCALL_READ_E, FD(9), U32(16))
-	c.ev(3000, PPME_SYSCALL_READ_X, Errno(-9), Empty())
+	c.ev(3000, et.PPME_SYSCALL_READ_E, FD(9), U32(16))
+	c.ev(3000, et.PPME_SYSCALL_READ_X, Errno(-9), Empty())
 	// A generic syscall (ppm_sc 1 with native id 0), a switch, procinfo and a late container
 	// event: only the first is a syscall for syscall.type.
-	c.ev(1000, PPME_GENERIC_E, U16(1), U16(0))
-	c.ev(1000, PPME_GENERIC_X, U16(1))
-	c.ev(1000, PPME_SCHEDSWITCH_6_E, PID(2001), U64(10), U64(200), U32(10240), U32(4096), U32(0))
-	c.ev(2001, PPME_PROCINFO_E, U64(12), U64(3))
-	c.ev(-1, PPME_CONTAINER_JSON_E, CharBuf(`{"container":{"id":"`+fidContainerWeb+`","name":"web","image":"nginx:1.25","type":0,"ip":"172.17.0.2"}}`))
-	c.ev(1000, PPME_SYSCALL_CLOSE_E, FD(3))
-	c.ev(1000, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(1000, et.PPME_GENERIC_E, U16(1), U16(0))
+	c.ev(1000, et.PPME_GENERIC_X, U16(1))
+	c.ev(1000, et.PPME_SCHEDSWITCH_6_E, PID(2001), U64(10), U64(200), U32(10240), U32(4096), U32(0))
+	c.ev(2001, et.PPME_PROCINFO_E, U64(12), U64(3))
+	c.ev(-1, et.PPME_CONTAINER_JSON_E, CharBuf(`{"container":{"id":"`+fidContainerWeb+`","name":"web","image":"nginx:1.25","type":0,"ip":"172.17.0.2"}}`))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_E, FD(3))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 	// Poll on two known fds and one unknown.
-	c.ev(2000, PPME_SYSCALL_POLL_E, FDList(PollFD{FD: 0, Events: 1}, PollFD{FD: 3, Events: 1}, PollFD{FD: 8, Events: 4}), I64(1000))
-	c.ev(2000, PPME_SYSCALL_POLL_X, Errno(1), FDList(PollFD{FD: 3, Events: 1}))
+	c.ev(2000, et.PPME_SYSCALL_POLL_E, FDList(PollFD{FD: 0, Events: 1}, PollFD{FD: 3, Events: 1}, PollFD{FD: 8, Events: 4}), I64(1000))
+	c.ev(2000, et.PPME_SYSCALL_POLL_X, Errno(1), FDList(PollFD{FD: 3, Events: 1}))
 }
 
 func (c *sampleCtx) fidRolesEvents() {
 	// The fd list gives nginx (2000) fd 3, a TCP server socket on 0.0.0.0:80. Add a UDP
 	// socket bound on 0.0.0.0:5353 and an IPv6 one, by events.
-	c.ev(2000, PPME_SYSCALL_READ_E, FD(3), U32(16))
-	c.ev(2000, PPME_SYSCALL_READ_X, Errno(-11), Empty())
-	c.ev(1000, PPME_SOCKET_SOCKET_E, U32(2), U32(2), U32(0))
-	c.ev(1000, PPME_SOCKET_SOCKET_X, FD(5))
-	c.ev(1000, PPME_SOCKET_BIND_E, FD(5))
-	c.ev(1000, PPME_SOCKET_BIND_X, Errno(0), Sockaddr(netip.MustParseAddrPort("0.0.0.0:5353")))
-	c.ev(1000, PPME_SYSCALL_READ_E, FD(5), U32(16))
-	c.ev(1000, PPME_SYSCALL_READ_X, Errno(-11), Empty())
-	c.ev(1000, PPME_SOCKET_SOCKET_E, U32(10), U32(1), U32(0))
-	c.ev(1000, PPME_SOCKET_SOCKET_X, FD(6))
-	c.ev(1000, PPME_SYSCALL_WRITE_E, FD(6), U32(2))
-	c.ev(1000, PPME_SYSCALL_WRITE_X, Errno(-32), []byte("hi"))
-	c.ev(1000, PPME_SOCKET_CONNECT_E, FD(6), Sockaddr(netip.MustParseAddrPort("[fd00::9]:443")))
-	c.ev(1000, PPME_SOCKET_CONNECT_X, Errno(0), Socktuple(netip.MustParseAddrPort("[fd00::5]:40000"), netip.MustParseAddrPort("[fd00::9]:443")))
-	c.ev(1000, PPME_SYSCALL_WRITE_E, FD(6), U32(2))
-	c.ev(1000, PPME_SYSCALL_WRITE_X, Errno(2), []byte("hi"))
-	c.ev(1000, PPME_SYSCALL_CLOSE_E, FD(5))
-	c.ev(1000, PPME_SYSCALL_CLOSE_X, Errno(0))
-	c.ev(1000, PPME_SYSCALL_CLOSE_E, FD(6))
-	c.ev(1000, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(2000, et.PPME_SYSCALL_READ_E, FD(3), U32(16))
+	c.ev(2000, et.PPME_SYSCALL_READ_X, Errno(-11), Empty())
+	c.ev(1000, et.PPME_SOCKET_SOCKET_E, U32(2), U32(2), U32(0))
+	c.ev(1000, et.PPME_SOCKET_SOCKET_X, FD(5))
+	c.ev(1000, et.PPME_SOCKET_BIND_E, FD(5))
+	c.ev(1000, et.PPME_SOCKET_BIND_X, Errno(0), Sockaddr(netip.MustParseAddrPort("0.0.0.0:5353")))
+	c.ev(1000, et.PPME_SYSCALL_READ_E, FD(5), U32(16))
+	c.ev(1000, et.PPME_SYSCALL_READ_X, Errno(-11), Empty())
+	c.ev(1000, et.PPME_SOCKET_SOCKET_E, U32(10), U32(1), U32(0))
+	c.ev(1000, et.PPME_SOCKET_SOCKET_X, FD(6))
+	c.ev(1000, et.PPME_SYSCALL_WRITE_E, FD(6), U32(2))
+	c.ev(1000, et.PPME_SYSCALL_WRITE_X, Errno(-32), []byte("hi"))
+	c.ev(1000, et.PPME_SOCKET_CONNECT_E, FD(6), Sockaddr(netip.MustParseAddrPort("[fd00::9]:443")))
+	c.ev(1000, et.PPME_SOCKET_CONNECT_X, Errno(0), Socktuple(netip.MustParseAddrPort("[fd00::5]:40000"), netip.MustParseAddrPort("[fd00::9]:443")))
+	c.ev(1000, et.PPME_SYSCALL_WRITE_E, FD(6), U32(2))
+	c.ev(1000, et.PPME_SYSCALL_WRITE_X, Errno(2), []byte("hi"))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_E, FD(5))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_E, FD(6))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 }
 
 func (c *sampleCtx) fidServerEvents() {
@@ -174,14 +176,14 @@ func (c *sampleCtx) fidServerEvents() {
 	// fd.is_server.
 	conn := func(tid, fd int64, local, remote string) {
 		l, r := netip.MustParseAddrPort(local), netip.MustParseAddrPort(remote)
-		c.ev(tid, PPME_SOCKET_SOCKET_E, U32(2), U32(1), U32(0))
-		c.ev(tid, PPME_SOCKET_SOCKET_X, FD(fd))
-		c.ev(tid, PPME_SYSCALL_WRITE_E, FD(fd), U32(2))
-		c.ev(tid, PPME_SYSCALL_WRITE_X, Errno(-32), []byte("hi"))
-		c.ev(tid, PPME_SOCKET_CONNECT_E, FD(fd), Sockaddr(r))
-		c.ev(tid, PPME_SOCKET_CONNECT_X, Errno(0), Socktuple(l, r))
-		c.ev(tid, PPME_SYSCALL_WRITE_E, FD(fd), U32(2))
-		c.ev(tid, PPME_SYSCALL_WRITE_X, Errno(2), []byte("hi"))
+		c.ev(tid, et.PPME_SOCKET_SOCKET_E, U32(2), U32(1), U32(0))
+		c.ev(tid, et.PPME_SOCKET_SOCKET_X, FD(fd))
+		c.ev(tid, et.PPME_SYSCALL_WRITE_E, FD(fd), U32(2))
+		c.ev(tid, et.PPME_SYSCALL_WRITE_X, Errno(-32), []byte("hi"))
+		c.ev(tid, et.PPME_SOCKET_CONNECT_E, FD(fd), Sockaddr(r))
+		c.ev(tid, et.PPME_SOCKET_CONNECT_X, Errno(0), Socktuple(l, r))
+		c.ev(tid, et.PPME_SYSCALL_WRITE_E, FD(fd), U32(2))
+		c.ev(tid, et.PPME_SYSCALL_WRITE_X, Errno(2), []byte("hi"))
 	}
 	// Container web (IP 172.17.0.2): to its own IP, to the host's, to a stranger.
 	conn(3000, 5, "172.17.0.2:40000", "172.17.0.2:8080")
@@ -206,41 +208,41 @@ func (c *sampleCtx) fidLoginUIDEvents() {
 			CharBuf("worker"), StringList("cpu=/"), U32(flags), U32(1000), U32(1000),
 			PID(tid), PID(pid)}
 	}
-	c.ev(4000, PPME_SYSCALL_CLONE_20_E)
-	c.ev(4000, PPME_SYSCALL_CLONE_20_X, cloneX(0, 4000, 4000, 3999, 0)...)
-	c.ev(4000, PPME_SYSCALL_OPEN_E, CharBuf("/srv/job"), U32(1), U32(0))
-	c.ev(4000, PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/srv/job"), U32(1), U32(0), U32(0x803))
+	c.ev(4000, et.PPME_SYSCALL_CLONE_20_E)
+	c.ev(4000, et.PPME_SYSCALL_CLONE_20_X, cloneX(0, 4000, 4000, 3999, 0)...)
+	c.ev(4000, et.PPME_SYSCALL_OPEN_E, CharBuf("/srv/job"), U32(1), U32(0))
+	c.ev(4000, et.PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/srv/job"), U32(1), U32(0), U32(0x803))
 	// A thread of it (clone with CLONE_THREAD), also child-first.
-	c.ev(4001, PPME_SYSCALL_CLONE_20_X, cloneX(0, 4001, 4000, 3999, 0x10000)...)
-	c.ev(4001, PPME_SYSCALL_CLOSE_E, FD(3))
-	c.ev(4001, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(4001, et.PPME_SYSCALL_CLONE_20_X, cloneX(0, 4001, 4000, 3999, 0x10000)...)
+	c.ev(4001, et.PPME_SYSCALL_CLOSE_E, FD(3))
+	c.ev(4001, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 	// bash (loginuid 1000) forks 4100, parent first, then child.
 	p := cloneX(4100, 1000, 1000, 1, 0)
-	c.ev(1000, PPME_SYSCALL_CLONE_20_E)
-	c.ev(1000, PPME_SYSCALL_CLONE_20_X, p...)
-	c.ev(4100, PPME_SYSCALL_CLONE_20_X, cloneX(0, 4100, 4100, 1000, 0)...)
-	c.ev(4100, PPME_SYSCALL_CLOSE_E, FD(0))
-	c.ev(4100, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(1000, et.PPME_SYSCALL_CLONE_20_E)
+	c.ev(1000, et.PPME_SYSCALL_CLONE_20_X, p...)
+	c.ev(4100, et.PPME_SYSCALL_CLONE_20_X, cloneX(0, 4100, 4100, 1000, 0)...)
+	c.ev(4100, et.PPME_SYSCALL_CLOSE_E, FD(0))
+	c.ev(4100, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 }
 
 func (c *sampleCtx) fidBufferEvents() {
 	req := []byte("GET /index.html HTTP/1.1\r\nHost: example\r\n\r\n")
-	c.ev(2001, PPME_SOCKET_ACCEPT4_5_E, I32(0))
-	c.ev(2001, PPME_SOCKET_ACCEPT4_5_X, FD(5), Socktuple(netip.MustParseAddrPort("10.0.0.9:41000"), netip.MustParseAddrPort("10.0.0.5:80")), U8(0), U32(0), U32(511))
-	c.ev(2001, PPME_SYSCALL_READ_E, FD(5), U32(1024))
-	c.ev(2001, PPME_SYSCALL_READ_X, Errno(int64(len(req))), req)
+	c.ev(2001, et.PPME_SOCKET_ACCEPT4_5_E, I32(0))
+	c.ev(2001, et.PPME_SOCKET_ACCEPT4_5_X, FD(5), Socktuple(netip.MustParseAddrPort("10.0.0.9:41000"), netip.MustParseAddrPort("10.0.0.5:80")), U8(0), U32(0), U32(511))
+	c.ev(2001, et.PPME_SYSCALL_READ_E, FD(5), U32(1024))
+	c.ev(2001, et.PPME_SYSCALL_READ_X, Errno(int64(len(req))), req)
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-	c.ev(2001, PPME_SYSCALL_WRITE_E, FD(5), U32(uint32(len(resp))))
-	c.ev(2001, PPME_SYSCALL_WRITE_X, Errno(int64(len(resp))), resp)
+	c.ev(2001, et.PPME_SYSCALL_WRITE_E, FD(5), U32(uint32(len(resp))))
+	c.ev(2001, et.PPME_SYSCALL_WRITE_X, Errno(int64(len(resp))), resp)
 	bin := []byte{0x00, 0x01, 0x02, 0xff, 0x7f, 'G', 'E', 'T'}
-	c.ev(2001, PPME_SYSCALL_WRITE_E, FD(4), U32(uint32(len(bin))))
-	c.ev(2001, PPME_SYSCALL_WRITE_X, Errno(int64(len(bin))), bin)
-	c.ev(2001, PPME_SYSCALL_READ_E, FD(5), U32(1024))
-	c.ev(2001, PPME_SYSCALL_READ_X, Errno(3), []byte("GE\x00"))
-	c.ev(2001, PPME_SYSCALL_POLL_E, FDList(PollFD{FD: 5, Events: 1}, PollFD{FD: 4, Events: 4}, PollFD{FD: 3, Events: 1}), I64(500))
-	c.ev(2001, PPME_SYSCALL_POLL_X, Errno(1), FDList(PollFD{FD: 5, Events: 1}))
-	c.ev(2001, PPME_SYSCALL_CLOSE_E, FD(5))
-	c.ev(2001, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(2001, et.PPME_SYSCALL_WRITE_E, FD(4), U32(uint32(len(bin))))
+	c.ev(2001, et.PPME_SYSCALL_WRITE_X, Errno(int64(len(bin))), bin)
+	c.ev(2001, et.PPME_SYSCALL_READ_E, FD(5), U32(1024))
+	c.ev(2001, et.PPME_SYSCALL_READ_X, Errno(3), []byte("GE\x00"))
+	c.ev(2001, et.PPME_SYSCALL_POLL_E, FDList(PollFD{FD: 5, Events: 1}, PollFD{FD: 4, Events: 4}, PollFD{FD: 3, Events: 1}), I64(500))
+	c.ev(2001, et.PPME_SYSCALL_POLL_X, Errno(1), FDList(PollFD{FD: 5, Events: 1}))
+	c.ev(2001, et.PPME_SYSCALL_CLOSE_E, FD(5))
+	c.ev(2001, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 }
 
 // capSysModule and capSysAdmin are capability bits (CAP_SYS_MODULE, CAP_SYS_ADMIN).
@@ -266,35 +268,35 @@ func (c *sampleCtx) fidRulesEvents() {
 	}
 	// bash forks 4200, which runs a memfd payload from an overlay upper layer with
 	// CAP_SYS_MODULE and CAP_SYS_ADMIN, opens a relative path and loads a module.
-	c.ev(1000, PPME_SYSCALL_CLONE_20_E)
-	c.ev(1000, PPME_SYSCALL_CLONE_20_X, cloneX(4200, 1000, 1000, 1, "bash", "-bash", []string{"cpu=/"})...)
-	c.ev(4200, PPME_SYSCALL_CLONE_20_X, cloneX(0, 4200, 4200, 1000, "bash", "-bash", []string{"cpu=/"})...)
-	c.ev(4200, PPME_SYSCALL_EXECVE_19_X, execveX(4200, 4200, 1000, "3", "memfd:payload", "/memfd:payload (deleted)",
+	c.ev(1000, et.PPME_SYSCALL_CLONE_20_E)
+	c.ev(1000, et.PPME_SYSCALL_CLONE_20_X, cloneX(4200, 1000, 1000, 1, "bash", "-bash", []string{"cpu=/"})...)
+	c.ev(4200, et.PPME_SYSCALL_CLONE_20_X, cloneX(0, 4200, 4200, 1000, "bash", "-bash", []string{"cpu=/"})...)
+	c.ev(4200, et.PPME_SYSCALL_EXECVE_19_X, execveX(4200, 4200, 1000, "3", "memfd:payload", "/memfd:payload (deleted)",
 		[]string{"-q"}, []string{"cpu=/"}, 6, capSysModule|capSysAdmin)...)
-	c.ev(4200, PPME_SYSCALL_OPENAT_2_E, FD(-100), CharBuf("../etc//shadow"), U32(1), U32(0))
-	c.ev(4200, PPME_SYSCALL_OPENAT_2_X, FD(3), FD(-100), CharBuf("../etc//shadow"), U32(1), U32(0), U32(0x803))
-	c.ev(4200, PPME_SYSCALL_READ_E, FD(3), U32(64))
-	c.ev(4200, PPME_SYSCALL_READ_X, Errno(5), []byte("root:"))
-	c.ev(4200, PPME_SYSCALL_CLOSE_E, FD(3))
-	c.ev(4200, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(4200, et.PPME_SYSCALL_OPENAT_2_E, FD(-100), CharBuf("../etc//shadow"), U32(1), U32(0))
+	c.ev(4200, et.PPME_SYSCALL_OPENAT_2_X, FD(3), FD(-100), CharBuf("../etc//shadow"), U32(1), U32(0), U32(0x803))
+	c.ev(4200, et.PPME_SYSCALL_READ_E, FD(3), U32(64))
+	c.ev(4200, et.PPME_SYSCALL_READ_X, Errno(5), []byte("root:"))
+	c.ev(4200, et.PPME_SYSCALL_CLOSE_E, FD(3))
+	c.ev(4200, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 	// In container web (Kubernetes pod web-7d4b9 in namespace shop): sh forks 4300, which
 	// runs kubectl, then a new binary from the upper layer that reaches the cloud metadata
 	// service.
 	web := fidCgroups(fidContainerWeb)
-	c.ev(3000, PPME_SYSCALL_CLONE_20_E)
-	c.ev(3000, PPME_SYSCALL_CLONE_20_X, cloneX(4300, 3000, 3000, 1, "sh", "/bin/sh", web)...)
-	c.ev(4300, PPME_SYSCALL_CLONE_20_X, cloneX(0, 4300, 4300, 3000, "sh", "/bin/sh", web)...)
-	c.ev(4300, PPME_SYSCALL_EXECVE_19_X, execveX(4300, 4300, 3000, "kubectl", "kubectl", "/usr/bin/kubectl",
+	c.ev(3000, et.PPME_SYSCALL_CLONE_20_E)
+	c.ev(3000, et.PPME_SYSCALL_CLONE_20_X, cloneX(4300, 3000, 3000, 1, "sh", "/bin/sh", web)...)
+	c.ev(4300, et.PPME_SYSCALL_CLONE_20_X, cloneX(0, 4300, 4300, 3000, "sh", "/bin/sh", web)...)
+	c.ev(4300, et.PPME_SYSCALL_EXECVE_19_X, execveX(4300, 4300, 3000, "kubectl", "kubectl", "/usr/bin/kubectl",
 		[]string{"get", "pods"}, web, 0, 0)...)
-	c.ev(4300, PPME_SYSCALL_EXECVE_19_X, execveX(4300, 4300, 3000, "dropper", "./dropper", "/tmp/dropper",
+	c.ev(4300, et.PPME_SYSCALL_EXECVE_19_X, execveX(4300, 4300, 3000, "dropper", "./dropper", "/tmp/dropper",
 		nil, web, 3, capSysAdmin)...)
 	meta := netip.MustParseAddrPort("169.254.169.254:80")
-	c.ev(4300, PPME_SOCKET_SOCKET_E, U32(2), U32(1), U32(0))
-	c.ev(4300, PPME_SOCKET_SOCKET_X, FD(3))
-	c.ev(4300, PPME_SOCKET_CONNECT_E, FD(3), Sockaddr(meta))
-	c.ev(4300, PPME_SOCKET_CONNECT_X, Errno(0), Socktuple(netip.MustParseAddrPort("172.17.0.2:40100"), meta))
-	c.ev(4300, PPME_PROCEXIT_1_E, Errno(0), Errno(0), U8(0), U8(0), PID(0))
+	c.ev(4300, et.PPME_SOCKET_SOCKET_E, U32(2), U32(1), U32(0))
+	c.ev(4300, et.PPME_SOCKET_SOCKET_X, FD(3))
+	c.ev(4300, et.PPME_SOCKET_CONNECT_E, FD(3), Sockaddr(meta))
+	c.ev(4300, et.PPME_SOCKET_CONNECT_X, Errno(0), Socktuple(netip.MustParseAddrPort("172.17.0.2:40100"), meta))
+	c.ev(4300, et.PPME_PROCEXIT_1_E, Errno(0), Errno(0), U8(0), U8(0), PID(0))
 	// Last, as the reference's event table has no capset (it would number the events after
 	// it differently): 4200 drops CAP_SYS_MODULE.
-	c.ev(4200, PPME_SYSCALL_CAPSET_X, Errno(0), U64(0), U64(capSysAdmin), U64(capSysAdmin))
+	c.ev(4200, et.PPME_SYSCALL_CAPSET_X, Errno(0), U64(0), U64(capSysAdmin), U64(capSysAdmin))
 }

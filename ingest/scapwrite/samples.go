@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/netip"
 	"strings"
+
+	et "github.com/scapql/scapql/ingest/eventtable"
 )
 
 // Sample names a small, fully known capture for reader tests, mostly of
@@ -97,12 +99,12 @@ func (c *sampleCtx) evo(o EventOptions, tid int64, typ uint16, params ...[]byte)
 	if o.Flags&FlagStateOnly != 0 {
 		c.info.StateOnly++
 	}
-	if typ >= RefEventMax {
+	if typ >= et.ReferenceMaxEvent {
 		c.info.Unknown++
 	}
 	// sysdig consumes container events that come before every other event
 	// at start-up: numbered, never printed.
-	if typ == PPME_CONTAINER_JSON_E || typ == PPME_CONTAINER_JSON_2_E {
+	if typ == et.PPME_CONTAINER_JSON_E || typ == et.PPME_CONTAINER_JSON_2_E {
 		if !c.other {
 			c.leading++
 		}
@@ -217,49 +219,49 @@ func WriteSample(s Sample, out io.Writer, opts Options) (SampleInfo, error) {
 func (c *sampleCtx) basicEvents() {
 	peer := netip.MustParseAddrPort("10.0.0.9:41000")
 	srv := netip.MustParseAddrPort("10.0.0.5:80")
-	c.ev(2001, PPME_SOCKET_ACCEPT4_5_E, I32(0))
-	c.ev(2001, PPME_SOCKET_ACCEPT4_5_X, FD(5), Socktuple(peer, srv), U8(0), U32(0), U32(511))
-	c.ev(2001, PPME_SOCKET_RECVFROM_E, FD(5), U32(1024))
+	c.ev(2001, et.PPME_SOCKET_ACCEPT4_5_E, I32(0))
+	c.ev(2001, et.PPME_SOCKET_ACCEPT4_5_X, FD(5), Socktuple(peer, srv), U8(0), U32(0), U32(511))
+	c.ev(2001, et.PPME_SOCKET_RECVFROM_E, FD(5), U32(1024))
 	req := []byte("GET /index.html HTTP/1.1\r\nHost: example\r\n\r\n")
-	c.ev(2001, PPME_SOCKET_RECVFROM_X, Errno(int64(len(req))), req, Empty())
-	c.ev(2001, PPME_SYSCALL_OPENAT_2_E, FD(-100), CharBuf("/var/www/html/index.html"), U32(0x1001), U32(0))
-	c.ev(2001, PPME_SYSCALL_OPENAT_2_X, FD(6), FD(-100), CharBuf("/var/www/html/index.html"), U32(0x1001), U32(0), U32(0x803))
-	c.ev(2001, PPME_SYSCALL_READ_E, FD(6), U32(4096))
-	c.ev(2001, PPME_SYSCALL_READ_X, Errno(13), []byte("<html></html>"))
-	c.ev(2001, PPME_SOCKET_SENDTO_E, FD(5), U32(13), Empty())
-	c.ev(2001, PPME_SOCKET_SENDTO_X, Errno(13), []byte("<html></html>"))
-	c.ev(2001, PPME_SYSCALL_CLOSE_E, FD(6))
-	c.ev(2001, PPME_SYSCALL_CLOSE_X, Errno(0))
-	c.ev(2001, PPME_SYSCALL_WRITE_E, FD(4), U32(30))
-	c.ev(2001, PPME_SYSCALL_WRITE_X, Errno(30), []byte("10.0.0.9 GET /index.html 200\n"))
-	c.ev(1000, PPME_SYSCALL_OPEN_E, CharBuf("/etc/missing.conf"), U32(1), U32(0))
-	c.ev(1000, PPME_SYSCALL_OPEN_X, FD(-2), CharBuf("/etc/missing.conf"), U32(1), U32(0), U32(0))
-	c.ev(1000, PPME_SCHEDSWITCH_6_E, PID(2001), U64(10), U64(200), U32(10240), U32(4096), U32(0))
-	c.ev(2001, PPME_PROCINFO_E, U64(12), U64(3))
-	c.ev(2001, PPME_SYSCALL_CLOSE_E, FD(5))
-	c.ev(2001, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(2001, et.PPME_SOCKET_RECVFROM_X, Errno(int64(len(req))), req, Empty())
+	c.ev(2001, et.PPME_SYSCALL_OPENAT_2_E, FD(-100), CharBuf("/var/www/html/index.html"), U32(0x1001), U32(0))
+	c.ev(2001, et.PPME_SYSCALL_OPENAT_2_X, FD(6), FD(-100), CharBuf("/var/www/html/index.html"), U32(0x1001), U32(0), U32(0x803))
+	c.ev(2001, et.PPME_SYSCALL_READ_E, FD(6), U32(4096))
+	c.ev(2001, et.PPME_SYSCALL_READ_X, Errno(13), []byte("<html></html>"))
+	c.ev(2001, et.PPME_SOCKET_SENDTO_E, FD(5), U32(13), Empty())
+	c.ev(2001, et.PPME_SOCKET_SENDTO_X, Errno(13), []byte("<html></html>"))
+	c.ev(2001, et.PPME_SYSCALL_CLOSE_E, FD(6))
+	c.ev(2001, et.PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(2001, et.PPME_SYSCALL_WRITE_E, FD(4), U32(30))
+	c.ev(2001, et.PPME_SYSCALL_WRITE_X, Errno(30), []byte("10.0.0.9 GET /index.html 200\n"))
+	c.ev(1000, et.PPME_SYSCALL_OPEN_E, CharBuf("/etc/missing.conf"), U32(1), U32(0))
+	c.ev(1000, et.PPME_SYSCALL_OPEN_X, FD(-2), CharBuf("/etc/missing.conf"), U32(1), U32(0), U32(0))
+	c.ev(1000, et.PPME_SCHEDSWITCH_6_E, PID(2001), U64(10), U64(200), U32(10240), U32(4096), U32(0))
+	c.ev(2001, et.PPME_PROCINFO_E, U64(12), U64(3))
+	c.ev(2001, et.PPME_SYSCALL_CLOSE_E, FD(5))
+	c.ev(2001, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 }
 
 // stateOnlyEvents: a STATE_ONLY openat pair, then visible reads of its fd.
 func (c *sampleCtx) stateOnlyEvents() {
 	so := EventOptions{Flags: FlagStateOnly}
 	name := CharBuf("/etc/nginx/nginx.conf")
-	c.evo(so, 2000, PPME_SYSCALL_OPENAT_2_E, FD(-100), name, U32(0x1001), U32(0))
-	c.evo(so, 2000, PPME_SYSCALL_OPENAT_2_X, FD(7), FD(-100), name, U32(0x1001), U32(0), U32(0x803))
-	c.ev(2000, PPME_SYSCALL_READ_E, FD(7), U32(4096))
-	c.ev(2000, PPME_SYSCALL_READ_X, Errno(12), []byte("worker 4;\nx\n"))
+	c.evo(so, 2000, et.PPME_SYSCALL_OPENAT_2_E, FD(-100), name, U32(0x1001), U32(0))
+	c.evo(so, 2000, et.PPME_SYSCALL_OPENAT_2_X, FD(7), FD(-100), name, U32(0x1001), U32(0), U32(0x803))
+	c.ev(2000, et.PPME_SYSCALL_READ_E, FD(7), U32(4096))
+	c.ev(2000, et.PPME_SYSCALL_READ_X, Errno(12), []byte("worker 4;\nx\n"))
 	// EVF with no flag set is a visible event in an EVF block.
-	c.evo(EventOptions{EVF: true}, 2000, PPME_SYSCALL_CLOSE_E, FD(7))
-	c.evo(EventOptions{EVF: true}, 2000, PPME_SYSCALL_CLOSE_X, Errno(0))
-	c.evo(so, 1000, PPME_SCHEDSWITCH_6_E, PID(2000), U64(1), U64(2), U32(3), U32(4), U32(5))
-	c.ev(1000, PPME_SYSCALL_OPEN_E, CharBuf("/home/alice/.bashrc"), U32(1), U32(0))
-	c.ev(1000, PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/home/alice/.bashrc"), U32(1), U32(0), U32(0x803))
+	c.evo(EventOptions{EVF: true}, 2000, et.PPME_SYSCALL_CLOSE_E, FD(7))
+	c.evo(EventOptions{EVF: true}, 2000, et.PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.evo(so, 1000, et.PPME_SCHEDSWITCH_6_E, PID(2000), U64(1), U64(2), U32(3), U32(4), U32(5))
+	c.ev(1000, et.PPME_SYSCALL_OPEN_E, CharBuf("/home/alice/.bashrc"), U32(1), U32(0))
+	c.ev(1000, et.PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/home/alice/.bashrc"), U32(1), U32(0), U32(0x803))
 }
 
 // largeEvents: LARGE blocks and u32-length types.
 func (c *sampleCtx) largeEvents() {
 	small := `{"container":{"id":"3ad7b26ded6d","name":"web","image":"nginx:latest","type":0}}`
-	c.ev(-1, PPME_CONTAINER_JSON_2_E, CharBuf(small))
+	c.ev(-1, et.PPME_CONTAINER_JSON_2_E, CharBuf(small))
 	var big strings.Builder
 	big.WriteString(`{"container":{"id":"8f2c1d0e9b7a","name":"big","image":"busybox","type":0,"labels":{`)
 	for i := 0; big.Len() < 100*1024; i++ {
@@ -269,29 +271,29 @@ func (c *sampleCtx) largeEvents() {
 		fmt.Fprintf(&big, `"label.%05d":"value-%05d"`, i, i)
 	}
 	big.WriteString(`}}}`)
-	c.evo(EventOptions{Large: true}, -1, PPME_CONTAINER_JSON_2_E, CharBuf(big.String()))
-	c.ev(2000, PPME_SYSCALL_READ_E, FD(4), U32(65536))
-	c.evo(EventOptions{Large: true}, 2000, PPME_SYSCALL_READ_X, Errno(5), []byte("hello"))
-	c.evo(EventOptions{Large: true, Flags: FlagStateOnly}, 1000, PPME_SYSCALL_OPEN_E, CharBuf("/tmp/state"), U32(1), U32(0))
-	c.evo(EventOptions{Large: true, Flags: FlagStateOnly}, 1000, PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/tmp/state"), U32(1), U32(0), U32(0))
-	c.ev(1000, PPME_SYSCALL_CLOSE_E, FD(3))
-	c.ev(1000, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.evo(EventOptions{Large: true}, -1, et.PPME_CONTAINER_JSON_2_E, CharBuf(big.String()))
+	c.ev(2000, et.PPME_SYSCALL_READ_E, FD(4), U32(65536))
+	c.evo(EventOptions{Large: true}, 2000, et.PPME_SYSCALL_READ_X, Errno(5), []byte("hello"))
+	c.evo(EventOptions{Large: true, Flags: FlagStateOnly}, 1000, et.PPME_SYSCALL_OPEN_E, CharBuf("/tmp/state"), U32(1), U32(0))
+	c.evo(EventOptions{Large: true, Flags: FlagStateOnly}, 1000, et.PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/tmp/state"), U32(1), U32(0), U32(0))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_E, FD(3))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 }
 
 // exitOnlyEvents: HEAD layouts as written by current drivers (no enters).
 func (c *sampleCtx) exitOnlyEvents() {
 	local := netip.AddrPortFrom(sampleLocal, 51000)
 	remote := netip.MustParseAddrPort("93.184.216.34:443")
-	c.ev(1000, PPME_SYSCALL_OPENAT_2_X, FD(3), FD(-100), CharBuf("notes.txt"), U32(0x1001), U32(0), U32(0x803), U64(2621441))
-	c.ev(1000, PPME_SYSCALL_READ_X, Errno(6), []byte("hello\n"), FD(3), U32(4096))
-	c.ev(1000, PPME_SYSCALL_WRITE_X, Errno(6), []byte("hello\n"), FD(1), U32(6))
-	c.ev(1000, PPME_SYSCALL_CLOSE_X, Errno(0), FD(3))
-	c.ev(1000, PPME_SYSCALL_OPENAT_2_X, FD(-2), FD(-100), CharBuf("/etc/nope"), U32(1), U32(0), U32(0), U64(0))
-	c.ev(1000, PPME_SOCKET_SOCKET_X, FD(3), U32(2), U32(1), U32(0), U32(0))
-	c.ev(1000, PPME_SOCKET_CONNECT_X, Errno(0), Socktuple(local, remote), FD(3), Sockaddr(remote))
-	c.ev(1000, PPME_SOCKET_SENDTO_X, Errno(5), []byte("hello"), FD(3), U32(5), Empty())
-	c.ev(1000, PPME_SOCKET_RECVFROM_X, Errno(-11), Empty(), Empty(), FD(3), U32(4096))
-	c.ev(1000, PPME_SYSCALL_CLOSE_X, Errno(0), FD(3))
+	c.ev(1000, et.PPME_SYSCALL_OPENAT_2_X, FD(3), FD(-100), CharBuf("notes.txt"), U32(0x1001), U32(0), U32(0x803), U64(2621441))
+	c.ev(1000, et.PPME_SYSCALL_READ_X, Errno(6), []byte("hello\n"), FD(3), U32(4096))
+	c.ev(1000, et.PPME_SYSCALL_WRITE_X, Errno(6), []byte("hello\n"), FD(1), U32(6))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_X, Errno(0), FD(3))
+	c.ev(1000, et.PPME_SYSCALL_OPENAT_2_X, FD(-2), FD(-100), CharBuf("/etc/nope"), U32(1), U32(0), U32(0), U64(0))
+	c.ev(1000, et.PPME_SOCKET_SOCKET_X, FD(3), U32(2), U32(1), U32(0), U32(0))
+	c.ev(1000, et.PPME_SOCKET_CONNECT_X, Errno(0), Socktuple(local, remote), FD(3), Sockaddr(remote))
+	c.ev(1000, et.PPME_SOCKET_SENDTO_X, Errno(5), []byte("hello"), FD(3), U32(5), Empty())
+	c.ev(1000, et.PPME_SOCKET_RECVFROM_X, Errno(-11), Empty(), Empty(), FD(3), U32(4096))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_X, Errno(0), FD(3))
 	// bash forks 3000, which execs /usr/bin/ls and exits.
 	cloneX := func(res, tid int64) [][]byte {
 		return [][]byte{PID(res), CharBuf("-bash"), StringList(), PID(tid), PID(tid), PID(1000),
@@ -301,45 +303,45 @@ func (c *sampleCtx) exitOnlyEvents() {
 	}
 	p := cloneX(3000, 1000)
 	p[3], p[4], p[5] = PID(1000), PID(1000), PID(1)
-	c.ev(1000, PPME_SYSCALL_CLONE_20_X, p...)
-	c.ev(3000, PPME_SYSCALL_CLONE_20_X, cloneX(0, 3000)...)
-	c.ev(3000, PPME_SYSCALL_EXECVE_19_X,
+	c.ev(1000, et.PPME_SYSCALL_CLONE_20_X, p...)
+	c.ev(3000, et.PPME_SYSCALL_CLONE_20_X, cloneX(0, 3000)...)
+	c.ev(3000, et.PPME_SYSCALL_EXECVE_19_X,
 		Errno(0), CharBuf("ls"), StringList("-l"), PID(3000), PID(3000), PID(1000),
 		CharBuf("/home/alice"), U64(1024), U64(0), U64(0), U32(8000), U32(2000), U32(0),
 		CharBuf("ls"), StringList("cpu=/"), StringList("PATH=/usr/bin"), U32(34816), PID(3000),
 		U32(1000), U32(0), U64(0), U64(0), U64(0), U64(1234), U64(0), U64(0), U32(1000),
 		CharBuf("/usr/bin/ls"), PID(3000), U32(1000), CharBuf("/usr/bin/ls"))
-	c.ev(3000, PPME_PROCEXIT_1_E, Errno(0), Errno(0), U8(0), U8(0), PID(0))
+	c.ev(3000, et.PPME_PROCEXIT_1_E, Errno(0), Errno(0), U8(0), U8(0), PID(0))
 }
 
 // v1Events: old-style blocks.
 func (c *sampleCtx) v1Events() {
 	v1 := EventOptions{V1: true}
-	c.evo(v1, 1000, PPME_SYSCALL_OPEN_E, CharBuf("/etc/hosts"), U32(1), U32(0))
-	c.evo(v1, 1000, PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/etc/hosts"), U32(1), U32(0), U32(0x803))
-	c.evo(v1, 1000, PPME_SYSCALL_READ_E, FD(3), U32(4096))
-	c.evo(v1, 1000, PPME_SYSCALL_READ_X, Errno(9), []byte("127.0.0.1"))
-	c.evo(EventOptions{V1: true, Flags: FlagStateOnly}, 1000, PPME_SYSCALL_CLOSE_E, FD(3))
-	c.evo(v1, 1000, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.evo(v1, 1000, et.PPME_SYSCALL_OPEN_E, CharBuf("/etc/hosts"), U32(1), U32(0))
+	c.evo(v1, 1000, et.PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/etc/hosts"), U32(1), U32(0), U32(0x803))
+	c.evo(v1, 1000, et.PPME_SYSCALL_READ_E, FD(3), U32(4096))
+	c.evo(v1, 1000, et.PPME_SYSCALL_READ_X, Errno(9), []byte("127.0.0.1"))
+	c.evo(EventOptions{V1: true, Flags: FlagStateOnly}, 1000, et.PPME_SYSCALL_CLOSE_E, FD(3))
+	c.evo(v1, 1000, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 }
 
 // optionEvents: event blocks with trailing pcapng comments.
 func (c *sampleCtx) optionEvents() {
 	com := EventOptions{BlockOptions: []BlockOption{CommentOption("Internal block comment")}}
-	c.ev(1000, PPME_SYSCALL_OPEN_E, CharBuf("/etc/hosts"), U32(1), U32(0))
-	c.evo(com, 1000, PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/etc/hosts"), U32(1), U32(0), U32(0x803))
-	c.evo(com, 1000, PPME_SYSCALL_CLOSE_E, FD(3))
-	c.ev(1000, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(1000, et.PPME_SYSCALL_OPEN_E, CharBuf("/etc/hosts"), U32(1), U32(0))
+	c.evo(com, 1000, et.PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/etc/hosts"), U32(1), U32(0), U32(0x803))
+	c.evo(com, 1000, et.PPME_SYSCALL_CLOSE_E, FD(3))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 }
 
 // unknownEvents: ids REF (>= 336) or HEAD (>= 454) do not know.
 func (c *sampleCtx) unknownEvents() {
-	c.ev(1000, PPME_SYSCALL_OPEN_E, CharBuf("/etc/hosts"), U32(1), U32(0))
-	c.ev(-1, PPME_USER_ADDED_E, U32(1001), U32(1001), CharBuf("bob"), CharBuf("/home/bob"), CharBuf("/bin/sh"), CharBuf(""))
-	c.ev(1000, PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/etc/hosts"), U32(1), U32(0), U32(0x803))
+	c.ev(1000, et.PPME_SYSCALL_OPEN_E, CharBuf("/etc/hosts"), U32(1), U32(0))
+	c.ev(-1, et.PPME_USER_ADDED_E, U32(1001), U32(1001), CharBuf("bob"), CharBuf("/home/bob"), CharBuf("/bin/sh"), CharBuf(""))
+	c.ev(1000, et.PPME_SYSCALL_OPEN_X, FD(3), CharBuf("/etc/hosts"), U32(1), U32(0), U32(0x803))
 	c.ev(1000, 500, U64(42))
-	c.ev(1000, PPME_SYSCALL_CLOSE_E, FD(3))
-	c.ev(1000, PPME_SYSCALL_CLOSE_X, Errno(0))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_E, FD(3))
+	c.ev(1000, et.PPME_SYSCALL_CLOSE_X, Errno(0))
 }
 
 // BlockSpan locates one block in an uncompressed capture.

@@ -12,8 +12,6 @@
 // reports it too, so streaming loops may check only at the end.
 package scapwrite
 
-//go:generate go run ./internal/gentable -in event_table.json -out events_gen.go
-
 import (
 	"bufio"
 	"compress/gzip"

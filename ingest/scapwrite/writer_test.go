@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	et "github.com/scapql/scapql/ingest/eventtable"
 	"github.com/scapql/scapql/ingest/scap"
 )
 
@@ -52,7 +53,7 @@ func TestSectionHeader(t *testing.T) {
 
 func TestEventLayout(t *testing.T) {
 	b := capture(t, Options{}, func(w *Writer) {
-		err := w.WriteEvent(0x1122334455667788, 42, 3, PPME_SYSCALL_OPEN_X,
+		err := w.WriteEvent(0x1122334455667788, 42, 3, et.PPME_SYSCALL_OPEN_X,
 			FD(5), CharBuf("/etc/passwd"), U32(1), U32(0), U32(0x803))
 		if err != nil {
 			t.Fatal(err)
@@ -76,7 +77,7 @@ func TestEventLayout(t *testing.T) {
 	}
 	r := ev[10:]
 	if le.Uint64(r[0:]) != 0x1122334455667788 || le.Uint64(r[8:]) != 42 ||
-		le.Uint32(r[16:]) != uint32(wantRec) || le.Uint16(r[20:]) != PPME_SYSCALL_OPEN_X || le.Uint32(r[22:]) != 5 {
+		le.Uint32(r[16:]) != uint32(wantRec) || le.Uint16(r[20:]) != et.PPME_SYSCALL_OPEN_X || le.Uint32(r[22:]) != 5 {
 		t.Fatalf("record header % x", r[:26])
 	}
 	lens := []uint16{le.Uint16(r[26:]), le.Uint16(r[28:]), le.Uint16(r[30:]), le.Uint16(r[32:]), le.Uint16(r[34:])}
@@ -99,15 +100,15 @@ func TestBlockKinds(t *testing.T) {
 		block uint32
 		width int
 	}{
-		{"ev", EventOptions{}, PPME_SYSCALL_CLOSE_E, BlockEVv2, 2},
-		{"evf", EventOptions{Flags: FlagStateOnly}, PPME_SYSCALL_CLOSE_E, BlockEVFv2, 2},
-		{"evf-forced", EventOptions{EVF: true}, PPME_SYSCALL_CLOSE_E, BlockEVFv2, 2},
-		{"large", EventOptions{Large: true}, PPME_SYSCALL_CLOSE_E, BlockEVv2Large, 2},
-		{"evf-large", EventOptions{Large: true, Flags: 1}, PPME_SYSCALL_CLOSE_E, BlockEVFv2Large, 2},
-		{"large-payload-in-ev", EventOptions{}, PPME_CONTAINER_JSON_2_E, BlockEVv2, 4},
-		{"width-override", EventOptions{LengthWidth: 4}, PPME_SYSCALL_CLOSE_E, BlockEVv2, 4},
-		{"v1", EventOptions{V1: true}, PPME_SYSCALL_CLOSE_E, BlockEV, 2},
-		{"v1-flags", EventOptions{V1: true, Flags: 1}, PPME_SYSCALL_CLOSE_E, BlockEVF, 2},
+		{"ev", EventOptions{}, et.PPME_SYSCALL_CLOSE_E, BlockEVv2, 2},
+		{"evf", EventOptions{Flags: FlagStateOnly}, et.PPME_SYSCALL_CLOSE_E, BlockEVFv2, 2},
+		{"evf-forced", EventOptions{EVF: true}, et.PPME_SYSCALL_CLOSE_E, BlockEVFv2, 2},
+		{"large", EventOptions{Large: true}, et.PPME_SYSCALL_CLOSE_E, BlockEVv2Large, 2},
+		{"evf-large", EventOptions{Large: true, Flags: 1}, et.PPME_SYSCALL_CLOSE_E, BlockEVFv2Large, 2},
+		{"large-payload-in-ev", EventOptions{}, et.PPME_CONTAINER_JSON_2_E, BlockEVv2, 4},
+		{"width-override", EventOptions{LengthWidth: 4}, et.PPME_SYSCALL_CLOSE_E, BlockEVv2, 4},
+		{"v1", EventOptions{V1: true}, et.PPME_SYSCALL_CLOSE_E, BlockEV, 2},
+		{"v1-flags", EventOptions{V1: true, Flags: 1}, et.PPME_SYSCALL_CLOSE_E, BlockEVF, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -151,7 +152,7 @@ func TestBlockKinds(t *testing.T) {
 func TestAutoLargeAndLimits(t *testing.T) {
 	b := capture(t, Options{}, func(w *Writer) {
 		data := bytes.Repeat([]byte{'x'}, 60000)
-		if err := w.WriteEvent(1, 1, 0, PPME_SYSCALL_WRITE_X, data, data); err != nil {
+		if err := w.WriteEvent(1, 1, 0, et.PPME_SYSCALL_WRITE_X, data, data); err != nil {
 			t.Fatal(err)
 		}
 	})[28:]
@@ -161,12 +162,12 @@ func TestAutoLargeAndLimits(t *testing.T) {
 
 	var buf bytes.Buffer
 	w := NewWriter(&buf, Options{})
-	err := w.WriteEvent(1, 1, 0, PPME_SYSCALL_WRITE_X, Errno(0), make([]byte, 70000))
+	err := w.WriteEvent(1, 1, 0, et.PPME_SYSCALL_WRITE_X, Errno(0), make([]byte, 70000))
 	if err == nil || !strings.Contains(err.Error(), "u16") {
 		t.Fatalf("oversized u16 param: err %v", err)
 	}
 	// u32 widths take it.
-	if err := w.WriteEvent(1, 1, 0, PPME_CONTAINER_JSON_2_E, make([]byte, 70000)); err != nil {
+	if err := w.WriteEvent(1, 1, 0, et.PPME_CONTAINER_JSON_2_E, make([]byte, 70000)); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
@@ -431,13 +432,13 @@ func (f *failWriter) Write(p []byte) (int, error) {
 func TestStickyError(t *testing.T) {
 	w := NewWriter(&failWriter{n: 10}, Options{BufferSize: 16})
 	for i := 0; i < 10; i++ {
-		_ = w.WriteEvent(uint64(i), 1, 0, PPME_SYSCALL_CLOSE_E, FD(3))
+		_ = w.WriteEvent(uint64(i), 1, 0, et.PPME_SYSCALL_CLOSE_E, FD(3))
 	}
 	err := w.Close()
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err %v", err)
 	}
-	if w.WriteEvent(1, 1, 0, PPME_SYSCALL_CLOSE_E, FD(3)) == nil {
+	if w.WriteEvent(1, 1, 0, et.PPME_SYSCALL_CLOSE_E, FD(3)) == nil {
 		t.Fatal("write after failure succeeded")
 	}
 }
@@ -448,32 +449,14 @@ func TestBuilderMatchesWriteEvent(t *testing.T) {
 	}
 	a := capture(t, Options{}, func(w *Writer) {
 		s, d := tuple()
-		_ = w.WriteEvent(5, 6, 1, PPME_SOCKET_CONNECT_X, Errno(-111), Socktuple(s, d), FD(3), Sockaddr(d))
+		_ = w.WriteEvent(5, 6, 1, et.PPME_SOCKET_CONNECT_X, Errno(-111), Socktuple(s, d), FD(3), Sockaddr(d))
 	})
 	b := capture(t, Options{}, func(w *Writer) {
 		s, d := tuple()
-		_ = w.Begin(5, 6, 1, PPME_SOCKET_CONNECT_X).Errno(-111).Socktuple(s, d).FD(3).Sockaddr(d).End()
+		_ = w.Begin(5, 6, 1, et.PPME_SOCKET_CONNECT_X).Errno(-111).Socktuple(s, d).FD(3).Sockaddr(d).End()
 	})
 	if !bytes.Equal(a, b) {
 		t.Fatal("builder and WriteEvent differ")
-	}
-}
-
-func TestTable(t *testing.T) {
-	for id := uint16(0); id < PPMEventMax; id++ {
-		info, ok := Info(id)
-		if !ok || info.ID != id {
-			t.Fatalf("Info(%d) = %+v, %v", id, info, ok)
-		}
-		if got := slices.Contains(info.Flags, "EF_LARGE_PAYLOAD"); got != largePayload(id) {
-			t.Errorf("type %d: largePayload %v, table %v", id, largePayload(id), got)
-		}
-		if id2, ok := Lookup(info.Enum); !ok || id2 != id {
-			t.Errorf("Lookup(%s) = %d", info.Enum, id2)
-		}
-	}
-	if id, _ := Lookup("PPME_SYSCALL_OPENAT_2_X"); id != 307 {
-		t.Fatalf("openat_2_x id %d", id)
 	}
 }
 
@@ -482,7 +465,7 @@ func BenchmarkBuilder(b *testing.B) {
 	data := []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		_ = w.Begin(uint64(i), 1234, 1, PPME_SYSCALL_READ_X).Errno(int64(len(data))).Bytes(data).End()
+		_ = w.Begin(uint64(i), 1234, 1, et.PPME_SYSCALL_READ_X).Errno(int64(len(data))).Bytes(data).End()
 	}
 	if err := w.Close(); err != nil {
 		b.Fatal(err)

@@ -109,8 +109,7 @@ func (e *Engine) load(md *scap.Metadata) {
 	sort.Slice(tids, func(i, j int) bool { return tids[i] < tids[j] })
 	for _, tid := range tids {
 		if t := e.Threads[tid]; t.IsMain() {
-			e.nextUPID++
-			t.UPID = e.nextUPID
+			t.UPID = e.newUPID()
 		}
 	}
 	for _, tid := range tids {
@@ -119,11 +118,10 @@ func (e *Engine) load(md *scap.Metadata) {
 			if m := e.Threads[t.Pid]; m != nil {
 				t.UPID = m.UPID
 			} else {
-				e.nextUPID++
-				t.UPID = e.nextUPID
+				t.UPID = e.newUPID()
 			}
 		}
-		if p := e.Threads[t.Ptid]; p != nil {
+		if p := e.ParentThread(t); p != nil {
 			t.ParentUPID = p.UPID
 			if t.IsMain() {
 				p.nchilds++
@@ -275,17 +273,55 @@ func (e *Engine) EnvOf(t *Thread) []string {
 	return t.Env
 }
 
-// Parent returns the thread's parent process's main thread, or nil.
+// MaxAncestors bounds every walk up the process tree (proc.aname, proc.apid and proc.aexe,
+// their lists, the processes table's ancestry): parent pids that loop, after pid reuse, would
+// otherwise never end it. proc.aname[N] beyond it is absent.
+const MaxAncestors = 1023
+
+// Parent returns the parent process of t's process: the main thread of the thread its parent
+// pid names (that thread itself when its main thread is unknown), or nil. It is the one step
+// of the ancestor walk (proc.aname[N] is N steps from t's process).
 func (e *Engine) Parent(t *Thread) *Thread {
 	m := e.Main(t)
 	if m == nil {
 		m = t
 	}
-	p := e.Threads[m.Ptid]
+	p := e.ParentThread(m)
 	if p == nil {
 		return nil
 	}
-	return e.Main(p)
+	if pm := e.Main(p); pm != nil {
+		return pm
+	}
+	return p
+}
+
+// ParentThread returns the thread t's parent pid names (proc.pname, proc.ppid's thread, the
+// walks of proc.sname and proc.loginshellid), or nil; Parent is the step between processes.
+func (e *Engine) ParentThread(t *Thread) *Thread { return e.Threads[t.Ptid] }
+
+// newUPID mints the UPID (proc.id) of a new process lifetime: the one place ids are made,
+// counting from 1 (0 is no process).
+func (e *Engine) newUPID() uint64 {
+	e.nextUPID++
+	return e.nextUPID
+}
+
+// ParentUPID is the UPID (proc.id) of the thread's parent process: the one recorded when the
+// process was created, else (a process first seen through its execve, say) the process its
+// parent pid names now; 0 if unknown.
+func (e *Engine) ParentUPID(t *Thread) uint64 {
+	m := e.Main(t)
+	if m == nil {
+		m = t
+	}
+	if m.ParentUPID != 0 {
+		return m.ParentUPID
+	}
+	if p := e.Parent(m); p != nil && e.ParentThread(m) != m {
+		return p.UPID
+	}
+	return 0
 }
 
 func (e *Engine) placeholder(tid int64) *Thread {
@@ -296,8 +332,7 @@ func (e *Engine) placeholder(tid int64) *Thread {
 		Comm: "<NA>", Exe: "<NA>", UID: 0xFFFFFFFF, GID: 0xFFFFFFFF, LoginUID: 0xFFFFFFFF,
 		FdLimit: -1, Flags: clNameChanged, lastEventType: -1, lastEventFD: 0}
 	t.fds = newFDTable()
-	e.nextUPID++
-	t.UPID = e.nextUPID
+	t.UPID = e.newUPID()
 	e.Threads[tid] = t
 	return t
 }
@@ -338,7 +373,7 @@ func (e *Engine) Process(raw *scap.Event, md *scap.Metadata) *Event {
 	// State-only events are applied and numbered but never shown.
 	ev.Initial = raw.DumpFlags&scap.DumpFlagStateOnly != 0
 	ev.Hidden = ev.Hidden || ev.Initial
-	isContainer := raw.Type == 228 || raw.Type == 272 || raw.Type == 324
+	isContainer := raw.Type == eventtable.PPME_CONTAINER_E || raw.Type == eventtable.PPME_CONTAINER_JSON_E || raw.Type == eventtable.PPME_CONTAINER_JSON_2_E
 	if !e.started && isContainer {
 		// Leading container events describe the capture's containers; they are numbered but
 		// never shown.
@@ -442,7 +477,7 @@ func (e *Engine) removeThread(tid int64) {
 		}
 	}
 	if t.IsMain() {
-		if p := e.Threads[t.Ptid]; p != nil && p.nchilds > 0 {
+		if p := e.ParentThread(t); p != nil && p.nchilds > 0 {
 			p.nchilds--
 		}
 	}
@@ -453,22 +488,22 @@ func (e *Engine) removeThread(tid int64) {
 func (e *Engine) reset(ev *Event) {
 	info, raw := ev.Info, ev.Raw
 	if info.Flags&eventtable.EF_SKIPPARSERESET != 0 {
-		if raw.Type == 234 { // procinfo: shown with its thread, which it never creates
+		if raw.Type == eventtable.PPME_PROCINFO_E { // procinfo: shown with its thread, which it never creates
 			ev.Thread = e.Threads[raw.TID]
 		}
 		return
 	}
 	switch raw.Type {
-	case 272, 324, 228: // container metadata: no thread
+	case eventtable.PPME_CONTAINER_JSON_E, eventtable.PPME_CONTAINER_JSON_2_E, eventtable.PPME_CONTAINER_E: // container metadata: no thread
 		return
 	}
-	noCreate := isCloneExit(raw.Type) || raw.Type == 152 || raw.Type == 16 || raw.Type == 186
+	noCreate := isCloneExit(raw.Type) || raw.Type == eventtable.PPME_SCHEDSWITCH_6_E || raw.Type == eventtable.PPME_PROCEXIT_E || raw.Type == eventtable.PPME_PROCEXIT_1_E
 	t := e.Threads[raw.TID]
 	if t == nil && !noCreate {
 		t = e.placeholder(raw.TID)
 	}
 	ev.Thread = t
-	if t == nil || raw.Type == 152 {
+	if t == nil || raw.Type == eventtable.PPME_SCHEDSWITCH_6_E {
 		return
 	}
 	if info.Enter {
@@ -493,7 +528,9 @@ func (e *Engine) reset(ev *Event) {
 		t.latency = raw.TS - t.lastLatencyEnter
 	}
 	ev.Latency = t.latency
-	if int(raw.Type) == t.lastEventType+1 || (isExecveExit(raw.Type) && t.lastEventType == 332) {
+	// A successful execveat ends with an execve exit, which pairs with the execveat enter, as
+	// in the reference.
+	if int(raw.Type) == t.lastEventType+1 || (isExecveExit(raw.Type) && t.lastEventType == int(eventtable.PPME_SYSCALL_EXECVEAT_E)) {
 		t.enter.valid = t.enter.valid && t.enter.typ == uint16(t.lastEventType)
 	} else {
 		t.enter.valid = false
@@ -519,7 +556,7 @@ func (e *Engine) reset(ev *Event) {
 
 func isCloneExit(t uint16) bool {
 	switch t {
-	case 15, 157, 217, 223, 183, 219, 225, 185, 221, 227, 335:
+	case eventtable.PPME_SYSCALL_CLONE_11_X, eventtable.PPME_SYSCALL_CLONE_16_X, eventtable.PPME_SYSCALL_CLONE_17_X, eventtable.PPME_SYSCALL_CLONE_20_X, eventtable.PPME_SYSCALL_FORK_X, eventtable.PPME_SYSCALL_FORK_17_X, eventtable.PPME_SYSCALL_FORK_20_X, eventtable.PPME_SYSCALL_VFORK_X, eventtable.PPME_SYSCALL_VFORK_17_X, eventtable.PPME_SYSCALL_VFORK_20_X, eventtable.PPME_SYSCALL_CLONE3_X:
 		return true
 	}
 	return false
@@ -527,7 +564,7 @@ func isCloneExit(t uint16) bool {
 
 func isExecveExit(t uint16) bool {
 	switch t {
-	case 13, 155, 173, 215, 231, 283, 289, 293:
+	case eventtable.PPME_SYSCALL_EXECVE_8_X, eventtable.PPME_SYSCALL_EXECVE_13_X, eventtable.PPME_SYSCALL_EXECVE_14_X, eventtable.PPME_SYSCALL_EXECVE_15_X, eventtable.PPME_SYSCALL_EXECVE_16_X, eventtable.PPME_SYSCALL_EXECVE_17_X, eventtable.PPME_SYSCALL_EXECVE_18_X, eventtable.PPME_SYSCALL_EXECVE_19_X:
 		return true
 	}
 	return false

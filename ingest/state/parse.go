@@ -13,74 +13,74 @@ import (
 func (e *Engine) parse(ev *Event) {
 	raw, info := ev.Raw, ev.Info
 	t := ev.Thread
-	if info.Enter && t != nil && info.Flags&eventtable.EF_SKIPPARSERESET == 0 && raw.Type != 152 {
+	if info.Enter && t != nil && info.Flags&eventtable.EF_SKIPPARSERESET == 0 && raw.Type != eventtable.PPME_SCHEDSWITCH_6_E {
 		t.enter.store(raw)
 	}
 	switch raw.Type {
-	case 30: // sendto enter: a socket we never saw created is guessed to be UDP
+	case eventtable.PPME_SOCKET_SENDTO_E: // sendto enter: a socket we never saw created is guessed to be UDP
 		if ev.FD == nil && t != nil {
 			e.inferSendtoFD(ev)
 		}
-	case 3, 59, 307, 103: // open, creat, openat_2, openat exits
+	case eventtable.PPME_SYSCALL_OPEN_X, eventtable.PPME_SYSCALL_CREAT_X, eventtable.PPME_SYSCALL_OPENAT_2_X, eventtable.PPME_SYSCALL_OPENAT_X: // open, creat, openat_2, openat exits
 		e.parseOpenExit(ev)
-	case 15, 157, 217, 223, 183, 219, 225, 185, 221, 227, 335: // clone, fork, vfork, clone3 exits
+	case eventtable.PPME_SYSCALL_CLONE_11_X, eventtable.PPME_SYSCALL_CLONE_16_X, eventtable.PPME_SYSCALL_CLONE_17_X, eventtable.PPME_SYSCALL_CLONE_20_X, eventtable.PPME_SYSCALL_FORK_X, eventtable.PPME_SYSCALL_FORK_17_X, eventtable.PPME_SYSCALL_FORK_20_X, eventtable.PPME_SYSCALL_VFORK_X, eventtable.PPME_SYSCALL_VFORK_17_X, eventtable.PPME_SYSCALL_VFORK_20_X, eventtable.PPME_SYSCALL_CLONE3_X: // clone, fork, vfork, clone3 exits
 		e.parseCloneExit(ev)
-	case 13, 155, 173, 215, 231, 283, 289, 293:
+	case eventtable.PPME_SYSCALL_EXECVE_8_X, eventtable.PPME_SYSCALL_EXECVE_13_X, eventtable.PPME_SYSCALL_EXECVE_14_X, eventtable.PPME_SYSCALL_EXECVE_15_X, eventtable.PPME_SYSCALL_EXECVE_16_X, eventtable.PPME_SYSCALL_EXECVE_17_X, eventtable.PPME_SYSCALL_EXECVE_18_X, eventtable.PPME_SYSCALL_EXECVE_19_X:
 		e.parseExecveExit(ev)
-	case 16, 186: // procexit: the thread goes away before the next event
+	case eventtable.PPME_PROCEXIT_E, eventtable.PPME_PROCEXIT_1_E: // procexit: the thread goes away before the next event
 		if t != nil {
 			t.Flags |= clClosed
 			e.pendingTid = t.Tid
 		}
-	case 61: // pipe
+	case eventtable.PPME_SYSCALL_PIPE_X, eventtable.PPME_SYSCALL_PIPE2_X:
 		e.parsePipeExit(ev)
-	case 19:
+	case eventtable.PPME_SOCKET_SOCKET_X:
 		e.parseSocketExit(ev)
-	case 21:
+	case eventtable.PPME_SOCKET_BIND_X:
 		e.parseBindExit(ev)
-	case 22:
+	case eventtable.PPME_SOCKET_CONNECT_E:
 		e.parseConnectEnter(ev)
-	case 23:
+	case eventtable.PPME_SOCKET_CONNECT_X:
 		e.parseConnectExit(ev)
-	case 27, 57, 247, 249:
+	case eventtable.PPME_SOCKET_ACCEPT_X, eventtable.PPME_SOCKET_ACCEPT4_X, eventtable.PPME_SOCKET_ACCEPT_5_X, eventtable.PPME_SOCKET_ACCEPT4_5_X:
 		e.parseAcceptExit(ev)
-	case 5:
+	case eventtable.PPME_SYSCALL_CLOSE_X:
 		e.parseCloseExit(ev)
-	case 151:
+	case eventtable.PPME_SYSCALL_FCNTL_X:
 		e.parseFcntlExit(ev)
-	case 63: // eventfd
+	case eventtable.PPME_SYSCALL_EVENTFD_X, eventtable.PPME_SYSCALL_EVENTFD2_X:
 		e.singleFDExit(ev, scap.FDEvent)
-	case 127:
+	case eventtable.PPME_SYSCALL_SIGNALFD_X, eventtable.PPME_SYSCALL_SIGNALFD4_X:
 		e.singleFDExit(ev, scap.FDSignalfd)
-	case 137:
+	case eventtable.PPME_SYSCALL_TIMERFD_CREATE_X:
 		e.singleFDExit(ev, scap.FDTimerfd)
-	case 139:
+	case eventtable.PPME_SYSCALL_INOTIFY_INIT_X, eventtable.PPME_SYSCALL_INOTIFY_INIT1_X:
 		e.singleFDExit(ev, scap.FDInotify)
-	case 213: // epoll_create
+	case eventtable.PPME_SYSCALL_EPOLL_CREATE_X, eventtable.PPME_SYSCALL_EPOLL_CREATE1_X:
 		e.singleFDExit(ev, scap.FDEventpoll)
-	case 95:
+	case eventtable.PPME_SYSCALL_CHDIR_X:
 		e.parseChdirExit(ev)
-	case 97:
+	case eventtable.PPME_SYSCALL_FCHDIR_X:
 		e.parseFchdirExit(ev)
-	case 125, 203: // dup, dup2? handled by name below
-		e.parseDupExit(ev)
-	case 43:
+	case eventtable.PPME_SYSCALL_DUP_X, eventtable.PPME_SYSCALL_DUP_1_X, eventtable.PPME_SYSCALL_DUP2_X, eventtable.PPME_SYSCALL_DUP3_X:
+		e.parseDupExit(ev) // the reference's parser takes these four, as here
+	case eventtable.PPME_SOCKET_SOCKETPAIR_X:
 		e.parseSocketpairExit(ev)
-	case 193, 195, 199, 201:
+	case eventtable.PPME_SYSCALL_SETRESUID_X, eventtable.PPME_SYSCALL_SETRESGID_X, eventtable.PPME_SYSCALL_SETUID_X, eventtable.PPME_SYSCALL_SETGID_X:
 		e.parseSetIDExit(ev)
-	case 228, 272, 324:
+	case eventtable.PPME_CONTAINER_E, eventtable.PPME_CONTAINER_JSON_E, eventtable.PPME_CONTAINER_JSON_2_E:
 		e.parseContainer(ev)
-	case 353: // capset: the thread's new capability sets
+	case eventtable.PPME_SYSCALL_CAPSET_X: // capset: the thread's new capability sets
 		if res, _ := paramI64(raw, 0); res >= 0 && t != nil && len(raw.Params) > 3 {
 			t.CapInheritable, _ = paramU64(raw, 1)
 			t.CapPermitted, _ = paramU64(raw, 2)
 			t.CapEffective, _ = paramU64(raw, 3)
 		}
-	case 159, 161, 163, 165: // brk, mmap, mmap2, munmap exits carry memory counters
+	case eventtable.PPME_SYSCALL_BRK_4_X, eventtable.PPME_SYSCALL_MMAP_X, eventtable.PPME_SYSCALL_MMAP2_X, eventtable.PPME_SYSCALL_MUNMAP_X: // brk, mmap, mmap2, munmap exits carry memory counters
 		if t != nil && len(raw.Params) >= 4 {
 			e.setMemory(t, raw, 1)
 		}
-	case 152: // switch: the thread leaving the CPU reports its counters
+	case eventtable.PPME_SCHEDSWITCH_6_E: // switch: the thread leaving the CPU reports its counters
 		if t != nil && len(raw.Params) >= 6 {
 			t.PfMajor, _ = paramU64(raw, 1)
 			t.PfMinor, _ = paramU64(raw, 2)
@@ -89,18 +89,6 @@ func (e *Engine) parse(ev *Event) {
 	default:
 		if !info.Enter && (info.Flags&(eventtable.EF_READS_FROM_FD|eventtable.EF_WRITES_TO_FD)) != 0 {
 			e.parseRWExit(ev)
-		} else if !info.Enter && (info.Name == "dup" || info.Name == "dup2" || info.Name == "dup3") {
-			e.parseDupExit(ev)
-		} else if !info.Enter && (info.Name == "epoll_create" || info.Name == "epoll_create1") {
-			e.singleFDExit(ev, scap.FDEventpoll)
-		} else if !info.Enter && (info.Name == "eventfd2") {
-			e.singleFDExit(ev, scap.FDEvent)
-		} else if !info.Enter && (info.Name == "signalfd4") {
-			e.singleFDExit(ev, scap.FDSignalfd)
-		} else if !info.Enter && (info.Name == "inotify_init1") {
-			e.singleFDExit(ev, scap.FDInotify)
-		} else if !info.Enter && info.Name == "pipe2" {
-			e.parsePipeExit(ev)
 		}
 	}
 }
@@ -140,7 +128,7 @@ func (e *Engine) parseOpenExit(ev *Event) {
 	}
 	typ := raw.Type
 	// The reference needs the enter event, except for exits that carry everything.
-	if typ != 307 && !t.enter.valid && len(raw.Params) < len(ev.Info.Params) {
+	if typ != eventtable.PPME_SYSCALL_OPENAT_2_X && !t.enter.valid && len(raw.Params) < len(ev.Info.Params) {
 		return
 	}
 	fd, _ := paramI64(raw, 0)
@@ -148,7 +136,7 @@ func (e *Engine) parseOpenExit(ev *Event) {
 	var flags uint32
 	var dev uint32
 	switch typ {
-	case 3: // open: name, flags, mode, dev
+	case eventtable.PPME_SYSCALL_OPEN_X: // open: name, flags, mode, dev
 		name, _ = paramStr(raw, 1)
 		f, _ := paramU64(raw, 2)
 		flags = uint32(f)
@@ -156,19 +144,19 @@ func (e *Engine) parseOpenExit(ev *Event) {
 			dev = uint32(d)
 		}
 		dir = e.CwdOf(t)
-	case 59: // creat
+	case eventtable.PPME_SYSCALL_CREAT_X: // creat
 		name, _ = paramStr(raw, 1)
 		if d, ok := paramU64(raw, 3); ok {
 			dev = uint32(d)
 		}
 		dir = e.CwdOf(t)
-	case 103: // openat: everything is in the enter event
+	case eventtable.PPME_SYSCALL_OPENAT_X: // openat: everything is in the enter event
 		name, _ = storedStr(&t.enter, 1)
 		f, _ := storedI64(&t.enter, 2)
 		flags = uint32(f)
 		dirfd, _ := storedI64(&t.enter, 0)
 		dir = e.openatDir(ev, name, dirfd)
-	case 307:
+	case eventtable.PPME_SYSCALL_OPENAT_2_X:
 		name, _ = paramStr(raw, 2)
 		f, _ := paramU64(raw, 3)
 		flags = uint32(f)
@@ -223,7 +211,7 @@ func (e *Engine) parseCloneExit(ev *Event) {
 	flagsIdx := map[uint16]int{15: 8, 157: 13, 183: 13, 185: 13, 217: 14, 219: 14, 221: 14, 223: 15, 225: 15, 227: 15, 335: 15}[typ]
 	fl, _ := paramU64(raw, flagsIdx)
 	flags := uint32(fl)
-	v20 := typ == 223 || typ == 225 || typ == 227 || typ == 335 // clone3 has the layout of clone 2.0
+	v20 := typ == eventtable.PPME_SYSCALL_CLONE_20_X || typ == eventtable.PPME_SYSCALL_FORK_20_X || typ == eventtable.PPME_SYSCALL_VFORK_20_X || typ == eventtable.PPME_SYSCALL_CLONE3_X // clone3 has the layout of clone 2.0
 	vtid, vpid := tid, int64(-1)
 	if v20 {
 		vtid, _ = paramI64(raw, 18)
@@ -273,7 +261,7 @@ func (e *Engine) parseCloneExit(ev *Event) {
 	exe, _ := paramStr(raw, 1)
 	var comm string
 	switch typ {
-	case 15, 157, 183, 185:
+	case eventtable.PPME_SYSCALL_CLONE_11_X, eventtable.PPME_SYSCALL_CLONE_16_X, eventtable.PPME_SYSCALL_FORK_X, eventtable.PPME_SYSCALL_VFORK_X:
 		comm = exe
 	default:
 		comm, _ = paramStr(raw, 13)
@@ -313,7 +301,7 @@ func (e *Engine) parseCloneExit(ev *Event) {
 	}
 	nt.Exe, nt.Comm, nt.Args = exe, comm, args
 	nt.FdLimit, _ = paramI64(raw, 7)
-	if typ != 15 {
+	if typ != eventtable.PPME_SYSCALL_CLONE_11_X {
 		nt.PfMajor, _ = paramU64(raw, 8)
 		nt.PfMinor, _ = paramU64(raw, 9)
 		v, _ := paramU64(raw, 10)
@@ -344,8 +332,7 @@ func (e *Engine) parseCloneExit(ev *Event) {
 		return
 	}
 	if flags&clCloneThread == 0 {
-		e.nextUPID++
-		nt.UPID = e.nextUPID
+		nt.UPID = e.newUPID()
 		nt.ParentUPID = e.Main(ptinfo).UPIDOr(ptinfo.UPID)
 		if pm := e.Main(ptinfo); pm != nil {
 			pm.nchilds++
@@ -397,7 +384,7 @@ func (e *Engine) parseExecveExit(ev *Event) {
 	}
 	t.Exe, _ = paramStr(raw, 1)
 	switch typ {
-	case 13, 155, 173:
+	case eventtable.PPME_SYSCALL_EXECVE_8_X, eventtable.PPME_SYSCALL_EXECVE_13_X, eventtable.PPME_SYSCALL_EXECVE_14_X:
 		t.Comm = t.Exe
 	default:
 		t.Comm, _ = paramStr(raw, 13)
@@ -406,12 +393,12 @@ func (e *Engine) parseExecveExit(ev *Event) {
 	t.Pid, _ = paramI64(raw, 4)
 	if t.Ptid == -1 {
 		t.Ptid, _ = paramI64(raw, 5)
-		if p := e.Main(e.Threads[t.Ptid]); p != nil && t.ParentUPID == 0 {
+		if p := e.Main(e.ParentThread(t)); p != nil && t.ParentUPID == 0 {
 			t.ParentUPID = p.UPID
 		}
 	}
 	t.FdLimit, _ = paramI64(raw, 7)
-	if typ != 13 {
+	if typ != eventtable.PPME_SYSCALL_EXECVE_8_X {
 		t.PfMajor, _ = paramU64(raw, 8)
 		t.PfMinor, _ = paramU64(raw, 9)
 		v, _ := paramU64(raw, 10)
@@ -422,21 +409,24 @@ func (e *Engine) parseExecveExit(ev *Event) {
 		t.VmSwapKB = uint32(v)
 	}
 	switch typ {
-	case 173:
+	case eventtable.PPME_SYSCALL_EXECVE_14_X:
 		t.Env = splitArgs(raw, 13)
-	case 215:
+	case eventtable.PPME_SYSCALL_EXECVE_15_X:
 		t.Env = splitArgs(raw, 14)
-	case 231, 283, 289, 293:
+	case eventtable.PPME_SYSCALL_EXECVE_16_X, eventtable.PPME_SYSCALL_EXECVE_17_X, eventtable.PPME_SYSCALL_EXECVE_18_X, eventtable.PPME_SYSCALL_EXECVE_19_X:
 		t.Env = splitArgs(raw, 15)
 		t.setCgroups(splitArgs(raw, 14))
 		t.ContainerID = containerID(t.Cgroups)
 	}
 	switch typ {
-	case 283, 289, 293:
+	case eventtable.PPME_SYSCALL_EXECVE_17_X, eventtable.PPME_SYSCALL_EXECVE_18_X, eventtable.PPME_SYSCALL_EXECVE_19_X:
 		v, _ := paramU64(raw, 16)
 		t.Tty = uint32(v)
 	}
-	if (typ == 289 || typ == 293) && t.enter.valid {
+	// The exe path from the enter's filename; a successful execveat's enter (its exit is an
+	// execve exit) names its file relative to a dirfd, and is not read here.
+	if (typ == eventtable.PPME_SYSCALL_EXECVE_18_X || typ == eventtable.PPME_SYSCALL_EXECVE_19_X) && t.enter.valid &&
+		t.enter.typ != eventtable.PPME_SYSCALL_EXECVEAT_E {
 		if fn, ok := storedStr(&t.enter, 0); ok {
 			if strings.HasPrefix(fn, "<NA>") {
 				t.Exepath = "<NA>"
@@ -445,7 +435,7 @@ func (e *Engine) parseExecveExit(ev *Event) {
 			}
 		}
 	}
-	if typ == 293 && len(raw.Params) > 27 {
+	if typ == eventtable.PPME_SYSCALL_EXECVE_19_X && len(raw.Params) > 27 {
 		if p, ok := paramStr(raw, 27); ok && p != "" {
 			t.Exepath = p
 		}
@@ -458,7 +448,7 @@ func (e *Engine) parseExecveExit(ev *Event) {
 			}
 		}
 	}
-	if typ == 293 {
+	if typ == eventtable.PPME_SYSCALL_EXECVE_19_X {
 		t.Vpgid, _ = paramI64(raw, 17)
 		if len(raw.Params) > 18 {
 			v, _ := paramU64(raw, 18)
@@ -876,19 +866,19 @@ func (e *Engine) parseSetIDExit(ev *Event) {
 	if !t.enter.valid {
 		// Exit-only layout: res, then the ids.
 		switch raw.Type {
-		case 199:
+		case eventtable.PPME_SYSCALL_SETUID_X:
 			if v, ok := paramU64(raw, 1); ok {
 				t.UID = uint32(v)
 			}
-		case 201:
+		case eventtable.PPME_SYSCALL_SETGID_X:
 			if v, ok := paramU64(raw, 1); ok {
 				t.GID = uint32(v)
 			}
-		case 193:
+		case eventtable.PPME_SYSCALL_SETRESUID_X:
 			if v, ok := paramU64(raw, 2); ok && uint32(v) != 0xFFFFFFFF {
 				t.UID = uint32(v)
 			}
-		case 195:
+		case eventtable.PPME_SYSCALL_SETRESGID_X:
 			if v, ok := paramU64(raw, 2); ok && uint32(v) != 0xFFFFFFFF {
 				t.GID = uint32(v)
 			}
@@ -896,19 +886,19 @@ func (e *Engine) parseSetIDExit(ev *Event) {
 		return
 	}
 	switch raw.Type {
-	case 199: // setuid
+	case eventtable.PPME_SYSCALL_SETUID_X: // setuid
 		if v, ok := storedI64(&t.enter, 0); ok {
 			t.UID = uint32(v)
 		}
-	case 201:
+	case eventtable.PPME_SYSCALL_SETGID_X:
 		if v, ok := storedI64(&t.enter, 0); ok {
 			t.GID = uint32(v)
 		}
-	case 193: // setresuid: the effective id
+	case eventtable.PPME_SYSCALL_SETRESUID_X: // setresuid: the effective id
 		if v, ok := storedI64(&t.enter, 1); ok && uint32(v) != 0xFFFFFFFF {
 			t.UID = uint32(v)
 		}
-	case 195:
+	case eventtable.PPME_SYSCALL_SETRESGID_X:
 		if v, ok := storedI64(&t.enter, 1); ok && uint32(v) != 0xFFFFFFFF {
 			t.GID = uint32(v)
 		}
@@ -927,15 +917,15 @@ func (e *Engine) parseRWExit(ev *Event) {
 	}
 	var tuple []byte
 	switch raw.Type {
-	case 35: // recvfrom
+	case eventtable.PPME_SOCKET_RECVFROM_X: // recvfrom
 		if len(raw.Params) > 2 {
 			tuple = raw.Params[2]
 		}
-	case 53: // recvmsg
+	case eventtable.PPME_SOCKET_RECVMSG_X: // recvmsg
 		if len(raw.Params) > 3 {
 			tuple = raw.Params[3]
 		}
-	case 31, 49: // sendto, sendmsg: the tuple is in the enter event (exit-only: param 4)
+	case eventtable.PPME_SOCKET_SENDTO_X, eventtable.PPME_SOCKET_SENDMSG_X: // sendto, sendmsg: the tuple is in the enter event (exit-only: param 4)
 		if t.enter.valid && len(t.enter.params) > 2 {
 			tuple = t.enter.params[2]
 		} else if len(raw.Params) > 4 {
@@ -1045,13 +1035,13 @@ func isLoopback(ip []byte) bool {
 func (e *Engine) parseContainer(ev *Event) {
 	raw := ev.Raw
 	switch raw.Type {
-	case 228:
+	case eventtable.PPME_CONTAINER_E:
 		id, _ := paramStr(raw, 0)
 		name, _ := paramStr(raw, 2)
 		image, _ := paramStr(raw, 3)
 		e.Containers[id] = &Container{ID: id, Name: name, Image: image}
 		e.lastContainer = e.Containers[id]
-	case 272, 324:
+	case eventtable.PPME_CONTAINER_JSON_E, eventtable.PPME_CONTAINER_JSON_2_E:
 		js, _ := paramStr(raw, 0)
 		var doc struct {
 			Container struct {

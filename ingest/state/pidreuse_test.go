@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/scapql/scapql/ingest"
+	et "github.com/scapql/scapql/ingest/eventtable"
 	sw "github.com/scapql/scapql/ingest/scapwrite"
 )
 
@@ -29,13 +30,13 @@ func TestPidReuseGivesNewProcessIDs(t *testing.T) {
 	for round := 0; round < 2; round++ {
 		p := clone(3000, 1000) // bash's side: the child is 3000
 		p[3], p[4], p[5] = sw.PID(1000), sw.PID(1000), sw.PID(1)
-		w.WriteEvent(ts, 1000, 0, sw.PPME_SYSCALL_CLONE_20_E)
-		w.WriteEvent(ts+1, 1000, 0, sw.PPME_SYSCALL_CLONE_20_X, p...)
-		w.WriteEvent(ts+2, 3000, 0, sw.PPME_SYSCALL_CLONE_20_X, clone(0, 3000)...)
-		w.WriteEvent(ts+3, 3000, 0, sw.PPME_PROCEXIT_1_E, sw.Errno(0), sw.Errno(0), sw.U8(0), sw.U8(0), sw.PID(0))
+		w.WriteEvent(ts, 1000, 0, et.PPME_SYSCALL_CLONE_20_E)
+		w.WriteEvent(ts+1, 1000, 0, et.PPME_SYSCALL_CLONE_20_X, p...)
+		w.WriteEvent(ts+2, 3000, 0, et.PPME_SYSCALL_CLONE_20_X, clone(0, 3000)...)
+		w.WriteEvent(ts+3, 3000, 0, et.PPME_PROCEXIT_1_E, sw.Errno(0), sw.Errno(0), sw.U8(0), sw.U8(0), sw.PID(0))
 		ts += 10_000_000_000 // beyond the 2 s during which an exited tid is remembered
 	}
-	w.WriteEvent(ts, 1000, 0, sw.PPME_SYSCALL_GETUID_E)
+	w.WriteEvent(ts, 1000, 0, et.PPME_SYSCALL_GETUID_E)
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestClone3ChildLikeClone(t *testing.T) {
 		w.WriteEvent(ts, 1000, 0, enter)
 		w.WriteEvent(ts+1, 1000, 0, exit, params(4242, 1000)...)
 		w.WriteEvent(ts+2, 4242, 0, exit, params(0, 4242)...)
-		w.WriteEvent(ts+3, 4242, 0, sw.PPME_SYSCALL_GETUID_E)
+		w.WriteEvent(ts+3, 4242, 0, et.PPME_SYSCALL_GETUID_E)
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -119,8 +120,8 @@ func TestClone3ChildLikeClone(t *testing.T) {
 			}
 		}
 	}
-	want := child(sw.PPME_SYSCALL_CLONE_20_E, sw.PPME_SYSCALL_CLONE_20_X)
-	if got := child(sw.PPME_SYSCALL_CLONE3_E, sw.PPME_SYSCALL_CLONE3_X); got != want {
+	want := child(et.PPME_SYSCALL_CLONE_20_E, et.PPME_SYSCALL_CLONE_20_X)
+	if got := child(et.PPME_SYSCALL_CLONE3_E, et.PPME_SYSCALL_CLONE3_X); got != want {
 		t.Errorf("clone3 child: %s\nclone child:  %s", got, want)
 	}
 	if !strings.HasPrefix(want, "comm bash exe -bash") {

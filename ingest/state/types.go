@@ -105,6 +105,11 @@ func (t *FDTable) clone() *FDTable {
 }
 
 // Thread is one entry of the thread table.
+//
+// The engine never writes into a string or slice it has stored in a Thread or an FD: a new
+// value is a new string or slice. Readers may therefore key caches by their identity (data
+// pointer and length), as the column builders do; TestStringsNeverEditedInPlace holds the
+// engine to it.
 type Thread struct {
 	Tid, Pid, Ptid   int64
 	Sid, Vpgid, Pgid int64

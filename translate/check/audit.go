@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/scapql/scapql/ingest/audit"
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate/catalog"
 	"github.com/scapql/scapql/translate/ir"
-	"github.com/scapql/scapql/translate/sqlgen"
 )
 
 // Audit fields (package audit) are columns of the cloudtrail and k8saudit tables: the
@@ -30,11 +30,11 @@ func AuditColumn(name string) string {
 	case "json.value", "jevt.value":
 		return ""
 	}
-	class, rest, ok := strings.Cut(name, ".")
+	class, member, ok := sqlquote.Member(name)
 	if !ok {
 		return ""
 	}
-	return class + "." + strings.ReplaceAll(rest, ".", "_")
+	return class + "." + member
 }
 
 var plainKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
@@ -84,18 +84,18 @@ func auditSQL(af *audit.Field, arg string, hasArg bool) (string, *fieldError) {
 			if arg != "" && arg[0] != '/' {
 				return fail("%s[%s]: the argument is a JSON pointer such as /user/username", af.Name, arg)
 			}
-			sql = "json_extract_string(raw, " + sqlgen.Quote(arg) + ")"
+			sql = "json_extract_string(raw, " + sqlquote.String(arg) + ")"
 		case "ka.uri.param":
 			if !plainKey.MatchString(arg) {
 				return fail("ka.uri.param[%s]: the key must be letters, digits, '_', '.' or '-'", arg)
 			}
-			re := sqlgen.Quote(`[?&]` + regexp.QuoteMeta(arg) + `=([^&#]*)`)
+			re := sqlquote.String(`[?&]` + regexp.QuoteMeta(arg) + `=([^&#]*)`)
 			sql = "CASE WHEN regexp_matches(ka.uri, " + re + ") THEN url_decode(regexp_extract(ka.uri, " + re + ", 1)) END"
 		case "ka.req.volume.hostpath":
 			prefix, isPrefix := strings.CutSuffix(arg, "*")
-			cond := "x = " + sqlgen.Quote(arg)
+			cond := "x = " + sqlquote.String(arg)
 			if isPrefix {
-				cond += " OR starts_with(x, " + sqlgen.Quote(prefix) + ")"
+				cond += " OR starts_with(x, " + sqlquote.String(prefix) + ")"
 			}
 			sql = "CASE WHEN ka.req_pod_volumes_hostpath IS NULL THEN NULL WHEN len(list_filter(ka.req_pod_volumes_hostpath, lambda x: " + cond + ")) > 0 THEN 'true' ELSE 'false' END"
 		case "ka.req.binding.subject.has_name":

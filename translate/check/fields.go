@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/scapql/scapql/ingest/fields"
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate/catalog"
 	"github.com/scapql/scapql/translate/ir"
-	"github.com/scapql/scapql/translate/sqlgen"
 )
 
 // members lists the struct members of the events table's columns (docs/schema.md); a field
@@ -117,17 +117,13 @@ func column(name string) string {
 	if sql, ok := derived[name]; ok {
 		return sql
 	}
-	class, rest, ok := strings.Cut(name, ".")
+	class, member, ok := sqlquote.Member(name)
 	if !ok {
 		return ""
 	}
-	member := strings.ReplaceAll(rest, ".", "_")
 	for _, m := range members[class] {
 		if m == member {
-			if class == "group" {
-				class = `"group"` // a reserved word in SQL
-			}
-			return class + "." + member
+			return sqlquote.MemberRef(name)
 		}
 	}
 	return ""
@@ -269,7 +265,7 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		if _, ok := catalog.ParamType(arg); !ok {
 			return nil, unknownParam(arg)
 		}
-		col("evt.arg["+sqlgen.Quote(arg)+"]", arg, false)
+		col("evt.arg["+sqlquote.String(arg)+"]", arg, false)
 		return r, nil
 	case "evt.rawarg":
 		pt, ok := catalog.ParamType(arg)
@@ -278,7 +274,7 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		}
 		// The raw value is stored as text; libsinsp types it by the parameter's type.
 		r.kind = paramKind(pt)
-		sql := "evt.rawarg[" + sqlgen.Quote(arg) + "]"
+		sql := "evt.rawarg[" + sqlquote.String(arg) + "]"
 		switch r.kind {
 		case ir.Int:
 			sql = "TRY_CAST(" + sql + " AS HUGEINT)"
@@ -293,14 +289,14 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		if !catalog.IsEventType(arg) {
 			return nil, unknownEventType(arg, true)
 		}
-		r.cols = []ir.Value{&ir.Column{SQL: "CAST(evt.type = " + sqlgen.Quote(arg) + " AS INTEGER)", K: ir.Int, NeverNull: true,
+		r.cols = []ir.Value{&ir.Column{SQL: "CAST(evt.type = " + sqlquote.String(arg) + " AS INTEGER)", K: ir.Int, NeverNull: true,
 			Field: f.Name, Arg: arg}}
 		return r, nil
 	case "thread.cgroup":
 		if !cgroupName.MatchString(arg) {
 			return nil, &fieldError{msg: fmt.Sprintf("thread.cgroup.%s: a cgroup subsystem name is letters and '_'", arg), arg: true}
 		}
-		re := sqlgen.Quote("(?:^| )" + arg + "=([^ ]*)")
+		re := sqlquote.String("(?:^| )" + arg + "=([^ ]*)")
 		col("CASE WHEN regexp_matches(thread.cgroups, "+re+") THEN regexp_extract(thread.cgroups, "+re+", 1) END", arg, false)
 		return r, nil
 	case "proc.aname", "proc.apid":
@@ -343,7 +339,7 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 			item = fmt.Sprintf("string_split(container.mounts, ',')[%d]", n+1)
 		} else {
 			item = "list_filter(string_split(container.mounts, ','), m -> regexp_full_match(split_part(m, ':', 1), " +
-				sqlgen.Quote(globRegex(arg, false)) + "))[1]"
+				sqlquote.String(globRegex(arg, false)) + "))[1]"
 		}
 		part := item
 		if k := mountPart[f.Name]; k > 0 {
@@ -353,7 +349,7 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		return r, nil
 	case "proc.env":
 		if hasArg {
-			col("proc.envmap["+sqlgen.Quote(arg)+"]", arg, false)
+			col("proc.envmap["+sqlquote.String(arg)+"]", arg, false)
 			return r, nil
 		}
 	case "evt.abspath":

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/scapql/scapql/translate/ir"
 )
@@ -187,6 +188,9 @@ func (g *gen) value(v ir.Value) string {
 func lit(l *ir.Lit) string {
 	switch l.K {
 	case ir.String, ir.IP:
+		if !utf8.ValidString(l.Str) {
+			panic(invariant("string literal is not valid UTF-8"))
+		}
 		return Quote(l.Str)
 	case ir.Int:
 		if _, ok := new(big.Int).SetString(l.Int, 10); !ok {
