@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scapql/scapql/report"
+	"github.com/scapql/scapql/report/coloring"
 	"github.com/scapql/scapql/translate"
 )
 
@@ -42,6 +43,7 @@ func init() {
 		{".rules", "[FILE...|off]", "load Falco rules files whose macros and lists filters can use; show or drop them", (*Shell).metaRules},
 		{".read", "FILE", "run the statements of a file", (*Shell).metaRead},
 		{".capture", "DURATION [FILTER]", "record the machine's syscalls live for DURATION (10s, 1m; Ctrl-C ends early), keeping FILTER's events if given, then load the capture", (*Shell).metaCapture},
+		{".color", "[auto|on|off|FILE]", "colour filter results by coloring rules (@NAME@FILTER@[FG][BG] lines; auto: on a terminal)", (*Shell).metaColor},
 		{".report", "[SECTION [TABLE]]", "print a section of scapql report (the same SQL); no SECTION lists them", (*Shell).metaReport},
 		{".quit", "", "leave (also .exit or Ctrl-D)", (*Shell).metaQuit},
 		{".exit", "", "leave", (*Shell).metaQuit},
@@ -470,6 +472,33 @@ func (s *Shell) metaRules(_ context.Context, arg string) error {
 	s.comp.invalidate()
 	fmt.Fprintf(s.stderr, "rules: %s, %s from %s\n", plural(int64(len(s.ruleset.Macros())), "macro"),
 		plural(int64(len(s.ruleset.Lists())), "list"), strings.Join(s.ruleFiles, ", "))
+	return nil
+}
+
+func (s *Shell) metaColor(_ context.Context, arg string) error {
+	switch arg {
+	case "":
+		src := "scapql's rules"
+		if s.colorRules != nil {
+			src = plural(int64(len(s.colorRules)), "rule")
+		}
+		fmt.Fprintf(s.out, "%s (%s)\n", s.colorMode, src)
+		return nil
+	case "auto", "on", "off":
+		s.colorMode = arg
+		return nil
+	}
+	rules, err := coloring.Load(expandHome(arg))
+	if err != nil {
+		return err
+	}
+	if _, err := coloring.Compile(rules, s.resolver()); err != nil {
+		return err
+	}
+	s.colorRules = rules
+	if s.colorMode == "off" {
+		s.colorMode = "on"
+	}
 	return nil
 }
 
