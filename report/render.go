@@ -57,6 +57,7 @@ h4{font-size:.95em;margin:.8em 0 .2em;color:#555;font-family:ui-monospace,Menlo,
 .about{color:#555;margin:.2em 0 .6em}
 nav{background:#f3f5f9;border:1px solid #d0d7e2;padding:.4em .8em;margin:.8em 0}
 nav a{margin-right:1em;color:#2b5797;text-decoration:none}
+div.wrap{overflow-x:auto;max-width:100%}
 table.t{border-collapse:collapse;margin:.3em 0 .6em;font-size:12.5px;max-width:100%}
 table.t th{background:#e8edf5;text-align:left;padding:3px 6px;border:1px solid #c8d0dc;white-space:nowrap}
 table.t td{padding:2px 6px;border:1px solid #dde3ec;vertical-align:top;word-break:break-word}
@@ -142,7 +143,7 @@ func (r *Report) WriteHTML(out io.Writer) error {
 
 func (r *Report) htmlTable(w *errWriter, s *Section, t *Table) {
 	esc := html.EscapeString
-	w.printf("<h3 id=\"%s-%s\">%s <small>(%d rows%s)</small></h3>\n", esc(s.Name), esc(t.Name), esc(t.Title), len(t.Rows), cutNote(t))
+	w.printf("<h3 id=\"%s-%s\">%s <small>(%s)</small></h3>\n", esc(s.Name), esc(t.Name), esc(t.Title), rowCount(t))
 	body := func() {
 		cols, groups, rows := r.splitByCapture(t)
 		for _, g := range groups {
@@ -153,7 +154,8 @@ func (r *Report) htmlTable(w *errWriter, s *Section, t *Table) {
 				w.str("<p class=\"none\">none</p>\n")
 				continue
 			}
-			w.str("<table class=\"t\"><thead><tr>")
+			cols := nonEmpty(cols, rows[g])
+			w.str("<div class=\"wrap\"><table class=\"t\"><thead><tr>")
 			for _, c := range cols {
 				w.printf("<th>%s</th>", esc(t.Columns[c]))
 			}
@@ -167,14 +169,14 @@ func (r *Report) htmlTable(w *errWriter, s *Section, t *Table) {
 						class = ` class="tree"`
 					case isNum(row[c]):
 						class = ` class="n"`
-					case len(Text(row[c])) <= 32:
+					case len(Text(row[c])) <= 20:
 						class = ` class="s"`
 					}
 					w.printf("<td%s>%s</td>", class, esc(Text(row[c])))
 				}
 				w.str("</tr>\n")
 			}
-			w.str("</tbody></table>\n")
+			w.str("</tbody></table></div>\n")
 		}
 	}
 	// The timeline's steps are the chart's data: collapsed like the SQL.
@@ -188,12 +190,32 @@ func (r *Report) htmlTable(w *errWriter, s *Section, t *Table) {
 	w.printf("<details><summary>SQL</summary><pre>%s;</pre></details>\n", esc(t.SQL))
 }
 
-func cutNote(t *Table) string {
-	if t.Total > len(t.Rows) {
-		return fmt.Sprintf(" of %d", t.Total)
+// nonEmpty keeps the columns that have a value in some row (the documents leave out a
+// column that is empty throughout; JSON keeps every column).
+func nonEmpty(cols []int, rows [][]any) []int {
+	var out []int
+	for _, c := range cols {
+		for _, r := range rows {
+			if Text(r[c]) != "" {
+				out = append(out, c)
+				break
+			}
+		}
 	}
-	return ""
+	return out
 }
+
+// rowCount is "1 row", "N rows", or "N of M rows" for a table cut at the limit.
+func rowCount(t *Table) string {
+	if t.Total > len(t.Rows) {
+		return fmt.Sprintf("%d of %d rows", len(t.Rows), t.Total)
+	}
+	if len(t.Rows) == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", len(t.Rows))
+}
+
 
 func isNum(v any) bool {
 	switch v.(type) {
@@ -287,7 +309,7 @@ func (r *Report) WriteMarkdown(out io.Writer) error {
 		}
 		for j := range s.Tables {
 			t := &s.Tables[j]
-			w.printf("\n### %s (%d rows%s)\n\n", t.Title, len(t.Rows), cutNote(t))
+			w.printf("\n### %s (%s)\n\n", t.Title, rowCount(t))
 			cols, groups, rows := r.splitByCapture(t)
 			for _, g := range groups {
 				if g != "" {
@@ -297,6 +319,7 @@ func (r *Report) WriteMarkdown(out io.Writer) error {
 					w.str("_none_\n\n")
 					continue
 				}
+				cols := nonEmpty(cols, rows[g])
 				w.str("|")
 				for _, c := range cols {
 					w.printf(" %s |", mdCell(t.Columns[c]))

@@ -305,7 +305,7 @@ func writeWhole(out string, write func(io.Writer) error) error {
 	tmp := tmpName(out)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return err
+		return fmt.Errorf("write %s: %w", out, err)
 	}
 	fail := func(err error) error {
 		f.Close()

@@ -16,9 +16,16 @@ import (
 	"github.com/scapql/scapql/report"
 )
 
+// reports caches the reports tests ask for, by flags and inputs: a report takes seconds.
+var reports = map[string]*report.Report{}
+
 // reportOf runs scapql report on inputs with -o a JSON file and decodes it.
 func reportOf(t *testing.T, rf reportFlags, inputs ...string) *report.Report {
 	t.Helper()
+	key := fmt.Sprintf("%+v %q", rf, inputs)
+	if r := reports[key]; r != nil {
+		return r
+	}
 	if rf.out == "" {
 		rf.out = filepath.Join(t.TempDir(), "r.json")
 	}
@@ -34,6 +41,7 @@ func reportOf(t *testing.T, rf reportFlags, inputs ...string) *report.Report {
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatalf("report JSON: %v", err)
 	}
+	reports[key] = &r
 	return &r
 }
 
@@ -274,10 +282,10 @@ func TestReportAnalystFacts(t *testing.T) {
 		{[]string{"curl_google.scap"}, "network", "connections", "ancestry",
 			map[string]string{"proto": "tcp", "bytes_in": "11502"}, "bash < sshd < sshd < sshd < systemd"},
 		// CloudTrail: who did what from where
-		{[]string{"../audit/cloudtrail"}, "cloud", "ct_actors", "source_ip",
+		{[]string{"../audit/cloudtrail", "../audit/k8s_audit"}, "cloud", "ct_actors", "source_ip",
 			map[string]string{"user": "Alice", "call": "StartInstances", "records": "2"}, "205.251.233.176"},
 		// Kubernetes: a cluster role created
-		{[]string{"../audit/k8s_audit"}, "cloud", "k8s_changes", "name",
+		{[]string{"../audit/cloudtrail", "../audit/k8s_audit"}, "cloud", "k8s_changes", "name",
 			map[string]string{"verb": "create", "resource": "clusterrolebindings"}, "some-reader-binding"},
 	}
 	for _, tc := range tests {
@@ -342,7 +350,7 @@ func TestReportAuditDetections(t *testing.T) {
 // processes table keeps curl alone; a window after the capture's end keeps nothing.
 func TestReportFilterAndWindow(t *testing.T) {
 	in := filepath.Join(capturesDir, "curl_google.scap")
-	r := reportOf(t, reportFlags{filter: "evt.type = connect"}, in)
+	r := reportOf(t, reportFlags{filter: "evt.type = connect", noBundled: true}, in)
 	n := 0
 	for _, row := range rowsOf(t, r, "summary", "categories") {
 		v, _ := strconv.Atoi(row["events"])
@@ -355,11 +363,11 @@ func TestReportFilterAndWindow(t *testing.T) {
 	if len(procs) != 1 || procs[0]["pid"] != "17497" {
 		t.Errorf("--filter: processes %v, want curl (17497) alone", procs)
 	}
-	r = reportOf(t, reportFlags{from: "2018-08-17T17:35:49Z"}, in)
+	r = reportOf(t, reportFlags{from: "2018-08-17T17:35:49Z", noBundled: true}, in)
 	if rows := rowsOf(t, r, "summary", "categories"); len(rows) != 0 {
 		t.Errorf("--from after the last event: %v", rows)
 	}
-	r = reportOf(t, reportFlags{from: "2018-08-17 17:35:48.5", to: "2018-08-17 17:35:48.55"}, in)
+	r = reportOf(t, reportFlags{from: "2018-08-17 17:35:48.5", to: "2018-08-17 17:35:48.55", noBundled: true}, in)
 	n = 0
 	for _, row := range rowsOf(t, r, "summary", "categories") {
 		v, _ := strconv.Atoi(row["events"])
@@ -380,43 +388,54 @@ var externalRef = regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?\s*(https?:)?//|
 func TestReportFormats(t *testing.T) {
 	dir := t.TempDir()
 	inputs := []string{filepath.Join(capturesDir, "curl_google.scap"), filepath.Join(capturesDir, "falco_cat_write.scap"), filepath.Join(auditData, "k8s_audit")}
-	for _, ext := range []string{".html", ".md", ".json"} {
+	r, err := buildReport(context.Background(), &bytes.Buffer{}, reportFlags{}, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var html, md bytes.Buffer
+	if err := r.WriteHTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	text := html.String()
+	if m := externalRef.FindString(text); m != "" {
+		t.Errorf("HTML refers outside: %q", m)
+	}
+	for _, id := range []string{"summary", "processes", "timeline", "network", "files", "failures", "performance", "users", "detections", "cloud"} {
+		if !strings.Contains(text, `<section id="`+id+`">`) {
+			t.Errorf("HTML lacks section %s", id)
+		}
+	}
+	for _, want := range []string{"<svg class=\"chart\"", "<details><summary>SQL</summary>", "<h4>" + inputs[1] + "</h4>", "www.google.com", "K8s Namespace Created"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	for _, want := range []string{"## Network", "| www.google.com |", "```sql", "#### `" + inputs[0] + "`", "### K8s Namespace Created (INFO, 3 events)"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("Markdown lacks %q", want)
+		}
+	}
+	// The file outputs: written whole under the output's name, the format from the extension.
+	for _, ext := range []string{".html", ".json"} {
 		out := filepath.Join(dir, "r"+ext)
-		if err := runReport(context.Background(), &bytes.Buffer{}, &bytes.Buffer{}, reportFlags{out: out}, inputs); err != nil {
+		if err := runReport(context.Background(), &bytes.Buffer{}, &bytes.Buffer{}, reportFlags{out: out, noBundled: true}, inputs[:1]); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(out)
 		if err != nil {
 			t.Fatal(err)
 		}
-		text := string(data)
-		switch ext {
-		case ".html":
-			if m := externalRef.FindString(text); m != "" {
-				t.Errorf("HTML refers outside: %q", m)
-			}
-			for _, id := range []string{"summary", "processes", "timeline", "network", "files", "failures", "performance", "users", "detections", "cloud"} {
-				if !strings.Contains(text, `<section id="`+id+`">`) {
-					t.Errorf("HTML lacks section %s", id)
-				}
-			}
-			for _, want := range []string{"<svg class=\"chart\"", "<details><summary>SQL</summary>", "<h4>" + inputs[1] + "</h4>", "www.google.com"} {
-				if !strings.Contains(text, want) {
-					t.Errorf("HTML lacks %q", want)
-				}
-			}
-		case ".md":
-			for _, want := range []string{"## Network", "| www.google.com |", "```sql", "#### `" + inputs[0] + "`"} {
-				if !strings.Contains(text, want) {
-					t.Errorf("Markdown lacks %q", want)
-				}
-			}
+		if ext == ".html" && !bytes.HasPrefix(data, []byte("<!DOCTYPE html>")) || ext == ".json" && !json.Valid(data) {
+			t.Errorf("%s: not %s", out, ext)
 		}
 	}
 	// A report that fails leaves the earlier file as it was and no temporary file.
 	out := filepath.Join(dir, "r.html")
 	before, _ := os.ReadFile(out)
-	err := runReport(context.Background(), &bytes.Buffer{}, &bytes.Buffer{}, reportFlags{out: out, filter: "evt.type = = x"}, inputs)
+	err = runReport(context.Background(), &bytes.Buffer{}, &bytes.Buffer{}, reportFlags{out: out, filter: "evt.type = = x"}, inputs)
 	if err == nil {
 		t.Fatal("a bad filter gave no error")
 	}

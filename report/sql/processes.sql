@@ -14,7 +14,8 @@ tree(capture, id, depth, path) AS (
   FROM tree t JOIN p c ON c.capture = t.capture AND c.parent_id = t.id
   WHERE t.depth < 100)
 SELECT p.capture, repeat('· ', t.depth) || p.name AS process, p.pid, p.ppid, p.cmdline,
-       p."user", p.start_time, p.end_time, p.exit_code, p.exit_signal,
+       p."user", nullif(p.container_id, 'host') AS container, p.start_time, p.end_time,
+       p.exit_code, p.exit_signal,
        (SELECT count(*) FROM p c WHERE c.capture = p.capture AND c.parent_id = p.id) AS children,
        p.events
 FROM tree t JOIN p ON p.capture = t.capture AND p.id = t.id
