@@ -216,7 +216,6 @@ func rowCount(t *Table) string {
 	return fmt.Sprintf("%d rows", len(t.Rows))
 }
 
-
 func isNum(v any) bool {
 	switch v.(type) {
 	case int64, uint64, float64:
