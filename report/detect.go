@@ -226,7 +226,7 @@ func Detect(ctx context.Context, db DB, rs []Rule, info *RulesInfo, events, audi
 		if r.Priority == "" {
 			head = strings.ReplaceAll(r.Name, "%", "") + ":"
 		}
-		f, err := fields.ParseFormat("*%evt.time: " + head + " " + strings.ReplaceAll(r.Output, "\n", " "))
+		f, err := fields.ParseFormat("*%evt.time: " + head + " " + outputFormat(r.Output))
 		if err != nil {
 			// A field scapql does not know: the output is shown unrendered.
 			info.Failed = append(info.Failed, fmt.Sprintf("%s: output not rendered: %v", r.Name, err))
@@ -235,6 +235,16 @@ func Detect(ctx context.Context, db DB, rs []Rule, info *RulesInfo, events, audi
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// outputFormat is a rule's output as a format: on one line, and without Falco's
+// %container.info placeholder, which adds container fields only when Falco runs with -pc or
+// -pk and is otherwise dropped.
+func outputFormat(output string) string {
+	output = strings.Join(strings.Fields(output), " ")
+	output = strings.ReplaceAll(output, " %container.info)", ")")
+	output = strings.ReplaceAll(output, " %container.info", "")
+	return strings.ReplaceAll(output, "%container.info", "")
 }
 
 // priorityName is the priority as Falco prints it in an alert (Warning, Critical, ...).

@@ -478,3 +478,40 @@ func TestReportBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestReportUserRules: a --rules file's rules run with their macros, priorities and outputs;
+// the alert is rendered as Falco prints it (absent fields as <NA>, %container.info dropped),
+// with the values sysdig -r curl_google.scap -p "*%evt.time %user.name %proc.cmdline
+// %proc.pname" gives the matching event.
+func TestReportUserRules(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.yaml")
+	rules := `- macro: spawned
+  condition: evt.type = execve and evt.dir = <
+- rule: Curl run
+  desc: curl started
+  condition: spawned and proc.name = curl
+  output: "curl started (user=%user.name command=%proc.cmdline parent=%proc.pname %container.info)"
+  priority: WARNING
+- rule: Never
+  desc: matches nothing
+  condition: spawned and proc.name = nosuch
+  output: "never"
+  priority: ERROR
+`
+	if err := os.WriteFile(path, []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := reportOf(t, reportFlags{rules: []string{path}, noBundled: true}, filepath.Join(capturesDir, "curl_google.scap"))
+	if r.Rules.Run != 2 || len(r.Detected) != 1 {
+		t.Fatalf("rules run %d, detections %+v", r.Rules.Run, r.Detected)
+	}
+	d := r.Detected[0]
+	want := "17:35:48.514632619: Warning curl started (user=<NA> command=curl -6 http://www.google.com parent=bash)"
+	if d.Rule != "Curl run" || d.Priority != "WARNING" || d.Count != 1 || d.Events[0].Output != want || d.Events[0].Num != 211 {
+		t.Errorf("detection %+v, want event 211 with %q", d, want)
+	}
+	// Command execution, the second coloring rule.
+	if d.Events[0].Color != 1 || r.Colors[1].Name != "Command execution" {
+		t.Errorf("colour %d of %+v", d.Events[0].Color, r.Colors)
+	}
+}
