@@ -515,3 +515,24 @@ func TestReportUserRules(t *testing.T) {
 		t.Errorf("colour %d of %+v", d.Events[0].Color, r.Colors)
 	}
 }
+
+// TestSideTableOneKind: a question that fills only the connections (or only the files) of a
+// capture where a socket becomes a Unix socket after it was first seen (single_ipv6_conn.scap:
+// the connect to /var/run/nscd/socket) answers; it used to write that fd into the table not
+// being built and crash.
+func TestSideTableOneKind(t *testing.T) {
+	in := filepath.Join(capturesDir, "single_ipv6_conn.scap")
+	for _, tc := range []struct{ q, want string }{
+		{"SELECT name, role FROM connections ORDER BY role",
+			"name,role\n2001:db8::4:54405->2001:db8::3:1234,client\n2001:db8::4:54405->2001:db8::3:1234,server\n"},
+		{"SELECT count(*) AS n FROM files WHERE path LIKE '%nscd%'", "n\n0\n"},
+	} {
+		var out, errb bytes.Buffer
+		if err := runQuery(context.Background(), &out, &errb, queryFlags{reads: []string{in}, format: "csv"}, tc.q); err != nil {
+			t.Fatalf("%s: %v", tc.q, err)
+		}
+		if out.String() != tc.want {
+			t.Errorf("%s:\n%s\nwant\n%s", tc.q, out.String(), tc.want)
+		}
+	}
+}
