@@ -37,6 +37,7 @@ type Table struct {
 	Columns []string `json:"columns"`
 	Rows    [][]any  `json:"rows"`
 	Total   int      `json:"total"` // rows of the result; more than len(Rows) when cut at the limit
+	all     bool     // keep every row ("| all" after the title): the chart's data
 }
 
 // order is the order of the sections in a report; detections come between users and cloud.
@@ -80,8 +81,12 @@ func LoadSection(name string) (Section, error) {
 		case strings.HasPrefix(line, "-- table:"):
 			flush()
 			spec := strings.TrimSpace(strings.TrimPrefix(line, "-- table:"))
-			n, title, _ := strings.Cut(spec, "|")
-			cur = &Table{Name: strings.TrimSpace(n), Title: strings.TrimSpace(title)}
+			parts := strings.Split(spec, "|")
+			cur = &Table{Name: strings.TrimSpace(parts[0])}
+			if len(parts) > 1 {
+				cur.Title = strings.TrimSpace(parts[1])
+			}
+			cur.all = len(parts) > 2 && strings.TrimSpace(parts[2]) == "all"
 		case cur == nil && strings.HasPrefix(line, "-- "):
 			about = append(about, strings.TrimPrefix(line, "-- "))
 		case cur != nil:
@@ -114,9 +119,13 @@ type DB interface {
 // RowLimit bounds the rows kept of one table (all are counted); a table cut there says so.
 const RowLimit = 1000
 
-// Run fills a table from the database; at most limit rows are kept (0: RowLimit).
+// Run fills a table from the database; at most limit rows are kept (0: RowLimit), all of
+// them for a table marked "all" (the timeline's steps: at most 120 a category).
 func (t *Table) Run(ctx context.Context, db DB, limit int) error {
-	if limit <= 0 {
+	switch {
+	case t.all:
+		limit = -1
+	case limit <= 0:
 		limit = RowLimit
 	}
 	headers, err := db.Prepare(ctx, t.SQL)

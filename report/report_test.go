@@ -30,6 +30,9 @@ func TestSections(t *testing.T) {
 			}
 		}
 	}
+	if tl, _ := LoadSection("timeline"); !tl.Tables[0].all || tl.Tables[1].all {
+		t.Error("the timeline's steps are kept whole, the other tables cut")
+	}
 	if _, err := LoadSection("nope"); err == nil || !strings.Contains(err.Error(), "summary, processes") {
 		t.Errorf("unknown section: %v", err)
 	}

@@ -2,7 +2,7 @@
 -- Events per time step by category, counted from the first event; a step is the capture's
 -- span cut in at most 120 (whole milliseconds). Steps whose failed calls reach 10 and three
 -- times the median of the steps with failures are bursts.
--- table: steps | Events per step by category
+-- table: steps | Events per step by category | all
 WITH e AS (SELECT evt.time AS t, evt.category AS category, evt.failed AS failed
            FROM events WHERE NOT evt.hidden),
 span AS (SELECT min(t) AS t0,
