@@ -8,7 +8,7 @@ import (
 )
 
 // palette colours the timeline's categories, in order of their event counts.
-var palette = []string{"#4e79a7", "#f28e2b", "#59a14f", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6", "#8cd17d", "#d4a6c8", "#499894", "#e15759", "#a0cbe8", "#ffbe7d", "#f1ce63", "#79706e", "#d37295", "#b6992d"}
+var palette = []string{"#4e79a7", "#f28e2b", "#59a14f", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6", "#8cd17d", "#d4a6c8", "#499894", "#9d7660", "#a0cbe8", "#ffbe7d", "#f1ce63", "#79706e", "#d37295", "#b6992d"}
 
 // timelineSVG draws the timeline section's steps table as stacked bars per time step by
 // category, the failed events of each step as a red bar beside it, and the bursts table's
