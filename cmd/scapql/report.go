@@ -46,9 +46,9 @@ script), .md (Markdown) or .json; without -o, Markdown (or --format) goes to sta
 The file is written aside and renamed when complete.
 
 --filter (a display filter, either dialect) and --from/--to (times as 2006-01-02T15:04:05Z,
-with optional fractions, or "2006-01-02 15:04:05") restrict the events; the processes,
-connections, files and syscalls tables then keep the rows of the processes, fds and calls
-those events belong to.`,
+with optional fractions, or "2006-01-02 15:04:05") restrict the syscall events (not the
+audit records); the processes, connections, files and syscalls tables then keep the rows of
+the processes, fds and calls those events belong to.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := hangupContext(cmd.Context())
