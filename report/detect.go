@@ -36,7 +36,7 @@ const EventsPerDetection = 100
 type Rule struct {
 	Name     string
 	Priority string // "" when its file does not say (the bundled syscall conditions)
-	Output   string
+	Output   string // a format of %field tokens with a leading "*" (rules.Rule.OutputFormat)
 	Source   string // syscall, aws_cloudtrail, k8s_audit
 	Origin   string // the file it comes from
 	SQL      string // its condition as SQL over its table
@@ -108,7 +108,7 @@ func BundledRules(syscalls, audit bool) ([]Rule, *RulesInfo, error) {
 				info.Failed = append(info.Failed, c[1]+": "+err.Error())
 				continue
 			}
-			out = append(out, Rule{Name: c[1], Output: bundledOutput, Source: "syscall", Origin: c[0], SQL: where})
+			out = append(out, Rule{Name: c[1], Output: "*" + bundledOutput, Source: "syscall", Origin: c[0], SQL: where})
 		}
 	}
 	if audit {
@@ -148,7 +148,7 @@ func FromRuleset(rs *rules.Ruleset, info *RulesInfo) []Rule {
 			info.Failed = append(info.Failed, r.Rule.Name+": "+r.Err.Error())
 			continue
 		}
-		out = append(out, Rule{Name: r.Rule.Name, Priority: r.Rule.Priority, Output: strings.TrimSpace(r.Rule.Output),
+		out = append(out, Rule{Name: r.Rule.Name, Priority: r.Rule.Priority, Output: r.Rule.OutputFormat(),
 			Source: r.Rule.Source, Origin: r.Rule.Pos.File, SQL: r.SQL})
 	}
 	return out
@@ -220,13 +220,13 @@ func Detect(ctx context.Context, db DB, rs []Rule, info *RulesInfo, events, audi
 		if d.Count == 0 {
 			continue
 		}
-		// Falco's alert: time, priority, output. The bundled conditions have no priority:
-		// the rule's name stands there.
+		// Falco's alert: time, priority, output (Rule.Output is already a format with a
+		// leading "*"). The bundled conditions have no priority: the rule's name stands there.
 		head := priorityName(r.Priority)
 		if r.Priority == "" {
 			head = strings.ReplaceAll(r.Name, "%", "") + ":"
 		}
-		f, err := fields.ParseFormat("*%evt.time: " + head + " " + outputFormat(r.Output))
+		f, err := fields.ParseFormat("*%evt.time: " + head + " " + strings.TrimPrefix(r.Output, "*"))
 		if err != nil {
 			// A field scapql does not know: the output is shown unrendered.
 			info.Failed = append(info.Failed, fmt.Sprintf("%s: output not rendered: %v", r.Name, err))
@@ -237,35 +237,11 @@ func Detect(ctx context.Context, db DB, rs []Rule, info *RulesInfo, events, audi
 	return out, nil
 }
 
-// outputFormat is a rule's output as a format: on one line, and without Falco's
-// %container.info placeholder, which adds container fields only when Falco runs with -pc or
-// -pk and is otherwise dropped.
-func outputFormat(output string) string {
-	output = strings.Join(strings.Fields(output), " ")
-	output = strings.ReplaceAll(output, " %container.info)", ")")
-	output = strings.ReplaceAll(output, " %container.info", "")
-	return strings.ReplaceAll(output, "%container.info", "")
-}
-
-// priorityName is the priority as Falco prints it in an alert (Warning, Critical, ...).
+// priorityName is the priority as Falco prints it in an alert (Warning, Critical, ...); a
+// name Falco does not know is kept as written.
 func priorityName(p string) string {
-	switch strings.ToLower(p) {
-	case "emergency":
-		return "Emergency"
-	case "alert":
-		return "Alert"
-	case "critical":
-		return "Critical"
-	case "error":
-		return "Error"
-	case "warning":
-		return "Warning"
-	case "notice":
-		return "Notice"
-	case "informational", "info":
-		return "Informational"
-	case "debug":
-		return "Debug"
+	if pr, err := rules.ParsePriority(strings.TrimSpace(p)); err == nil {
+		return pr.String()
 	}
 	return p
 }

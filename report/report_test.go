@@ -119,15 +119,3 @@ func TestMarkdownCell(t *testing.T) {
 		t.Errorf("mdCell = %q", got)
 	}
 }
-
-func TestOutputFormat(t *testing.T) {
-	for in, want := range map[string]string{
-		"a (user=%user.name %container.info)": "a (user=%user.name)",
-		"a %container.info b\n  c":            "a b c",
-		"%container.info":                     "",
-	} {
-		if got := outputFormat(in); got != want {
-			t.Errorf("outputFormat(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
