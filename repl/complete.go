@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/scapql/scapql/report"
 )
 
 // completer implements readline.AutoCompleter for the shell.
@@ -121,6 +123,21 @@ func (s *Shell) completeMeta(text string) (string, []string) {
 	case ".capture":
 		if _, filter, ok := strings.Cut(arg, " "); ok {
 			return s.completeStatement(filter) // the filter after the duration
+		}
+	case ".color":
+		if !strings.ContainsAny(arg, " \t") {
+			return last, append(matching(last, []string{"auto", "on", "off"}), completeFile(last)...)
+		}
+	case ".report":
+		if !strings.ContainsAny(arg, " \t") {
+			return last, matching(last, report.Names())
+		}
+		if tables, err := report.SQL(strings.Fields(arg)[0]); err == nil {
+			var names []string
+			for _, t := range tables {
+				names = append(names, t.Name)
+			}
+			return last, matching(last, names)
 		}
 	}
 	return last, nil

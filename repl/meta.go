@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/scapql/scapql/internal/sqlquote"
+	"github.com/scapql/scapql/report"
+	"github.com/scapql/scapql/report/coloring"
 	"github.com/scapql/scapql/translate"
 )
 
@@ -42,6 +44,8 @@ func init() {
 		{".rules", "[FILE...|off]", "load Falco rules files whose macros and lists filters can use; show or drop them", (*Shell).metaRules},
 		{".read", "FILE", "run the statements of a file", (*Shell).metaRead},
 		{".capture", "DURATION [FILTER]", "record the machine's syscalls live for DURATION (10s, 1m; Ctrl-C ends early), keeping FILTER's events if given, then load the capture", (*Shell).metaCapture},
+		{".color", "[auto|on|off|FILE]", "colour filter results by coloring rules (@NAME@FILTER@[FG][BG] lines; auto: on a terminal)", (*Shell).metaColor},
+		{".report", "[SECTION [TABLE]]", "print a section of scapql report (the same SQL); no SECTION lists them", (*Shell).metaReport},
 		{".quit", "", "leave (also .exit or Ctrl-D)", (*Shell).metaQuit},
 		{".exit", "", "leave", (*Shell).metaQuit},
 	}
@@ -469,6 +473,67 @@ func (s *Shell) metaRules(_ context.Context, arg string) error {
 	s.comp.invalidate()
 	fmt.Fprintf(s.stderr, "rules: %s, %s from %s\n", plural(int64(len(s.ruleset.Macros())), "macro"),
 		plural(int64(len(s.ruleset.Lists())), "list"), strings.Join(s.ruleFiles, ", "))
+	return nil
+}
+
+func (s *Shell) metaColor(_ context.Context, arg string) error {
+	switch arg {
+	case "":
+		src := "scapql's rules"
+		if s.colorRules != nil {
+			src = plural(int64(len(s.colorRules)), "rule")
+		}
+		fmt.Fprintf(s.out, "%s (%s)\n", s.colorMode, src)
+		return nil
+	case "auto", "on", "off":
+		s.colorMode = arg
+		return nil
+	}
+	rules, err := coloring.Load(expandHome(arg))
+	if err != nil {
+		return err
+	}
+	if _, err := coloring.Compile(rules, s.resolver()); err != nil {
+		return err
+	}
+	s.colorRules = rules
+	if s.colorMode == "off" {
+		s.colorMode = "on"
+	}
+	return nil
+}
+
+func (s *Shell) metaReport(ctx context.Context, arg string) error {
+	args := fields(arg)
+	if len(args) == 0 || len(args) > 2 {
+		fmt.Fprintf(s.out, "sections: %s (.report SECTION [TABLE])\n", strings.Join(report.Names(), ", "))
+		if len(args) > 2 {
+			return errors.New("usage: .report SECTION [TABLE]")
+		}
+		return nil
+	}
+	tables, err := report.SQL(args[0])
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, t := range tables {
+		if len(args) == 2 && t.Name != args[1] {
+			continue
+		}
+		found = true
+		fmt.Fprintf(s.out, "-- %s (%s %s)\n", t.Title, args[0], t.Name)
+		if err := s.runSQL(ctx, t.SQL); err != nil {
+			return fmt.Errorf("%s %s: %w", args[0], t.Name, err)
+		}
+	}
+	if !found {
+		var names []string
+		for _, t := range tables {
+			names = append(names, t.Name)
+		}
+		return fmt.Errorf("section %s has no table %q (%s)", args[0], args[1], strings.Join(names, ", "))
+	}
 	return nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-runewidth"
+
+	"github.com/scapql/scapql/report/coloring"
 )
 
 // Output modes (.mode).
@@ -117,6 +119,8 @@ type tableSink struct {
 	markdown bool
 	cols     []column
 	rows     [][]string
+	paint    string   // the colour of the next row (ANSI), "" for none
+	paints   []string // each row's
 }
 
 func (t *tableSink) header(cols []column) error { t.cols = cols; return nil }
@@ -131,6 +135,12 @@ func (t *tableSink) row(vals []any) error {
 		r[i] = s
 	}
 	t.rows = append(t.rows, r)
+	if t.paint != "" || t.paints != nil {
+		for len(t.paints) < len(t.rows)-1 {
+			t.paints = append(t.paints, "")
+		}
+		t.paints = append(t.paints, t.paint)
+	}
 	return nil
 }
 
@@ -199,7 +209,19 @@ func (t *tableSink) end(s summary, note io.Writer) error {
 		}
 		bw.WriteString("\n")
 	}
-	for _, r := range t.rows {
+	for i, r := range t.rows {
+		if i < len(t.paints) && t.paints[i] != "" {
+			// The colour spans the row's text, not its newline.
+			bw.WriteString(t.paints[i])
+			var lb strings.Builder
+			saved := bw
+			bw = bufio.NewWriter(&lb)
+			line(r, false)
+			bw.Flush()
+			bw = saved
+			bw.WriteString(strings.TrimSuffix(lb.String(), "\n") + coloring.Reset + "\n")
+			continue
+		}
 		line(r, false)
 	}
 	if t.markdown {

@@ -33,6 +33,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/scapql/scapql/internal/sqlquote"
+	"github.com/scapql/scapql/report/coloring"
 	"github.com/scapql/scapql/translate"
 	"github.com/scapql/scapql/translate/rules"
 )
@@ -141,6 +142,10 @@ type Shell struct {
 	ruleFiles []string
 	ruleset   *rules.Ruleset
 
+	colorMode  string          // .color: auto (on a terminal), on, off
+	colorRules []coloring.Rule // .color FILE, else the defaults
+	colors     *coloring.Set   // while a filter's coloured rows are printed
+
 	last string // the last query that returned rows, for .export
 
 	mu     sync.Mutex
@@ -158,7 +163,7 @@ type Shell struct {
 
 // New returns a shell over b.
 func New(b Backend, o Options) *Shell {
-	s := &Shell{b: b, stdin: o.Stdin, stdout: o.Stdout, stderr: o.Stderr, dialect: o.Dialect, mode: modeTable}
+	s := &Shell{b: b, stdin: o.Stdin, stdout: o.Stdout, stderr: o.Stderr, dialect: o.Dialect, mode: modeTable, colorMode: "auto"}
 	if s.stdin == nil {
 		s.stdin = os.Stdin
 	}
@@ -480,15 +485,51 @@ const visibleEvents = "NOT coalesce(evt.hidden, false)"
 func (s *Shell) selectList() string {
 	parts := make([]string, len(s.columns))
 	for i, c := range s.columns {
+		if c == colorColumn && s.colors != nil {
+			parts[i] = "(" + s.colors.SQL() + `) AS "` + colorColumn + `"`
+			continue
+		}
 		parts[i] = columnExpr(c) + " AS " + sqlquote.QuotedIdent(c)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// colorColumn heads the column a filter's query adds for the coloring rules.
+const colorColumn = "__color"
+
+// colorSet returns the compiled coloring rules when a filter's rows are to be coloured: in
+// table mode, with .color on, or auto and the results going to the terminal.
+func (s *Shell) colorSet() (*coloring.Set, error) {
+	if s.mode != modeTable || s.colorMode == "off" || s.colorMode == "auto" && (!s.tty || s.outFile != nil) {
+		return nil, nil
+	}
+	rules := s.colorRules
+	if rules == nil {
+		rules = coloring.Defaults()
+	}
+	return coloring.Compile(rules, s.resolver())
 }
 
 func (s *Shell) runFilter(ctx context.Context, filter string) error {
 	q, where, err := s.filterQuery(filter)
 	if err != nil {
 		return err
+	}
+	colors, err := s.colorSet()
+	if err != nil {
+		return err
+	}
+	if colors != nil {
+		// The first matching coloring rule of each row, as one more column the table
+		// sink takes off and paints the row with.
+		saved := s.columns
+		s.columns = append(append([]string(nil), saved...), colorColumn)
+		defer func() { s.columns = saved }()
+		s.colors = colors
+		defer func() { s.colors = nil }()
+		if q, where, err = s.filterQuery(filter); err != nil {
+			return err
+		}
 	}
 	s.last = q
 	if s.limit > 0 {
@@ -615,8 +656,16 @@ func (s *Shell) queryTotal(ctx context.Context, q, countQuery string, knownTotal
 		}
 		cols[i].numeric = isNumeric(cols[i].typ)
 	}
+	colorAt := -1
+	if n := len(cols); n > 1 && cols[n-1].name == colorColumn && s.colors != nil {
+		colorAt = n - 1
+	}
 	snk := newSink(s.mode, s.out, s.width())
-	if err := snk.header(cols); err != nil {
+	hcols := cols
+	if colorAt >= 0 {
+		hcols = cols[:colorAt]
+	}
+	if err := snk.header(hcols); err != nil {
 		return err
 	}
 	vals := make([]any, len(cols))
@@ -636,7 +685,18 @@ func (s *Shell) queryTotal(ctx context.Context, q, countQuery string, knownTotal
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
-		if err := snk.row(vals); err != nil {
+		row := vals
+		if colorAt >= 0 {
+			if ts, ok := snk.(*tableSink); ok {
+				i, _ := vals[colorAt].(int32)
+				ts.paint = s.colors.ANSI(int(i))
+				if vals[colorAt] == nil {
+					ts.paint = ""
+				}
+			}
+			row = vals[:colorAt]
+		}
+		if err := snk.row(row); err != nil {
 			return err
 		}
 		shown++

@@ -4,16 +4,19 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/scapql/scapql/ingest"
 	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/scap"
 	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/report/coloring"
 	"github.com/scapql/scapql/translate"
 	"github.com/scapql/scapql/translate/rules"
 )
@@ -35,6 +38,8 @@ type printFlags struct {
 	live       bool
 	snapLen    uint32
 	remote     remoteFlags
+	color      string // auto, always, never
+	colors     string // coloring rules file ("" for scapql's)
 }
 
 func init() {
@@ -81,6 +86,8 @@ metadata) are numbered but hidden unless -D is given.`,
 	f.BoolVar(&pf.live, "live", false, "capture the machine's syscalls with eBPF and print them as they come (root; Ctrl-C ends)")
 	f.Uint32VarP(&pf.snapLen, "snaplen", "s", 80, "with --live, bytes of each I/O buffer to keep")
 	pf.remote.register(f, false)
+	f.StringVar(&pf.color, "color", "auto", "colour lines by the coloring rules: auto (on a terminal), always or never")
+	f.StringVar(&pf.colors, "colors", "", "coloring rules file (@NAME@FILTER@[FG][BG] lines, Wireshark's colorfilters syntax; default: scapql's)")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -113,6 +120,33 @@ func compileFilter(filter, dialect string, rulesFiles []string) (func(*state.Eve
 		return nil, err
 	}
 	return match, nil
+}
+
+// printColors compiles the coloring rules when print's lines are to be coloured: --color
+// always, or auto with standard output a terminal; never for -j.
+func printColors(stdout io.Writer, pf printFlags) (*coloring.Set, error) {
+	f, isFile := stdout.(*os.File)
+	on, err := coloring.Mode(pf.color, isFile && term.IsTerminal(int(f.Fd())))
+	if err != nil || !on || pf.json {
+		return nil, err
+	}
+	colorRules, err := coloring.Load(pf.colors)
+	if err != nil {
+		return nil, fmt.Errorf("--colors: %w", err)
+	}
+	var resolver translate.Resolver
+	if len(pf.rules) > 0 {
+		rs, err := rules.Load(pf.rules...)
+		if err != nil {
+			return nil, err
+		}
+		resolver = rs
+	}
+	set, err := coloring.Compile(colorRules, resolver)
+	if err != nil {
+		return nil, fmt.Errorf("--colors: %w", err)
+	}
+	return set, nil
 }
 
 func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
@@ -165,6 +199,10 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 		return err
 	}
 	defer src.Close()
+	colors, err := printColors(stdout, pf)
+	if err != nil {
+		return err
+	}
 	w := bufio.NewWriterSize(stdout, 1<<16)
 	defer w.Flush()
 	var line []byte
@@ -202,6 +240,11 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 		var ok bool
 		if line, ok = format.Append(line[:0], ev); !ok {
 			continue
+		}
+		if colors != nil {
+			if c := colors.Match(ev); c >= 0 {
+				line = append(append([]byte(colors.ANSI(c)), line...), coloring.Reset...)
+			}
 		}
 		line = append(line, '\n')
 		w.Write(line)

@@ -102,3 +102,42 @@ func TestReplLimitedListingLazy(t *testing.T) {
 		}
 	}
 }
+
+// TestReplReportAndColor: .report prints a report section's table from the same SQL file
+// (the failed calls of curl_google.scap by error: sysdig -r F "evt.failed=true" gives 42
+// ENOENT and 1 EINPROGRESS), and .color on paints a filter's rows by the coloring rules.
+func TestReplReportAndColor(t *testing.T) {
+	const capture = "../../testdata/captures/curl_google.scap"
+	script := `.report failures by_errno
+.report network dns
+.report nosuch
+.color on
+.limit 3
+evt.failed = true or evt.type = execve
+.color off
+evt.failed = true
+`
+	var out, errOut bytes.Buffer
+	err := runRepl(context.Background(), strings.NewReader(script), &out, &errOut, []string{capture},
+		replFlags{dialect: "auto", history: "-"})
+	if err == nil || err.Error() != "1 statement failed" {
+		t.Errorf("err = %v, want 1 statement failed (.report nosuch)", err)
+	}
+	red := "\x1b[38;2;255;255;255m\x1b[48;2;176;20;20m"
+	for _, w := range []string{
+		"-- Failed calls by error (failures by_errno)\n error       | events | counted_as_failure\n-------------+--------+--------------------\n ENOENT      |     42 | true\n EINPROGRESS |      1 | true\n(2 rows)\n",
+		"| www.google.com\n",
+		"\x1b[38;2;0;0;0m\x1b[48;2;242;184;242m     211 |",
+		red + "     215 |",
+	} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("stdout lacks %q:\n%s", w, out.String())
+		}
+	}
+	if n := strings.Count(out.String(), red); n != 2 {
+		t.Errorf("%d red rows, want 2 (the first three rows are an execve and two failures; .color off paints none)", n)
+	}
+	if !strings.Contains(errOut.String(), `no report section "nosuch"`) {
+		t.Errorf("stderr:\n%s", errOut.String())
+	}
+}

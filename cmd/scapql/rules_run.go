@@ -38,10 +38,6 @@ type alertRule struct {
 	matches  int
 }
 
-// containerInfo is what Falco puts in place of %container.info when no extra output
-// format is configured.
-const containerInfo = "container_id=%container.id container_name=%container.name"
-
 // loadAlertRules loads the rules files and prepares the enabled rules of supported sources
 // at or above the minimum priority. A rule whose priority, condition or output does not
 // compile is an error naming it, as Falco refuses to load it.
@@ -92,12 +88,7 @@ func loadAlertRules(files []string, minPriority string, warn io.Writer) ([]*aler
 			errs = append(errs, fmt.Errorf("rule %q (%s): %s", r.Name, r.Pos, reason(err)))
 			continue
 		}
-		text := strings.TrimSpace(r.Output)
-		text = strings.ReplaceAll(text, "%container.info", containerInfo)
-		if !strings.HasPrefix(text, "*") {
-			text = "*" + text
-		}
-		output, err := fields.ParseFormat(text)
+		output, err := fields.ParseFormat(r.OutputFormat())
 		if err != nil {
 			errs = append(errs, fmt.Errorf("rule %q (%s): output: %w", r.Name, r.Pos, err))
 			continue

@@ -49,6 +49,22 @@ func ParsePriority(s string) (Priority, error) {
 	return 0, fmt.Errorf("unknown priority %q (one of emergency, alert, critical, error, warning, notice, informational or info, debug)", s)
 }
 
+// ContainerInfo is what Falco puts in place of %container.info in an output when no extra
+// output format is configured.
+const ContainerInfo = "container_id=%container.id container_name=%container.name"
+
+// OutputFormat is the rule's output as a format of %field tokens (ingest/fields), as Falco
+// renders an alert's output: %container.info expanded, and a leading "*" so that absent
+// fields print <NA>.
+func (r *Rule) OutputFormat() string {
+	text := strings.TrimSpace(r.Output)
+	text = strings.ReplaceAll(text, "%container.info", ContainerInfo)
+	if !strings.HasPrefix(text, "*") {
+		text = "*" + text
+	}
+	return text
+}
+
 // parseVersion reads "N" (meaning 0.N.0) or "X.Y.Z" into three numbers.
 func parseVersion(s string) ([3]uint64, error) {
 	var v [3]uint64

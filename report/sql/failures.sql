@@ -1,0 +1,19 @@
+-- section: Failures
+-- Failed system calls by error, by process and call, and the paths that fail most.
+-- table: by_errno | Failed calls by error
+SELECT evt.res AS error, count(*) AS events,
+       NOT (evt.res IN ('EAGAIN', 'EALREADY')) AS counted_as_failure
+FROM events WHERE evt.failed AND NOT evt.hidden
+GROUP BY ALL ORDER BY events DESC, error;
+-- table: by_process | Failed calls by process and call
+SELECT capture, proc.name AS process, proc.pid AS pid, evt.type AS call, evt.res AS error,
+       count(*) AS events
+FROM events WHERE evt.failed AND NOT evt.hidden
+GROUP BY ALL ORDER BY capture, events DESC, process, pid, call, error;
+-- table: paths | Paths that fail most
+SELECT coalesce(fd.name, evt.arg['name'], evt.arg['path'], evt.arg['filename']) AS path,
+       evt.res AS error, count(*) AS events, string_agg(DISTINCT proc.name, ', ') AS processes
+FROM events
+WHERE evt.failed AND NOT evt.hidden
+  AND coalesce(fd.name, evt.arg['name'], evt.arg['path'], evt.arg['filename']) IS NOT NULL
+GROUP BY ALL ORDER BY events DESC, path, error LIMIT 30;
