@@ -135,3 +135,20 @@ func TestLimitsRaised(t *testing.T) {
 		t.Errorf("%d macros", len(rs.Macros()))
 	}
 }
+
+// TestYAMLErrorOneLine: a YAML syntax error is FILE:LINE:COLUMN and the parser's message on
+// one line, without the source excerpt the parser renders (quadratic in a long line: the
+// fuzzer's 680 KB line took 24 s to report).
+func TestYAMLErrorOneLine(t *testing.T) {
+	for _, tc := range []struct{ data, want string }{
+		{"- Kist: l  ite\x91,- K: x", "rules: f.yaml:1:"},
+		{"- rule: r\n  condition: [a\n", "rules: f.yaml:"},
+		{strings.Repeat("- Kist: l  ite\x91\x91,", 20000), "rules: f.yaml:1:9: mapping value is not allowed in this context"},
+	} {
+		rs := &Ruleset{}
+		err := rs.Add("f.yaml", []byte(tc.data))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%.30q: %v, want one line starting %q", tc.data, err, tc.want)
+		}
+	}
+}

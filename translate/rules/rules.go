@@ -136,7 +136,7 @@ func (rs *Ruleset) Add(name string, data []byte) error {
 	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return fmt.Errorf("rules: %s: %w", name, err)
+		return yamlError(name, err)
 	}
 	rs.compiled = false
 	for _, doc := range f.Docs {
@@ -845,6 +845,20 @@ func (v validator) check(m *Macro) *macroState {
 		return fail(err)
 	}
 	return st
+}
+
+// yamlError is the YAML parser's error as one line, FILE:LINE:COLUMN: message. The parser's
+// own text quotes the source around the error, at a cost quadratic in the length of a long
+// line (seconds for a few hundred kilobytes).
+func yamlError(name string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+			return fmt.Errorf("rules: %s:%d:%d: %s", name, tk.Position.Line, tk.Position.Column, ye.GetMessage())
+		}
+		return fmt.Errorf("rules: %s: %s", name, ye.GetMessage())
+	}
+	return fmt.Errorf("rules: %s: %w", name, err)
 }
 
 // oneLine is an error's message without the caret rendering.
