@@ -268,30 +268,16 @@ func openLiveSource(stderr io.Writer, snapLen uint32, opts ingest.Options) (src 
 		cancel()
 		return nil, nil, err
 	}
-	done := make(chan error, 1)
-	go func() {
+	// Reading the header blocks waits for the /proc snapshot.
+	return pipedSource(cancel, "live", opts, pr, pw, func() error {
 		err := c.Run(ctx, 0)
 		st, cerr := c.Close()
 		if err == nil {
 			err = cerr
 		}
 		fmt.Fprintf(stderr, "%d events captured, %d dropped\n", st.Events, st.Dropped())
-		pw.CloseWithError(err) // the reader sees the end, or the error
-		done <- err
-	}()
-	// Reading the header blocks waits for the /proc snapshot.
-	src, err = ingest.NewSource(pr, "live", opts)
-	if err != nil {
-		cancel()
-		pr.Close()
-		<-done
-		return nil, nil, err
-	}
-	return src, func() error {
-		cancel()
-		pr.Close()
-		return <-done
-	}, nil
+		return err
+	})
 }
 
 // liveCaptureFile records the machine for d into a temporary file, keeping

@@ -285,14 +285,25 @@ func openRemoteLiveSource(stderr io.Writer, rf remoteFlags, snapLen uint32, opts
 		return nil, nil, err
 	}
 	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
+	return pipedSource(cancel, ts[0].String(), opts, pr, pw, func() error {
 		_, err := client.Capture(ctx, shell, pw, remote.Options{Stderr: stderr, Prefix: ts[0].Name() + ": "})
 		client.Close()
-		pw.CloseWithError(err) // the reader sees the end, or the error
+		return err
+	})
+}
+
+// pipedSource is a source reading pr, while produce, run on its own goroutine, writes the
+// other end pw (a live capture, here or remote): the source sees its end, or its error. The
+// returned stop calls cancel (which ends produce) and waits for it.
+func pipedSource(cancel func(), name string, opts ingest.Options, pr *io.PipeReader, pw *io.PipeWriter,
+	produce func() error) (*ingest.Source, func() error, error) {
+	done := make(chan error, 1)
+	go func() {
+		err := produce()
+		pw.CloseWithError(err)
 		done <- err
 	}()
-	src, err := ingest.NewSource(pr, ts[0].String(), opts)
+	src, err := ingest.NewSource(pr, name, opts)
 	if err != nil {
 		cancel()
 		pr.Close()
