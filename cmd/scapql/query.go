@@ -350,7 +350,12 @@ func writeRows(w io.Writer, rows engine.Rows, headers []string, format string) e
 			}
 		}
 	case "json", "jsonl":
+		keys := make([][]byte, len(cols)) // `"name":`, quoted once
+		for i, c := range cols {
+			keys[i] = append(appendJSONString(nil, c), ':')
+		}
 		first := true
+		var b []byte
 		if format == "json" {
 			io.WriteString(w, "[")
 		}
@@ -362,24 +367,25 @@ func writeRows(w io.Writer, rows engine.Rows, headers []string, format string) e
 			if !ok {
 				break
 			}
-			var b []byte
+			b = b[:0]
+			switch {
+			case format == "jsonl":
+			case first:
+				b = append(b, '\n')
+			default:
+				b = append(b, ",\n"...)
+			}
 			b = append(b, '{')
 			for i, v := range vals {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = appendJSONString(b, cols[i])
-				b = append(b, ':')
+				b = append(b, keys[i]...)
 				b = appendJSON(b, v)
 			}
 			b = append(b, '}')
-			switch {
-			case format == "jsonl":
+			if format == "jsonl" {
 				b = append(b, '\n')
-			case first:
-				b = append([]byte("\n"), b...)
-			default:
-				b = append([]byte(",\n"), b...)
 			}
 			first = false
 			if _, err := w.Write(b); err != nil {
