@@ -303,11 +303,7 @@ func propPrinted(c *columnar.Column, text string) string {
 // (columnar.EventColumns, every catalogue field) and the members filters may read
 // (fields.SchemaMembers). Each must still be rejected; drop it from here when it is fixed.
 var propRejected = map[string]string{
-	"evt.pluginname exists":   "not stored in the events table",
-	"evt.plugininfo exists":   "not stored in the events table",
-	"evt.is_syslog exists":    "not stored in the events table",
-	"evt.is_syslog = 'false'": "not stored in the events table",
-	"proc.aexe exists":        "needs an argument",
+	"proc.aexe exists": "needs an argument",
 }
 
 // TestPrintMatcherSQLAgree holds print -p, the in-process matcher and SQL to the same values,
