@@ -62,6 +62,13 @@ type propGen struct {
 	chain []*propProc // the deep tree, root first
 	reuse []int64     // pids of exited processes, to hand out again
 	nextT int64
+	err   error // the first write error
+}
+
+func (g *propGen) end(err error) {
+	if err != nil && g.err == nil {
+		g.err = err
+	}
 }
 
 func (g *propGen) begin(p *propProc, typ uint16) *sw.Event {
@@ -71,10 +78,10 @@ func (g *propGen) begin(p *propProc, typ uint16) *sw.Event {
 }
 
 func (g *propGen) cloneExit(p *propProc, res, tid, pid, ptid int64, flags uint32) {
-	g.begin(p, et.PPME_SYSCALL_CLONE_20_X).PID(res).CharBuf(p.exe).StringList(p.args...).
+	g.end(g.begin(p, et.PPME_SYSCALL_CLONE_20_X).PID(res).CharBuf(p.exe).StringList(p.args...).
 		PID(tid).PID(pid).PID(ptid).CharBuf("/srv").I64(1024).U64(3).U64(7).
 		U32(20480).U32(8192).U32(0).CharBuf(p.comm).StringList(p.cgroups...).
-		U32(flags).U32(p.uid).U32(p.uid).PID(tid).PID(pid).End()
+		U32(flags).U32(p.uid).U32(p.uid).PID(tid).PID(pid).End())
 }
 
 func (g *propGen) fileIO(p *propProc, reader *propProc) {
@@ -84,47 +91,47 @@ func (g *propGen) fileIO(p *propProc, reader *propProc) {
 	if g.r.IntN(8) == 0 {
 		res = -2 // ENOENT
 	}
-	g.begin(p, et.PPME_SYSCALL_OPENAT_2_E).FD(-100).CharBuf(path).U32(1).U32(0).End()
+	g.end(g.begin(p, et.PPME_SYSCALL_OPENAT_2_E).FD(-100).CharBuf(path).U32(1).U32(0).End())
 	dev := uint32(0x803)
 	if res < 0 {
 		dev = 0
 	}
-	g.begin(p, et.PPME_SYSCALL_OPENAT_2_X).FD(res).FD(-100).CharBuf(path).U32(1).U32(0).U32(dev).End()
+	g.end(g.begin(p, et.PPME_SYSCALL_OPENAT_2_X).FD(res).FD(-100).CharBuf(path).U32(1).U32(0).U32(dev).End())
 	if res < 0 {
 		return
 	}
 	p.fds.next++
-	g.begin(reader, et.PPME_SYSCALL_READ_E).FD(res).U32(4096).End()
+	g.end(g.begin(reader, et.PPME_SYSCALL_READ_E).FD(res).U32(4096).End())
 	data := []byte(fmt.Sprintf("line %d\n", g.r.IntN(100)))
-	g.begin(reader, et.PPME_SYSCALL_READ_X).Errno(int64(len(data))).Bytes(data).End()
+	g.end(g.begin(reader, et.PPME_SYSCALL_READ_X).Errno(int64(len(data))).Bytes(data).End())
 	if g.r.IntN(3) == 0 {
 		p.fds.open = append(p.fds.open, res) // left open: later events read it through any thread
 		return
 	}
-	g.begin(reader, et.PPME_SYSCALL_CLOSE_E).FD(res).End()
-	g.begin(reader, et.PPME_SYSCALL_CLOSE_X).Errno(0).End()
+	g.end(g.begin(reader, et.PPME_SYSCALL_CLOSE_E).FD(res).End())
+	g.end(g.begin(reader, et.PPME_SYSCALL_CLOSE_X).Errno(0).End())
 }
 
 func (g *propGen) socket(p *propProc) {
 	fd := p.fds.next
 	p.fds.next++
-	g.begin(p, et.PPME_SOCKET_SOCKET_E).U32(2).U32(1).U32(0).End()
-	g.begin(p, et.PPME_SOCKET_SOCKET_X).FD(fd).End()
+	g.end(g.begin(p, et.PPME_SOCKET_SOCKET_E).U32(2).U32(1).U32(0).End())
+	g.end(g.begin(p, et.PPME_SOCKET_SOCKET_X).FD(fd).End())
 	local := netip.AddrPortFrom(netip.MustParseAddr("10.0.0.5"), uint16(40000+g.r.IntN(1000)))
 	remote := netip.AddrPortFrom(netip.AddrFrom4([4]byte{93, 184, 216, byte(g.r.IntN(4))}), []uint16{80, 443, 5432}[g.r.IntN(3)])
-	g.begin(p, et.PPME_SOCKET_CONNECT_E).FD(fd).Sockaddr(remote).End()
-	g.begin(p, et.PPME_SOCKET_CONNECT_X).Errno(0).Socktuple(local, remote).End()
-	g.begin(p, et.PPME_SOCKET_SENDTO_E).FD(fd).U32(5).Socktuple(local, remote).End()
-	g.begin(p, et.PPME_SOCKET_SENDTO_X).Errno(5).Bytes([]byte("hello")).End()
-	g.begin(p, et.PPME_SYSCALL_CLOSE_E).FD(fd).End()
-	g.begin(p, et.PPME_SYSCALL_CLOSE_X).Errno(0).End()
+	g.end(g.begin(p, et.PPME_SOCKET_CONNECT_E).FD(fd).Sockaddr(remote).End())
+	g.end(g.begin(p, et.PPME_SOCKET_CONNECT_X).Errno(0).Socktuple(local, remote).End())
+	g.end(g.begin(p, et.PPME_SOCKET_SENDTO_E).FD(fd).U32(5).Socktuple(local, remote).End())
+	g.end(g.begin(p, et.PPME_SOCKET_SENDTO_X).Errno(5).Bytes([]byte("hello")).End())
+	g.end(g.begin(p, et.PPME_SYSCALL_CLOSE_E).FD(fd).End())
+	g.end(g.begin(p, et.PPME_SYSCALL_CLOSE_X).Errno(0).End())
 }
 
 // thread clones a thread of p with CLONE_FILES; it reads an fd its process opened.
 func (g *propGen) thread(p *propProc) {
 	g.nextT++
 	t := &propProc{tid: g.nextT, pid: p.pid, ptid: p.ptid, comm: p.comm, exe: p.exe, args: p.args, uid: p.uid, cgroups: p.cgroups, fds: p.fds}
-	g.begin(p, et.PPME_SYSCALL_CLONE_20_E).End()
+	g.end(g.begin(p, et.PPME_SYSCALL_CLONE_20_E).End())
 	g.cloneExit(p, t.tid, p.tid, p.pid, p.ptid, propThreadFlags)
 	g.cloneExit(t, 0, t.tid, t.pid, p.ptid, propThreadFlags)
 	g.live = append(g.live, t)
@@ -141,42 +148,42 @@ func (g *propGen) fork(p *propProc) {
 		pid = g.nextT
 	}
 	c := &propProc{tid: pid, pid: pid, ptid: p.tid, comm: p.comm, exe: p.exe, args: p.args, uid: p.uid, cgroups: p.cgroups, fds: &propFDs{next: p.fds.next}}
-	g.begin(p, et.PPME_SYSCALL_CLONE_20_E).End()
+	g.end(g.begin(p, et.PPME_SYSCALL_CLONE_20_E).End())
 	g.cloneExit(p, pid, p.tid, p.pid, p.ptid, 0)
 	g.cloneExit(c, 0, pid, pid, p.tid, 0)
 	progs := [][2]string{{"curl", "/usr/bin/curl"}, {"cat", "/bin/cat"}, {"python3", "/usr/bin/python3"}, {"sh", "/bin/sh"}}
 	prog := progs[g.r.IntN(len(progs))]
 	c.comm, c.exe, c.args = prog[0], prog[1], []string{"-v", strconv.Itoa(g.r.IntN(9))}
-	g.begin(c, et.PPME_SYSCALL_EXECVE_19_E).CharBuf(c.exe).End()
-	g.begin(c, et.PPME_SYSCALL_EXECVE_19_X).Errno(0).CharBuf(c.exe).StringList(c.args...).
+	g.end(g.begin(c, et.PPME_SYSCALL_EXECVE_19_E).CharBuf(c.exe).End())
+	g.end(g.begin(c, et.PPME_SYSCALL_EXECVE_19_X).Errno(0).CharBuf(c.exe).StringList(c.args...).
 		PID(c.tid).PID(c.pid).PID(c.ptid).CharBuf("/srv").U64(1024).U64(0).U64(0).
 		U32(10240).U32(4096).U32(0).CharBuf(c.comm).StringList(c.cgroups...).
 		StringList("PATH=/usr/bin:/bin", "LANG=C.UTF-8", "SEED="+strconv.Itoa(g.r.IntN(1000))).
-		I32(34816).PID(c.pid).I32(int32(c.uid)).U32(0).End()
+		I32(34816).PID(c.pid).I32(int32(c.uid)).U32(0).End())
 	for i := g.r.IntN(3); i >= 0; i-- {
 		g.fileIO(c, c)
 	}
-	g.begin(c, et.PPME_PROCEXIT_1_E).Errno(0).Errno(0).U8(0).U8(0).End()
+	g.end(g.begin(c, et.PPME_PROCEXIT_1_E).Errno(0).Errno(0).U8(0).U8(0).End())
 	g.reuse = append(g.reuse, pid)
 }
 
 func (g *propGen) plain(p *propProc) {
 	switch g.r.IntN(3) {
 	case 0:
-		g.begin(p, et.PPME_SYSCALL_GETUID_E).End()
-		g.begin(p, et.PPME_SYSCALL_GETUID_X).U32(p.uid).End()
+		g.end(g.begin(p, et.PPME_SYSCALL_GETUID_E).End())
+		g.end(g.begin(p, et.PPME_SYSCALL_GETUID_X).U32(p.uid).End())
 	case 1:
-		g.begin(p, et.PPME_SYSCALL_NANOSLEEP_E).U64(1000).End()
-		g.begin(p, et.PPME_SYSCALL_NANOSLEEP_X).Errno(0).End()
+		g.end(g.begin(p, et.PPME_SYSCALL_NANOSLEEP_E).U64(1000).End())
+		g.end(g.begin(p, et.PPME_SYSCALL_NANOSLEEP_X).Errno(0).End())
 	default:
 		if len(p.fds.open) == 0 {
-			g.begin(p, et.PPME_SYSCALL_READ_E).FD(77).U32(16).End()
-			g.begin(p, et.PPME_SYSCALL_READ_X).Errno(-9).Empty().End()
+			g.end(g.begin(p, et.PPME_SYSCALL_READ_E).FD(77).U32(16).End())
+			g.end(g.begin(p, et.PPME_SYSCALL_READ_X).Errno(-9).Empty().End())
 			return
 		}
 		fd := p.fds.open[g.r.IntN(len(p.fds.open))]
-		g.begin(p, et.PPME_SYSCALL_WRITE_E).FD(fd).U32(3).End()
-		g.begin(p, et.PPME_SYSCALL_WRITE_X).Errno(3).Bytes([]byte("ok\n")).End()
+		g.end(g.begin(p, et.PPME_SYSCALL_WRITE_E).FD(fd).U32(3).End())
+		g.end(g.begin(p, et.PPME_SYSCALL_WRITE_X).Errno(3).Bytes([]byte("ok\n")).End())
 	}
 }
 
@@ -185,13 +192,13 @@ func propCapture(t *testing.T, seed uint64, events int, depth int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	g := &propGen{r: rand.New(rand.NewPCG(seed, 19)), w: sw.NewWriter(&buf, sw.Options{}), ts: 1_700_000_000_000_000_000, nextT: 5000}
-	_ = g.w.WriteMachineInfo(sw.MachineInfo{NumCPUs: 4, MemoryBytes: 8 << 30, MaxPID: 4194304, Hostname: "prop"})
-	_ = g.w.WriteInterfaceList([]sw.Interface{{Name: "eth0", Addr: netip.MustParseAddr("10.0.0.5"),
-		Netmask: netip.MustParseAddr("255.255.255.0"), Bcast: netip.MustParseAddr("10.0.0.255"), LinkSpeed: 1000}})
-	_ = g.w.WriteUserList(
+	g.end(g.w.WriteMachineInfo(sw.MachineInfo{NumCPUs: 4, MemoryBytes: 8 << 30, MaxPID: 4194304, Hostname: "prop"}))
+	g.end(g.w.WriteInterfaceList([]sw.Interface{{Name: "eth0", Addr: netip.MustParseAddr("10.0.0.5"),
+		Netmask: netip.MustParseAddr("255.255.255.0"), Bcast: netip.MustParseAddr("10.0.0.255"), LinkSpeed: 1000}}))
+	g.end(g.w.WriteUserList(
 		[]sw.User{{UID: 0, GID: 0, Name: "root", HomeDir: "/root", Shell: "/bin/bash"},
 			{UID: 1000, GID: 1000, Name: "alice", HomeDir: "/home/alice", Shell: "/bin/zsh"}},
-		[]sw.Group{{GID: 0, Name: "root"}, {GID: 1000, Name: "alice"}})
+		[]sw.Group{{GID: 0, Name: "root"}, {GID: 1000, Name: "alice"}}))
 	host := []string{"cpu=/", "memory=/user.slice"}
 	full := propContainer + strings.Repeat("0", 64-len(propContainer))
 	inCt := []string{"cpuset=/docker/" + full, "memory=/docker/" + full}
@@ -214,14 +221,14 @@ func propCapture(t *testing.T, seed uint64, events int, depth int) []byte {
 		parent = p.tid
 	}
 	add(&propProc{tid: 3000, pid: 3000, ptid: 1, comm: "redis", exe: "/usr/bin/redis-server", cgroups: inCt})
-	_ = g.w.WriteProcessList(list)
+	g.end(g.w.WriteProcessList(list))
 	for _, p := range g.live {
-		_ = g.w.WriteFDList(p.tid, nil)
+		g.end(g.w.WriteFDList(p.tid, nil))
 	}
 	g.ts++
 	g.n++
-	g.w.Begin(g.ts, -1, 0, et.PPME_CONTAINER_JSON_E).CharBuf(`{"container":{"id":"` + propContainer + `","name":"cache","image":"redis:7.2",` +
-		`"imagerepo":"redis","imagetag":"7.2","type":0,"privileged":true,"ip":"172.17.0.3"}}`).End()
+	g.end(g.w.Begin(g.ts, -1, 0, et.PPME_CONTAINER_JSON_E).CharBuf(`{"container":{"id":"` + propContainer + `","name":"cache","image":"redis:7.2",` +
+		`"imagerepo":"redis","imagetag":"7.2","type":0,"privileged":true,"ip":"172.17.0.3"}}`).End())
 	for g.n < events {
 		var p *propProc
 		if g.r.IntN(3) == 0 {
@@ -242,8 +249,9 @@ func propCapture(t *testing.T, seed uint64, events int, depth int) []byte {
 			g.plain(p)
 		}
 	}
-	if err := g.w.Close(); err != nil {
-		t.Fatal(err)
+	g.end(g.w.Close())
+	if g.err != nil {
+		t.Fatal(g.err)
 	}
 	return buf.Bytes()
 }
