@@ -23,6 +23,7 @@ var schema = []struct {
 		{"latency", "BIGINT"}, {"is_io", "BOOLEAN"}, {"is_io_read", "BOOLEAN"}, {"is_io_write", "BOOLEAN"},
 		{"io_dir", "VARCHAR"}, {"is_wait", "BOOLEAN"}, {"buflen", "BIGINT"}, {"buffer", "BLOB"}, {"abspath", "VARCHAR"},
 		{"is_open_read", "BOOLEAN"}, {"is_open_write", "BOOLEAN"}, {"is_open_exec", "BOOLEAN"}, {"wait_latency", "BIGINT"}, {"hidden", "BOOLEAN"},
+		{"pluginname", "VARCHAR"}, {"plugininfo", "VARCHAR"}, {"is_syslog", "BOOLEAN"},
 		{"arg", "MAP(VARCHAR, VARCHAR)"}, {"arglist", "VARCHAR[]"}, {"rawarg", "MAP(VARCHAR, VARCHAR)"}}},
 	{"syscall", [][2]string{{"type", "VARCHAR"}}},
 	{"thread", [][2]string{{"tid", "BIGINT"}, {"vtid", "BIGINT"}, {"ismain", "BOOLEAN"}, {"cgroups", "VARCHAR"},

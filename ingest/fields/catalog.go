@@ -17,7 +17,7 @@ var SchemaMembers = map[string][]string{
 	"evt": {"num", "time", "datetime", "rawtime", "reltime", "cpu", "dir", "type", "category", "args",
 		"res", "rawres", "failed", "latency", "is_io", "is_io_read", "is_io_write", "io_dir",
 		"is_wait", "buflen", "buffer", "abspath", "is_open_read", "is_open_write", "is_open_exec",
-		"wait_latency"},
+		"wait_latency", "is_syslog", "pluginname", "plugininfo"},
 	"syscall": {"type"},
 	"thread": {"tid", "vtid", "ismain", "cgroups", "pfmajor", "pfminor", "vmsize", "vmrss",
 		"cap_permitted", "cap_inheritable", "cap_effective"},

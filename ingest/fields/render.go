@@ -549,3 +549,7 @@ func fdlistText(ev *state.Event, p []byte) string {
 	}
 	return sb.String()
 }
+
+// BufferText renders a data buffer as print shows evt.buffer: bytes that are not printable
+// as '.'.
+func BufferText(p []byte) string { return strings.Clone(bufText(p, 0)) }
