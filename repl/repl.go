@@ -84,6 +84,51 @@ type Preparer interface {
 	Prepare(ctx context.Context, query string) ([]string, error)
 }
 
+// Streamer is implemented by a Backend that reads a result as DuckDB produces it, a chunk at
+// a time, instead of whole (the database/sql driver's way): a long result then prints, or is
+// counted past the shell's .limit, in bounded memory.
+type Streamer interface {
+	Stream(ctx context.Context, query string) (Rows, error)
+}
+
+// Rows is a result read row by row; ColumnTypeNames are DuckDB's type names, as the driver's
+// ColumnTypeDatabaseTypeName gives them.
+type Rows interface {
+	Columns() ([]string, error)
+	ColumnTypeNames() ([]string, error)
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// driverRows is the driver's result as Rows.
+type driverRows struct{ *sql.Rows }
+
+func (r driverRows) ColumnTypeNames() ([]string, error) {
+	cts, err := r.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(cts))
+	for i, ct := range cts {
+		names[i] = ct.DatabaseTypeName()
+	}
+	return names, nil
+}
+
+// result runs q and returns its result, streamed where the backend can.
+func (s *Shell) result(ctx context.Context, conn *sql.Conn, q string) (Rows, error) {
+	if st, ok := s.b.(Streamer); ok {
+		return st.Stream(ctx, q)
+	}
+	rows, err := conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return driverRows{rows}, nil
+}
+
 // prepare makes ready what q reads, where the backend needs that, and returns its headers.
 func (s *Shell) prepare(ctx context.Context, q string) ([]string, error) {
 	if p, ok := s.b.(Preparer); ok {
@@ -635,22 +680,26 @@ func (s *Shell) queryTotal(ctx context.Context, q, countQuery string, knownTotal
 			return err
 		}
 	}
-	rows, err := conn.QueryContext(ctx, q)
+	rows, err := s.result(ctx, conn, q)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	cts, err := rows.ColumnTypes()
+	names, err := rows.Columns()
 	if err != nil {
 		return err
 	}
-	if len(cts) == 0 {
+	types, err := rows.ColumnTypeNames()
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
 		fmt.Fprintln(s.out, "OK")
 		return rows.Err()
 	}
-	cols := make([]column, len(cts))
-	for i, ct := range cts {
-		cols[i] = column{name: ct.Name(), typ: ct.DatabaseTypeName()}
+	cols := make([]column, len(names))
+	for i := range names {
+		cols[i] = column{name: names[i], typ: types[i]}
 		if i < len(headers) && headers[i] != "" {
 			cols[i].name = headers[i]
 		}

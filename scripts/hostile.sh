@@ -105,6 +105,8 @@ run "print: glob of 60K star-letter pairs" 0 '' "$bin" print -r "$cap" "fd.name 
 for f in csv table jsonl; do
   run "query: 3M rows of 200 bytes as $f" 0 '^[0-9]{9,}$' sh -c "\"\$0\" query --format $f \"SELECT range, repeat('x', 200) AS s FROM range(3000000)\" | wc -c" "$bin"
 done
+printf '.mode csv\nSELECT range, repeat(%s, 200) AS s FROM range(3000000);\n' "'x'" > big-result.sql
+run "shell: 3M rows of 200 bytes" 0 '^[0-9]{9,}$' sh -c "\"\$0\" \"\$1\" < big-result.sql | wc -c" "$bin" "$cap"
 # Damaged captures.
 gzip -dc "$cap" > raw.scap
 { head -c 104316 raw.scap; head -c 1048576 /dev/urandom; tail -c +104317 raw.scap; } > damaged.scap

@@ -302,7 +302,12 @@ func openInputs(ctx context.Context, progress func(path string, read, size int64
 
 // writeRows prints a result in one of the output formats, its columns headed by headers
 // where they name one (see engine.DB.Prepare).
-func writeRows(w io.Writer, rows engine.Rows, headers []string, format string) error {
+func writeRows(w io.Writer, rows interface {
+	Columns() ([]string, error)
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}, headers []string, format string) error {
 	cols, err := rows.Columns()
 	if err != nil {
 		return err

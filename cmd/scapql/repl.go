@@ -166,6 +166,15 @@ func openBackend(ctx context.Context, paths []string, dbPath, memoryLimit string
 // Conn is the engine's one connection.
 func (b *engineBackend) Conn() *sql.Conn { return b.db.Conn() }
 
+// Stream reads a result as DuckDB produces it (engine.DB.Stream).
+func (b *engineBackend) Stream(ctx context.Context, query string) (repl.Rows, error) {
+	rows, err := b.db.Stream(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
 // Prepare builds what a statement reads (see engine.DB.Prepare).
 func (b *engineBackend) Prepare(ctx context.Context, query string) ([]string, error) {
 	progress, finish := newProgress(b.stderr, b.db.LazyCaptures(), "reading")

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -162,7 +163,8 @@ type streamRows struct {
 	columns int
 	// wrap adjusts a column's values where Arrow carries the DuckDB type as another one
 	// (HUGEINT as DECIMAL(38,0), JSON as text).
-	wrap []func(func(int) any) func(int) any
+	wrap  []func(func(int) any) func(int) any
+	types []string // DuckDB's names of the columns' types
 }
 
 func newStreamRows(ctx context.Context, res mapping.Result, stop func()) (*streamRows, error) {
@@ -170,9 +172,11 @@ func newStreamRows(ctx context.Context, res mapping.Result, stop func()) (*strea
 	names := make([]string, cols)
 	types := make([]mapping.LogicalType, cols)
 	wrap := make([]func(func(int) any) func(int) any, cols)
+	typeNames := make([]string, cols)
 	for i := range cols {
 		names[i] = mapping.ColumnName(&res, mapping.IdxT(i))
 		types[i] = mapping.ColumnLogicalType(&res, mapping.IdxT(i))
+		typeNames[i] = typeName(types[i])
 		switch t := mapping.ColumnType(&res, mapping.IdxT(i)); {
 		case t == mapping.TypeHugeInt || t == mapping.TypeUHugeInt:
 			wrap[i] = hugeValue
@@ -199,10 +203,14 @@ func newStreamRows(ctx context.Context, res mapping.Result, stop func()) (*strea
 		return nil, fmt.Errorf("result schema: %s", msg)
 	}
 	mapping.DestroyErrorData(&ed)
-	return &streamRows{ctx: ctx, res: res, opts: opts, schema: schema, names: names, stop: stop, columns: cols, wrap: wrap}, nil
+	return &streamRows{ctx: ctx, res: res, opts: opts, schema: schema, names: names, stop: stop, columns: cols, wrap: wrap, types: typeNames}, nil
 }
 
 func (r *streamRows) Columns() ([]string, error) { return append([]string(nil), r.names...), nil }
+
+func (r *streamRows) ColumnTypeNames() ([]string, error) {
+	return append([]string(nil), r.types...), nil
+}
 
 func (r *streamRows) Next() bool {
 	if r.done || r.closed {
@@ -291,4 +299,65 @@ func (r *streamRows) Close() error {
 	mapping.DestroyResult(&r.res)
 	r.stop()
 	return nil
+}
+
+// typeName is a column type's name as the database/sql driver gives it
+// (ColumnTypeDatabaseTypeName), which the shell's formatter reads: DuckDB's names, nested
+// types spelled out (STRUCT("a" INTEGER), VARCHAR[], MAP(K, V)), JSON by its alias.
+func typeName(t mapping.LogicalType) string {
+	if mapping.LogicalTypeGetAlias(t) == "JSON" {
+		return "JSON"
+	}
+	return nestedTypeName(t)
+}
+
+func nestedTypeName(t mapping.LogicalType) string {
+	child := func(c mapping.LogicalType) string {
+		defer mapping.DestroyLogicalType(&c)
+		return nestedTypeName(c)
+	}
+	members := func(n mapping.IdxT, name func(mapping.IdxT) string, typ func(mapping.IdxT) mapping.LogicalType) string {
+		parts := make([]string, n)
+		for i := range n {
+			parts[i] = `"` + strings.ReplaceAll(name(i), `"`, `""`) + `" ` + child(typ(i))
+		}
+		return strings.Join(parts, ", ")
+	}
+	switch id := mapping.GetTypeId(t); id {
+	case mapping.TypeDecimal:
+		return fmt.Sprintf("DECIMAL(%d,%d)", mapping.DecimalWidth(t), mapping.DecimalScale(t))
+	case mapping.TypeList:
+		return child(mapping.ListTypeChildType(t)) + "[]"
+	case mapping.TypeArray:
+		return fmt.Sprintf("%s[%d]", child(mapping.ArrayTypeChildType(t)), mapping.ArrayTypeArraySize(t))
+	case mapping.TypeStruct:
+		return "STRUCT(" + members(mapping.StructTypeChildCount(t),
+			func(i mapping.IdxT) string { return mapping.StructTypeChildName(t, i) },
+			func(i mapping.IdxT) mapping.LogicalType { return mapping.StructTypeChildType(t, i) }) + ")"
+	case mapping.TypeUnion:
+		return "UNION(" + members(mapping.UnionTypeMemberCount(t),
+			func(i mapping.IdxT) string { return mapping.UnionTypeMemberName(t, i) },
+			func(i mapping.IdxT) mapping.LogicalType { return mapping.UnionTypeMemberType(t, i) }) + ")"
+	case mapping.TypeMap:
+		return "MAP(" + child(mapping.MapTypeKeyType(t)) + ", " + child(mapping.MapTypeValueType(t)) + ")"
+	default:
+		if name, ok := typeNames[id]; ok {
+			return name
+		}
+		return fmt.Sprintf("TYPE_%d", id)
+	}
+}
+
+// typeNames are the names of DuckDB's types that have no parts.
+var typeNames = map[mapping.Type]string{
+	mapping.TypeBoolean: "BOOLEAN", mapping.TypeTinyInt: "TINYINT", mapping.TypeSmallInt: "SMALLINT",
+	mapping.TypeInteger: "INTEGER", mapping.TypeBigInt: "BIGINT", mapping.TypeUTinyInt: "UTINYINT",
+	mapping.TypeUSmallInt: "USMALLINT", mapping.TypeUInteger: "UINTEGER", mapping.TypeUBigInt: "UBIGINT",
+	mapping.TypeFloat: "FLOAT", mapping.TypeDouble: "DOUBLE", mapping.TypeTimestamp: "TIMESTAMP",
+	mapping.TypeDate: "DATE", mapping.TypeTime: "TIME", mapping.TypeInterval: "INTERVAL",
+	mapping.TypeHugeInt: "HUGEINT", mapping.TypeUHugeInt: "UHUGEINT", mapping.TypeVarchar: "VARCHAR",
+	mapping.TypeBlob: "BLOB", mapping.TypeTimestampS: "TIMESTAMP_S", mapping.TypeTimestampMS: "TIMESTAMP_MS",
+	mapping.TypeTimestampNS: "TIMESTAMP_NS", mapping.TypeEnum: "ENUM", mapping.TypeUUID: "UUID",
+	mapping.TypeBit: "BIT", mapping.TypeTimeTZ: "TIMETZ", mapping.TypeTimestampTZ: "TIMESTAMPTZ",
+	mapping.TypeSQLNull: "SQLNULL",
 }

@@ -7,5 +7,9 @@ import "context"
 // Stream runs sqlText and returns the last statement's result. Without the Arrow API the
 // driver materializes the result before its first row; builds with it stream.
 func (db *DB) Stream(ctx context.Context, sqlText string) (Rows, error) {
-	return db.Query(ctx, sqlText)
+	rows, err := db.Query(ctx, sqlText)
+	if err != nil {
+		return nil, err
+	}
+	return driverRows{rows}, nil
 }

@@ -76,12 +76,24 @@ func TestStreamEqualsDriver(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 		rows, err := db.Query(ctx, q)
-		wantCols, want := allRows(t, rows, err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		driver := driverRows{rows}
+		wantTypes, _ := driver.ColumnTypeNames()
+		wantCols, want := allRows(t, driver, nil)
 		if len(want) == 0 && q != `SELECT * FROM range(0)` {
 			t.Fatalf("%s: no rows", q)
 		}
 		streamed, err := db.Stream(ctx, q)
-		gotCols, got := allRows(t, streamed, err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotTypes, _ := streamed.ColumnTypeNames()
+		if !reflect.DeepEqual(gotTypes, wantTypes) {
+			t.Errorf("%.60s: types %v, want %v", q, gotTypes, wantTypes)
+		}
+		gotCols, got := allRows(t, streamed, nil)
 		if !reflect.DeepEqual(gotCols, wantCols) {
 			t.Fatalf("%s: columns %v, want %v", q, gotCols, wantCols)
 		}
