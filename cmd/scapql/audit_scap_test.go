@@ -10,8 +10,6 @@ import (
 
 	"github.com/scapql/scapql/columnar/engine"
 	"github.com/scapql/scapql/ingest/audit"
-	et "github.com/scapql/scapql/ingest/eventtable"
-	"github.com/scapql/scapql/ingest/scapwrite"
 )
 
 // writePluginCapture writes the records of the audit logs as a capture of plugin events
@@ -19,16 +17,8 @@ import (
 func writePluginCapture(t *testing.T, logs []string, path string) int {
 	t.Helper()
 	var buf bytes.Buffer
-	w := scapwrite.NewWriter(&buf, scapwrite.Options{})
-	n := 0
-	err := audit.Read(logs, audit.Options{}, func(r *audit.Record) error {
-		n++
-		return w.WriteEvent(uint64(r.Time), -1, 0, et.PPME_PLUGINEVENT_E, r.PluginParams()...)
-	}, func(err error) { t.Error(err) })
+	n, err := writeAuditCapture(context.Background(), &buf, logs, audit.Unknown, func(err error) { t.Error(err) })
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scapql/scapql/extcap"
 	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/ingest/audit"
 	"github.com/scapql/scapql/remote"
 )
 
@@ -25,7 +26,22 @@ const extcapVersion = "1.0.0"
 const (
 	extcapLocal = "scapql-local"
 	extcapSSH   = "scapql-ssh"
+	// The cloud audit sources, as falcodump offers Falco's plugins.
+	extcapCloudTrail = "scapql-cloudtrail"
+	extcapK8sAudit   = "scapql-k8saudit"
 )
+
+// extcapAuditKind returns the kind of audit records an interface replays
+// (audit.Unknown for the syscall interfaces).
+func extcapAuditKind(iface string) audit.Kind {
+	switch iface {
+	case extcapCloudTrail:
+		return audit.CloudTrail
+	case extcapK8sAudit:
+		return audit.K8sAudit
+	}
+	return audit.Unknown
+}
 
 // localCapture records this machine into w until ctx ends or count events
 // (0: no limit) are written, flushing whenever the probes go quiet; set
@@ -65,7 +81,23 @@ func extcapInterfaces() []extcap.Interface {
 				snap, count,
 			},
 		},
+		{
+			Value: extcapCloudTrail, Display: "scapql: AWS CloudTrail logs (cloudtrail plugin events)",
+			DLT: extcap.DLTSyscall, DLTDisplay: "CloudTrail records as plugin events (scap)",
+			Args: []extcap.Arg{auditPath("CloudTrail log file (a Records document or JSON lines, .gz too) or a directory tree of them")},
+		},
+		{
+			Value: extcapK8sAudit, Display: "scapql: Kubernetes audit logs (k8saudit plugin events)",
+			DLT: extcap.DLTSyscall, DLTDisplay: "Kubernetes audit events as plugin events (scap)",
+			Args: []extcap.Arg{auditPath("Kubernetes audit log file (JSON lines or an EventList, .gz too) or a directory tree of them")},
+		},
 	}
+}
+
+// auditPath is the one argument of the audit interfaces.
+func auditPath(tooltip string) extcap.Arg {
+	return extcap.Arg{Call: "--audit-logs", Display: "Audit logs", Type: "fileselect", Required: true,
+		Tooltip: tooltip, Group: "Source"}
 }
 
 type extcapFlags struct {
@@ -85,6 +117,7 @@ type extcapFlags struct {
 	knownHosts string
 	priv       string
 	command    string
+	auditLogs  string
 	snapLen    uint32
 	count      uint64
 }
@@ -97,10 +130,13 @@ func init() {
 		Long: `Speak Wireshark's extcap protocol, so that Wireshark, Stratoshark and tshark list scapql's
 captures as interfaces: scapql-local (this machine's syscalls, eBPF; needs root) and
 scapql-ssh (a remote host's syscalls over SSH, configured with host, port, user, key,
-known hosts, sudo/doas, snap length and event count). Both write an uncompressed scap
-stream (link type 147) to the fifo Wireshark gives, each block as it comes; SIGTERM stops
-the capture cleanly. A capture filter is any filter scapql takes (either dialect); it keeps
-the matching events and those that change state.
+known hosts, sudo/doas, snap length and event count); scapql-cloudtrail and
+scapql-k8saudit replay CloudTrail and Kubernetes audit logs (--audit-logs: a file or a
+directory of them) as the plugin events Falco's cloudtrail and k8saudit plugins record,
+one per record, in record order. All write an uncompressed scap stream (link type 147)
+to the fifo Wireshark gives, each block as it comes; SIGTERM stops the capture cleanly.
+A capture filter (syscall interfaces only) is any filter scapql takes (either dialect);
+it keeps the matching events and those that change state.
 
 "scapql extcap install" puts a launcher in Wireshark's and Stratoshark's per-user extcap
 folders; restart them (or run tshark -D) to see the interfaces.`,
@@ -129,6 +165,7 @@ folders; restart them (or run tshark -D) to see the interfaces.`,
 	f.StringVar(&ef.knownHosts, "known-hosts", "", "scapql-ssh: the known hosts file")
 	f.StringVar(&ef.priv, "remote-priv", "none", "scapql-ssh: none, sudo or doas")
 	f.StringVar(&ef.command, "remote-capture-command", "", "scapql-ssh: the remote capture command")
+	f.StringVar(&ef.auditLogs, "audit-logs", "", "scapql-cloudtrail, scapql-k8saudit: the audit log file or directory")
 	f.Uint32Var(&ef.snapLen, "snaplen", 80, "bytes of each I/O buffer to keep")
 	f.Uint64Var(&ef.count, "count", 0, "stop after this many events (0: no limit)")
 
@@ -206,6 +243,10 @@ func runExtcap(stdout, stderr io.Writer, ef extcapFlags) error {
 	case ef.filter != "":
 		// Wireshark takes any output as the filter's error, its first line
 		// shown to the user; nothing means valid.
+		if extcapAuditKind(iface.Value) != audit.Unknown {
+			fmt.Fprintln(stdout, errAuditFilter)
+			return nil
+		}
 		if _, err := compileFilter(ef.filter, "auto", nil); err != nil {
 			fmt.Fprintln(stdout, oneLine(err.Error()))
 		}
@@ -213,6 +254,8 @@ func runExtcap(stdout, stderr io.Writer, ef extcapFlags) error {
 	}
 	return errors.New("extcap: nothing asked (give --extcap-dlts, --extcap-config, --extcap-capture-filter or --capture)")
 }
+
+var errAuditFilter = errors.New("extcap: the audit interfaces take no capture filter (filter the records in Stratoshark or with scapql query)")
 
 func oneLine(s string) string {
 	for i, r := range s {
@@ -247,6 +290,9 @@ func (ef extcapFlags) remote() (remoteFlags, error) {
 // extcapCapture writes the capture into the fifo until SIGTERM (Wireshark's
 // stop), the count, or the end of the remote stream.
 func extcapCapture(stderr io.Writer, iface extcap.Interface, ef extcapFlags) error {
+	if kind := extcapAuditKind(iface.Value); kind != audit.Unknown {
+		return extcapAuditCapture(stderr, kind, ef)
+	}
 	match, err := compileFilter(ef.filter, "auto", nil)
 	if err != nil {
 		return err
@@ -315,4 +361,27 @@ func extcapCapture(stderr io.Writer, iface extcap.Interface, ef extcapFlags) err
 		return errors.New("extcap: local capture is available on linux/amd64 only; use scapql-ssh")
 	}
 	return localCapture(ctx, fifo, io.Discard, ef.snapLen, ef.count)
+}
+
+// extcapAuditCapture replays the audit logs into the fifo as plugin events.
+// A damaged record is reported on stderr and skipped, as query -r does.
+func extcapAuditCapture(stderr io.Writer, kind audit.Kind, ef extcapFlags) error {
+	if ef.filter != "" {
+		return errAuditFilter
+	}
+	if ef.auditLogs == "" {
+		return fmt.Errorf("extcap: scapql-%s needs --audit-logs (a file or directory of audit logs)", kind.PluginName())
+	}
+	if _, err := os.Stat(ef.auditLogs); err != nil {
+		return fmt.Errorf("extcap: --audit-logs: %w", err)
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	fifo, err := os.OpenFile(ef.fifo, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("extcap: %w", err)
+	}
+	defer fifo.Close()
+	_, err = writeAuditCapture(ctx, fifo, []string{ef.auditLogs}, kind, func(err error) { fmt.Fprintln(stderr, err) })
+	return err
 }

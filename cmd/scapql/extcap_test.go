@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -34,7 +35,7 @@ func extcapRun(t *testing.T, bin string, args ...string) string {
 
 var (
 	extcapLine    = regexp.MustCompile(`^extcap \{version=[0-9.]+\}\{help=[^{}]+\}$`)
-	interfaceLine = regexp.MustCompile(`^interface \{value=([a-z-]+)\}\{display=[^{}]+\}$`)
+	interfaceLine = regexp.MustCompile(`^interface \{value=([a-z0-9-]+)\}\{display=[^{}]+\}$`)
 	argLine       = regexp.MustCompile(`^arg \{number=(\d+)\}\{call=--[a-z-]+\}\{display=[^{}]+\}\{type=(string|unsigned|fileselect|radio)\}((\{(tooltip|default|range|required|mustexist|group)=[^{}]*\})*)$`)
 	valueLine     = regexp.MustCompile(`^value \{arg=(\d+)\}\{value=[a-z]+\}\{display=[a-z]+\}(\{default=true\})?$`)
 )
@@ -45,7 +46,7 @@ func TestExtcapProtocol(t *testing.T) {
 	bin := scapqlBinary(t)
 	out := extcapRun(t, bin, "--extcap-interfaces", "--extcap-version=4.0")
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 3 || !extcapLine.MatchString(lines[0]) {
+	if len(lines) != 5 || !extcapLine.MatchString(lines[0]) {
 		t.Fatalf("--extcap-interfaces:\n%s", out)
 	}
 	var ifaces []string
@@ -56,10 +57,10 @@ func TestExtcapProtocol(t *testing.T) {
 		}
 		ifaces = append(ifaces, m[1])
 	}
-	if strings.Join(ifaces, " ") != "scapql-local scapql-ssh" {
+	if strings.Join(ifaces, " ") != "scapql-local scapql-ssh scapql-cloudtrail scapql-k8saudit" {
 		t.Errorf("interfaces %v", ifaces)
 	}
-	wantArgs := map[string]int{"scapql-local": 2, "scapql-ssh": 9}
+	wantArgs := map[string]int{"scapql-local": 2, "scapql-ssh": 9, "scapql-cloudtrail": 1, "scapql-k8saudit": 1}
 	for _, iface := range ifaces {
 		dlt := extcapRun(t, bin, "--extcap-interface", iface, "--extcap-dlts")
 		if !regexp.MustCompile(`^dlt \{number=147\}\{name=` + iface + `\}\{display=[^{}]+\}\n$`).MatchString(dlt) {
@@ -85,6 +86,17 @@ func TestExtcapProtocol(t *testing.T) {
 		}
 		if args != wantArgs[iface] {
 			t.Errorf("%s: %d args, want %d", iface, args, wantArgs[iface])
+		}
+		if iface == "scapql-cloudtrail" || iface == "scapql-k8saudit" {
+			// The one argument: the audit logs, a path Wireshark must ask for.
+			if !regexp.MustCompile(`^arg \{number=0\}\{call=--audit-logs\}\{display=Audit logs\}\{type=fileselect\}\{tooltip=[^{}]+\}\{required=true\}\{group=Source\}\n$`).MatchString(config) {
+				t.Errorf("%s config: %q", iface, config)
+			}
+			// No capture filter on the audit sources: any filter answers why, on one line.
+			if got := extcapRun(t, bin, "--extcap-interface", iface, "--extcap-capture-filter", "ct.name exists"); got != errAuditFilter.Error()+"\n" {
+				t.Errorf("%s: filter answered %q", iface, got)
+			}
+			continue
 		}
 		// Wireshark's filter check: nothing for a valid filter, the error
 		// on the first line otherwise, success either way.
@@ -254,5 +266,74 @@ func TestExtcapThroughTshark(t *testing.T) {
 	}
 	if n := toolCount(t, "tshark", path); n != 200 {
 		t.Errorf("tshark captured %d events through the extcap, want 200", n)
+	}
+}
+
+// TestExtcapAuditCapture replays the shared audit logs through the audit
+// interfaces into a fifo, as Wireshark starts them: the capture answers a
+// question as the logs do, and tshark and sysdig read one event per record.
+func TestExtcapAuditCapture(t *testing.T) {
+	bin := scapqlBinary(t)
+	for _, tc := range []struct {
+		iface, logs, query, want string
+		records                  int
+	}{
+		{"scapql-cloudtrail", "cloudtrail", "SELECT count(*) AS n, min(ct.name) AS name FROM cloudtrail", "n,name\n2,StartInstances\n", 2},
+		{"scapql-k8saudit", "k8s_audit", "SELECT count(*) AS n, min(ka.verb) AS verb, max(ka.target_resource) AS res FROM k8saudit", "n,verb,res\n24,create,services\n", 24},
+	} {
+		t.Run(tc.iface, func(t *testing.T) {
+			logs := filepath.Join(auditData, tc.logs)
+			cmd, stderr, fifo := startExtcapCapture(t, bin, "--extcap-interface", tc.iface, "--audit-logs", logs)
+			f, err := os.Open(fifo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			path := filepath.Join(t.TempDir(), tc.logs+".scap")
+			raw, err := io.ReadAll(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil || stderr.Len() > 0 {
+				t.Fatalf("extcap --capture: %v %q", err, stderr.String())
+			}
+			if err := os.WriteFile(path, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, in := range []string{logs, path} {
+				var out bytes.Buffer
+				if err := runQuery(context.Background(), &out, io.Discard, queryFlags{reads: []string{in}, format: "csv"}, tc.query); err != nil {
+					t.Fatalf("query -r %s: %v", in, err)
+				}
+				if out.String() != tc.want {
+					t.Errorf("query -r %s: %q, want %q", in, out.String(), tc.want)
+				}
+			}
+			for _, tool := range []string{"tshark", "sysdig"} {
+				if n := toolCount(t, tool, path); n != tc.records {
+					t.Errorf("%s -r reads %d events, want one per record: %d", tool, n, tc.records)
+				}
+			}
+		})
+	}
+	// Clear errors, on standard error, for what cannot be replayed.
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no logs", []string{"--extcap-interface", "scapql-cloudtrail"}, "scapql-cloudtrail needs --audit-logs"},
+		{"missing logs", []string{"--extcap-interface", "scapql-cloudtrail", "--audit-logs", filepath.Join(t.TempDir(), "none")}, "no such file or directory"},
+		{"other kind", []string{"--extcap-interface", "scapql-k8saudit", "--audit-logs", filepath.Join(auditData, "cloudtrail")}, "record 0 (byte 13) is a cloudtrail record, not k8saudit"},
+		{"filter", []string{"--extcap-interface", "scapql-k8saudit", "--audit-logs", filepath.Join(auditData, "k8s_audit"), "--extcap-capture-filter", "ka.verb = create"}, "take no capture filter"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fifo := filepath.Join(t.TempDir(), "out.scap")
+			cmd := exec.Command(bin, append([]string{"extcap", "--capture", "--fifo", fifo}, tc.args...)...)
+			msg, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(msg), tc.want) {
+				t.Errorf("got %v %q, want an error with %q", err, msg, tc.want)
+			}
+		})
 	}
 }
