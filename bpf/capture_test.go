@@ -34,6 +34,18 @@ func requireBPF(t *testing.T) {
 // capture's path.
 func captureCommand(t *testing.T, name string, args ...string) string {
 	t.Helper()
+	return captureWhile(t, func() {
+		out, err := exec.Command(name, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v: %s", name, err, out)
+		}
+	})
+}
+
+// captureWhile records the whole machine while run runs and returns the
+// capture's path.
+func captureWhile(t *testing.T, run func()) string {
+	t.Helper()
 	requireBPF(t)
 	path := filepath.Join(t.TempDir(), "t.scap")
 	f, err := os.Create(path)
@@ -47,10 +59,7 @@ func captureCommand(t *testing.T, name string, args ...string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx, 0) }()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v: %s", name, err, out)
-	}
+	run()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

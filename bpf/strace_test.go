@@ -4,7 +4,6 @@ package bpf
 
 import (
 	"bufio"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -175,34 +174,16 @@ func byProgram(order []string, seqs map[string][]call, exe map[string]string) ma
 // strace's do.
 func captureCalls(t *testing.T, argv []string) map[string][]call {
 	t.Helper()
-	requireBPF(t)
-	path := filepath.Join(t.TempDir(), "t.scap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Start(f, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx, 0) }()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	if err := cmd.Run(); err != nil {
-		if _, ok := err.(*exec.ExitError); !ok {
-			t.Fatal(err)
+	var top string
+	path := captureWhile(t, func() {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		if err := cmd.Run(); err != nil {
+			if _, ok := err.(*exec.ExitError); !ok {
+				t.Fatal(err)
+			}
 		}
-	}
-	top := strconv.Itoa(cmd.Process.Pid)
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+		top = strconv.Itoa(cmd.Process.Pid)
+	})
 
 	var order []string
 	seqs := map[string][]call{}

@@ -33,6 +33,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/scapql/scapql/internal/sqlquote"
+	"github.com/scapql/scapql/internal/sqlrows"
 	"github.com/scapql/scapql/report/coloring"
 	"github.com/scapql/scapql/translate"
 	"github.com/scapql/scapql/translate/rules"
@@ -91,31 +92,8 @@ type Streamer interface {
 	Stream(ctx context.Context, query string) (Rows, error)
 }
 
-// Rows is a result read row by row; ColumnTypeNames are DuckDB's type names, as the driver's
-// ColumnTypeDatabaseTypeName gives them.
-type Rows interface {
-	Columns() ([]string, error)
-	ColumnTypeNames() ([]string, error)
-	Next() bool
-	Scan(dest ...any) error
-	Err() error
-	Close() error
-}
-
-// driverRows is the driver's result as Rows.
-type driverRows struct{ *sql.Rows }
-
-func (r driverRows) ColumnTypeNames() ([]string, error) {
-	cts, err := r.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(cts))
-	for i, ct := range cts {
-		names[i] = ct.DatabaseTypeName()
-	}
-	return names, nil
-}
+// Rows is a result read row by row (sqlrows.Rows).
+type Rows = sqlrows.Rows
 
 // result runs q and returns its result, streamed where the backend can.
 func (s *Shell) result(ctx context.Context, conn *sql.Conn, q string) (Rows, error) {
@@ -126,7 +104,7 @@ func (s *Shell) result(ctx context.Context, conn *sql.Conn, q string) (Rows, err
 	if err != nil {
 		return nil, err
 	}
-	return driverRows{rows}, nil
+	return sqlrows.Driver{Rows: rows}, nil
 }
 
 // prepare makes ready what q reads, where the backend needs that, and returns its headers.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scapql/scapql/columnar/engine"
 	"github.com/scapql/scapql/ingest/audit"
+	"github.com/scapql/scapql/internal/sqlrows"
 )
 
 // writePluginCapture writes the records of the audit logs as a capture of plugin events
@@ -36,7 +37,7 @@ func tableText(t *testing.T, db *engine.DB, query string) string {
 	}
 	defer rows.Close()
 	var b bytes.Buffer
-	if err := writeRows(&b, rows, nil, "jsonl"); err != nil {
+	if err := writeRows(&b, sqlrows.Driver{Rows: rows}, nil, "jsonl"); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()

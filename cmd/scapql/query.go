@@ -26,6 +26,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/scapql/scapql/columnar/engine"
+	"github.com/scapql/scapql/internal/sqlrows"
 	"github.com/scapql/scapql/translate"
 )
 
@@ -302,12 +303,7 @@ func openInputs(ctx context.Context, progress func(path string, read, size int64
 
 // writeRows prints a result in one of the output formats, its columns headed by headers
 // where they name one (see engine.DB.Prepare).
-func writeRows(w io.Writer, rows interface {
-	Columns() ([]string, error)
-	Next() bool
-	Scan(dest ...any) error
-	Err() error
-}, headers []string, format string) error {
+func writeRows(w io.Writer, rows sqlrows.Rows, headers []string, format string) error {
 	cols, err := rows.Columns()
 	if err != nil {
 		return err

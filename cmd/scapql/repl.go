@@ -168,11 +168,7 @@ func (b *engineBackend) Conn() *sql.Conn { return b.db.Conn() }
 
 // Stream reads a result as DuckDB produces it (engine.DB.Stream).
 func (b *engineBackend) Stream(ctx context.Context, query string) (repl.Rows, error) {
-	rows, err := b.db.Stream(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return rows, nil
+	return b.db.Stream(ctx, query)
 }
 
 // Prepare builds what a statement reads (see engine.DB.Prepare).

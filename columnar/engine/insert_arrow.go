@@ -37,7 +37,7 @@ type tableAppender struct {
 }
 
 func newInserter(ctx context.Context, db *DB) (inserter, error) {
-	conn, err := rawConnection(ctx, db)
+	conn, err := rawConnection(db)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb appender: %w", err)
 	}

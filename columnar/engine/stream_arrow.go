@@ -4,7 +4,6 @@ package engine
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"reflect"
@@ -27,7 +26,7 @@ func (db *DB) Stream(ctx context.Context, sqlText string) (Rows, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	conn, err := rawConnection(ctx, db)
+	conn, err := rawConnection(db)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +87,7 @@ func queryError(ctx context.Context, msg string) error {
 // rawConnection is the DuckDB connection under the DB's database/sql connection. The driver
 // keeps it in an unexported field, so it is read by reflection, checked by type: a driver
 // that changes shape gives an error, never a wrong pointer.
-func rawConnection(ctx context.Context, db *DB) (mapping.Connection, error) {
+func rawConnection(db *DB) (mapping.Connection, error) {
 	var conn mapping.Connection
 	err := db.conn.Raw(func(dc any) error {
 		v := reflect.ValueOf(dc)
@@ -98,9 +97,6 @@ func rawConnection(ctx context.Context, db *DB) (mapping.Connection, error) {
 		f := v.Elem().FieldByName("conn")
 		if !f.IsValid() || f.Type() != reflect.TypeOf(conn) {
 			return fmt.Errorf("driver connection %T has no DuckDB connection", dc)
-		}
-		if _, ok := dc.(driver.Conn); !ok {
-			return fmt.Errorf("unexpected driver connection %T", dc)
 		}
 		conn = *(*mapping.Connection)(unsafe.Pointer(f.UnsafeAddr()))
 		return nil

@@ -2,7 +2,11 @@
 
 package engine
 
-import "context"
+import (
+	"context"
+
+	"github.com/scapql/scapql/internal/sqlrows"
+)
 
 // Stream runs sqlText and returns the last statement's result. Without the Arrow API the
 // driver materializes the result before its first row; builds with it stream.
@@ -11,5 +15,5 @@ func (db *DB) Stream(ctx context.Context, sqlText string) (Rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	return driverRows{rows}, nil
+	return sqlrows.Driver{Rows: rows}, nil
 }

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/scapql/scapql/internal/sqlrows"
 )
 
 // allRows reads a result whole: its column names and every row's values.
@@ -79,7 +81,7 @@ func TestStreamEqualsDriver(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		driver := driverRows{rows}
+		driver := sqlrows.Driver{Rows: rows}
 		wantTypes, _ := driver.ColumnTypeNames()
 		wantCols, want := allRows(t, driver, nil)
 		if len(want) == 0 && q != `SELECT * FROM range(0)` {
