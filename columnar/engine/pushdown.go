@@ -68,8 +68,8 @@ func pushable(doc map[string]any) (rowCond, bool) {
 		!strings.EqualFold(str(from["table_name"]), "events") || str(from["schema_name"]) != "" || str(from["catalog_name"]) != "" {
 		return nil, false
 	}
-	if countTables(node) != 1 {
-		return nil, false
+	if aliases, _ := from["column_name_alias"].([]any); len(aliases) > 0 || from["at_clause"] != nil || countTables(node) != 1 {
+		return nil, false // renamed columns, time travel, or another table
 	}
 	alias := str(from["alias"])
 	if alias == "" {

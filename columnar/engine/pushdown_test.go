@@ -104,6 +104,7 @@ func TestPushdownSameAnswers(t *testing.T) {
 		{`SELECT proc.name FROM events WHERE evt.type = 'connect' UNION ALL SELECT 'x'`, false},
 		{`WITH c AS (SELECT proc.name FROM events WHERE evt.type = 'connect') SELECT * FROM c`, false},
 		{`SELECT proc.name FROM main.events WHERE evt.type = 'connect'`, false},
+		{`SELECT x.type FROM events e(c, x) WHERE x.type = 'connect'`, false},
 		{`SELECT evt.num FROM events WHERE evt.type = 'connect' AND proc.name IN (SELECT name FROM processes)`, false},
 	}
 	whole := openBundled(t)

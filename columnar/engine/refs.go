@@ -125,6 +125,9 @@ func (r *refs) walk(n any) {
 		case n["type"] == "BASE_TABLE":
 			if t, ok := n["table_name"].(string); ok {
 				r.tables[strings.ToLower(t)] = true
+				if a, _ := n["column_name_alias"].([]any); len(a) > 0 && strings.EqualFold(t, "events") {
+					r.all = true // columns renamed: their references no longer name the structs
+				}
 			}
 		case n["type"] == "SHOW_REF" && n["show_type"] == "DESCRIBE":
 			return // DESCRIBE reads the schema, not the rows
