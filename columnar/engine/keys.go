@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -61,16 +60,6 @@ func insertSelect(table string) string {
 	return b.String()
 }
 
-// keyRef finds the evt members that have key columns (not evt.type_is); the first group is
-// the member.
-var keyRef = sync.OnceValue(func() *regexp.Regexp {
-	alts := make([]string, len(keyMembers))
-	for i, m := range keyMembers {
-		alts[i] = regexp.QuoteMeta(m)
-	}
-	return regexp.MustCompile(`\bevt\.(` + strings.Join(alts, "|") + `)\b`)
-})
-
 // A summary counts a capture's events by a few columns of event_rows (keys), with the
 // first and last evt.num of each group. A condition that reads no other column of
 // event_rows, and no state table but the one a key joins, is counted by summing the groups
@@ -113,22 +102,21 @@ func (s *summary) fill(table func(string) string) string {
 		table(columnar.RowsTable) + ` WHERE capture = ? GROUP BY ` + s.groupBy()
 }
 
-// rowRef finds the references to event_rows' columns in a condition over the stored tables
-// (the struct names evt, syscall, *_now stand for their members).
-var rowRef = regexp.MustCompile(`(?i)\b(r|evt|syscall|proc_now|thread_now|fd_now|capture|thread_state|fd_state|evt_[a-z_]+)\b`)
-
-// summaryFor returns the summary that can count cond (a condition over the stored tables),
-// or nil. Mentions inside literals count too, so the answer errs towards nil.
-func summaryFor(cond string) *summary {
-	th, fd := threadRef.MatchString(cond), fdRef.MatchString(cond)
+// summaryFor returns the summary that can count a condition (its plan), or nil: one whose
+// keys hold every column of event_rows the condition reads, and that joins every state
+// table it reads.
+func summaryFor(p *condPlan) *summary {
+	if p.stored == "" {
+		return nil
+	}
 next:
 	for i := range summaries {
 		s := &summaries[i]
-		if th && !s.threads || fd && !s.fds {
+		if p.threads && !s.threads || p.fds && !s.fds {
 			continue
 		}
-		for _, m := range rowRef.FindAllString(cond, -1) {
-			if m != "capture" && !contains(s.keys, m) {
+		for c := range p.rows {
+			if c != "capture" && !contains(s.keys, c) {
 				continue next
 			}
 		}
