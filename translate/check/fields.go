@@ -147,7 +147,6 @@ var needsArg = map[string]bool{
 	"evt.arg": true, "evt.rawarg": true, "evt.type.is": true, "thread.cgroup": true, "evt.around": true,
 	"container.mount": true, "container.mount.source": true, "container.mount.dest": true,
 	"container.mount.mode": true, "container.mount.rdwr": true, "container.mount.propagation": true,
-	"proc.aexe": true,
 }
 
 // takesBracket are the fields that accept a [arg].
@@ -324,6 +323,13 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		return r, nil
 	case "proc.aexe":
 		// proc.aexes lists the process's own proc.exe, then its ancestors', parent first.
+		if !hasArg {
+			// Without an index the check matches on any ancestor, parent first, as
+			// proc.aname does.
+			r.list = true
+			r.cols = []ir.Value{&ir.Column{SQL: "proc.aexes[2:]", K: r.kind, List: true, Field: f.Name}}
+			return r, nil
+		}
 		n, err := strconv.ParseUint(arg, 10, 31)
 		if err != nil {
 			return nil, &fieldError{msg: fmt.Sprintf("%s[%s]: the ancestor index must be a number >= 0", f.Name, arg), arg: true}
