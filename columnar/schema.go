@@ -141,7 +141,7 @@ type Column struct {
 }
 
 // SQL returns the member as a SQL expression over the events table.
-func (c *Column) SQL() string { return QuoteIdent(c.Struct) + "." + c.Member }
+func (c *Column) SQL() string { return sqlquote.Ident(c.Struct) + "." + c.Member }
 
 // skipFields are catalogue fields that are not members: fields that need an argument are
 // stored as lists and maps (the extras below), evt.around is a filter-only construct, and the
@@ -330,9 +330,6 @@ func SchemaOf(cols []Column) *arrow.Schema {
 	}
 	return schemaOf(cols)
 }
-
-// QuoteIdent quotes a SQL identifier when it needs it (sqlquote.Ident).
-func QuoteIdent(s string) string { return sqlquote.Ident(s) }
 
 // tsNS is TIMESTAMP_NS: nanoseconds since the epoch, read as UTC.
 var tsNS = &arrow.TimestampType{Unit: arrow.Nanosecond}

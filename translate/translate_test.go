@@ -3,12 +3,11 @@ package translate
 import (
 	"errors"
 	"fmt"
+	"github.com/scapql/scapql/internal/sqlquote"
 	"math/rand"
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/scapql/scapql/translate/sqlgen"
 )
 
 func TestTranslateExamples(t *testing.T) {
@@ -187,7 +186,7 @@ func TestHostileLiterals(t *testing.T) {
 			continue
 		}
 		var back string
-		if err := db.QueryRow("SELECT " + sqlgen.Quote(s)).Scan(&back); err != nil || back != s {
+		if err := db.QueryRow("SELECT " + sqlquote.String(s)).Scan(&back); err != nil || back != s {
 			t.Fatalf("Quote(%q) reads back as %q (%v)", s, back, err)
 		}
 		for _, d := range []Dialect{Falco, Wireshark} {

@@ -103,7 +103,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // Table returns the fully qualified name of a table, which a temporary view cannot shadow.
 func (db *DB) Table(name string) string {
-	return quote(db.catalog) + ".main." + quote(name)
+	return sqlquote.QuotedIdent(db.catalog) + ".main." + sqlquote.QuotedIdent(name)
 }
 
 // Exec runs a statement on the DB's connection.

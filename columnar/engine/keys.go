@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/scapql/scapql/columnar"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // Key columns: a few evt members that display filters test most (and evt.num, which orders
@@ -42,7 +43,7 @@ var keyColumnsDDL = sync.OnceValues(func() (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteString(", " + quote(keyColumn(m)) + " " + t)
+		b.WriteString(", " + sqlquote.QuotedIdent(keyColumn(m)) + " " + t)
 	}
 	return b.String(), nil
 })
@@ -55,7 +56,7 @@ func insertSelect(table string) string {
 	var b strings.Builder
 	b.WriteString("*")
 	for _, m := range keyMembers {
-		b.WriteString(", evt." + quote(m))
+		b.WriteString(", evt." + sqlquote.QuotedIdent(m))
 	}
 	return b.String()
 }
@@ -82,7 +83,7 @@ var summaries = []summary{
 func (s *summary) groupBy() string {
 	cols := []string{"capture"}
 	for _, k := range s.keys {
-		cols = append(cols, quote(k))
+		cols = append(cols, sqlquote.QuotedIdent(k))
 	}
 	return strings.Join(cols, ", ")
 }
@@ -92,8 +93,8 @@ const summaryAggregates = `count(*) AS events, min(evt_num) AS first_num, max(ev
 
 // ddl creates the summary with the types of event_rows' columns (which must exist).
 func (s *summary) ddl() string {
-	return `CREATE TABLE ` + quote(s.table) + ` AS SELECT ` + s.groupBy() + `, ` + summaryAggregates + ` FROM ` +
-		quote(columnar.RowsTable) + ` WHERE false GROUP BY ` + s.groupBy()
+	return `CREATE TABLE ` + sqlquote.QuotedIdent(s.table) + ` AS SELECT ` + s.groupBy() + `, ` + summaryAggregates + ` FROM ` +
+		sqlquote.QuotedIdent(columnar.RowsTable) + ` WHERE false GROUP BY ` + s.groupBy()
 }
 
 // fill is the statement that adds a capture's groups (argument: the capture).

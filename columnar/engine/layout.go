@@ -71,7 +71,7 @@ func eventsSelectOf(threads, fds bool) string {
 		}
 		b.WriteString(", ")
 		if len(parts) == 1 {
-			b.WriteString(partAlias[columnar.PartOf(ms[0])] + "." + quote(s))
+			b.WriteString(partAlias[columnar.PartOf(ms[0])] + "." + sqlquote.QuotedIdent(s))
 			continue
 		}
 		b.WriteString("struct_pack(")
@@ -79,10 +79,10 @@ func eventsSelectOf(threads, fds bool) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(quote(c.Member) + " := " + partAlias[columnar.PartOf(c)] + "." +
-				quote(columnar.StoredStruct(c)) + "." + quote(c.Member))
+			b.WriteString(sqlquote.QuotedIdent(c.Member) + " := " + partAlias[columnar.PartOf(c)] + "." +
+				sqlquote.QuotedIdent(columnar.StoredStruct(c)) + "." + sqlquote.QuotedIdent(c.Member))
 		}
-		b.WriteString(") AS " + quote(s))
+		b.WriteString(") AS " + sqlquote.QuotedIdent(s))
 	}
 	return b.String()
 }
@@ -109,7 +109,7 @@ func boundedJoins(table func(string) string, rows string, threads, fds bool, b *
 		if lo.Valid && hi.Valid {
 			src = fmt.Sprintf("(SELECT * FROM %s WHERE id BETWEEN %d AND %d)", src, lo.Int64, hi.Int64)
 		}
-		from += " LEFT JOIN " + src + " " + alias + " ON " + alias + ".id = r." + quote(id)
+		from += " LEFT JOIN " + src + " " + alias + " ON " + alias + ".id = r." + sqlquote.QuotedIdent(id)
 	}
 	if b == nil {
 		b = &stateBounds{}
@@ -136,7 +136,7 @@ func storedFromFor(table func(string) string, p *condPlan) string {
 // order of its own (the joins may move a few rows): a query that needs event order says
 // ORDER BY evt.num. An ORDER BY here would sort every query's rows, aggregates included.
 func eventsViewDDL() string {
-	return "CREATE VIEW events AS SELECT " + eventsSelect() + " " + storedFrom(quote)
+	return "CREATE VIEW events AS SELECT " + eventsSelect() + " " + storedFrom(sqlquote.QuotedIdent)
 }
 
 // filteredEvents is a query for the events columns of the events matching a condition (its
@@ -185,14 +185,14 @@ func CompactViews(tables []string, ext string) string {
 	if ext != ".parquet" {
 		reader = "read_arrow" // the arrow extension's reader of Arrow IPC files
 	}
-	file := func(t string) string { return reader + "('" + strings.ReplaceAll(t+ext, "'", "''") + "')" }
+	file := func(t string) string { return reader + "(" + sqlquote.String(t+ext) + ")" }
 	for _, t := range tables {
 		if t == columnar.RowsTable {
-			b.WriteString("CREATE OR REPLACE VIEW " + quote(columnar.KindsTable) + " AS SELECT * FROM " + file(columnar.KindsTable) + ";\n")
-			b.WriteString("CREATE OR REPLACE VIEW " + quote(t) + " AS " + columnar.EncodedRowsSelect(file(t), quote(columnar.KindsTable)) + ";\n")
+			b.WriteString("CREATE OR REPLACE VIEW " + sqlquote.QuotedIdent(columnar.KindsTable) + " AS SELECT * FROM " + file(columnar.KindsTable) + ";\n")
+			b.WriteString("CREATE OR REPLACE VIEW " + sqlquote.QuotedIdent(t) + " AS " + columnar.EncodedRowsSelect(file(t), sqlquote.QuotedIdent(columnar.KindsTable)) + ";\n")
 			continue
 		}
-		b.WriteString("CREATE OR REPLACE VIEW " + quote(t) + " AS SELECT * FROM " + file(t) + ";\n")
+		b.WriteString("CREATE OR REPLACE VIEW " + sqlquote.QuotedIdent(t) + " AS SELECT * FROM " + file(t) + ";\n")
 	}
 	b.WriteString(strings.Replace(eventsViewDDL(), "CREATE VIEW", "CREATE OR REPLACE VIEW", 1) + ";\n")
 	return b.String()

@@ -18,7 +18,7 @@ import (
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/ingest"
-	"github.com/scapql/scapql/translate/sqlgen"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // A lazy database (OpenLazy) reads its captures only when a question needs them, and then
@@ -89,7 +89,7 @@ func OpenLazy(ctx context.Context) (*DB, error) {
 // SetMemoryLimit sets DuckDB's memory limit ("640MB", "4GB"); past it, tables and operators
 // spill to the database's temporary directory.
 func (db *DB) SetMemoryLimit(ctx context.Context, limit string) error {
-	if _, err := db.conn.ExecContext(ctx, `SET memory_limit = `+sqlgen.Quote(strings.ToValidUTF8(limit, ""))); err != nil {
+	if _, err := db.conn.ExecContext(ctx, `SET memory_limit = `+sqlquote.String(strings.ToValidUTF8(limit, ""))); err != nil {
 		return fmt.Errorf("memory limit %q: %w", limit, err)
 	}
 	return nil
@@ -397,7 +397,7 @@ func (db *DB) mergeMemberTables(ctx context.Context, c *lazyCapture) error {
 			if !seen[m.Field] {
 				seen[m.Field] = true
 				merged.members = append(merged.members, m)
-				cols = append(cols, alias+"."+quote(m.Struct+"."+m.Member))
+				cols = append(cols, alias+"."+sqlquote.QuotedIdent(m.Struct+"."+m.Member))
 			}
 		}
 	}
@@ -484,7 +484,7 @@ func (db *DB) readOptions(c *lazyCapture) columnar.ReadOptions {
 // others in main.
 func (db *DB) qualified(name string) string {
 	if s, t, ok := strings.Cut(name, "."); ok {
-		return quote(db.catalog) + "." + quote(s) + "." + quote(t)
+		return sqlquote.QuotedIdent(db.catalog) + "." + sqlquote.QuotedIdent(s) + "." + sqlquote.QuotedIdent(t)
 	}
 	return db.Table(name)
 }
@@ -545,10 +545,10 @@ func (db *DB) createEventsView(ctx context.Context) error {
 		var tables []string
 		for i, g := range c.groups {
 			alias := fmt.Sprintf("m%d", i)
-			tables = append(tables, quote(db.catalog)+"."+internalSchema+"."+quote(g.name)+" "+alias)
+			tables = append(tables, sqlquote.QuotedIdent(db.catalog)+"."+internalSchema+"."+sqlquote.QuotedIdent(g.name)+" "+alias)
 			for _, m := range g.members {
 				if _, ok := refs[m.Field]; !ok {
-					refs[m.Field] = alias + "." + quote(m.Struct+"."+m.Member)
+					refs[m.Field] = alias + "." + sqlquote.QuotedIdent(m.Struct+"."+m.Member)
 				}
 			}
 		}
@@ -560,7 +560,7 @@ func (db *DB) createEventsView(ctx context.Context) error {
 			parts = append(parts, "SELECT * FROM "+readParquet(c.staged, false))
 			continue
 		}
-		parts = append(parts, eventsOf(sqlgen.Quote(strings.ToValidUTF8(c.name, "\uFFFD")), refs, from))
+		parts = append(parts, eventsOf(sqlquote.ValidString(c.name), refs, from))
 	}
 	for _, f := range db.lazy.files {
 		if f.table == "events" {
@@ -597,10 +597,10 @@ func eventsOf(capture string, refs map[string]string, from string) string {
 			if !ok {
 				ref = "NULL::" + m.Type.SQL()
 			}
-			members = append(members, quote(m.Member)+" := "+ref)
+			members = append(members, sqlquote.QuotedIdent(m.Member)+" := "+ref)
 		}
 		if len(members) > 0 {
-			sel.WriteString(", struct_pack(" + strings.Join(members, ", ") + ") AS " + quote(s))
+			sel.WriteString(", struct_pack(" + strings.Join(members, ", ") + ") AS " + sqlquote.QuotedIdent(s))
 		}
 	}
 	return sel.String() + " " + from

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/scapql/scapql/columnar"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // Planning a condition over the stored tables. A display filter's condition (the SQL the
@@ -145,7 +146,7 @@ func (p *condPlan) read(names []string) (renamed string, ok bool) {
 		stored := columnar.StoredStruct(c)
 		p.rows[stored] = true
 		if stored != s {
-			return quote(stored) + "." + quote(c.Member), true
+			return sqlquote.QuotedIdent(stored) + "." + sqlquote.QuotedIdent(c.Member), true
 		}
 	default:
 		p.readPart(map[columnar.Part]bool{part: true}, s)

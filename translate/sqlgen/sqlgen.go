@@ -5,6 +5,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"github.com/scapql/scapql/internal/sqlquote"
 	"math/big"
 	"strconv"
 	"strings"
@@ -78,7 +79,7 @@ func (g *gen) expr(e ir.Expr) string {
 		if e.Full {
 			fn = "regexp_full_match"
 		}
-		return guard(fn+"("+x+", "+Quote(e.Pattern)+")", e.X)
+		return guard(fn+"("+x+", "+sqlquote.String(e.Pattern)+")", e.X)
 	case *ir.CIDR:
 		return isTrue(g.cidr(e))
 	case *ir.AnyElem:
@@ -148,11 +149,11 @@ func (g *gen) cmp(c *ir.Cmp) string {
 		needle := strings.ToUpper(fmt.Sprintf("%x", lit.Bytes))
 		switch c.Op {
 		case ir.Contains:
-			return "regexp_matches(hex(" + x + "), " + Quote("^(?:[0-9A-F]{2})*?"+needle) + ")"
+			return "regexp_matches(hex(" + x + "), " + sqlquote.String("^(?:[0-9A-F]{2})*?"+needle) + ")"
 		case ir.StartsWith:
-			return "starts_with(hex(" + x + "), " + Quote(needle) + ")"
+			return "starts_with(hex(" + x + "), " + sqlquote.String(needle) + ")"
 		case ir.EndsWith:
-			return "ends_with(hex(" + x + "), " + Quote(needle) + ")"
+			return "ends_with(hex(" + x + "), " + sqlquote.String(needle) + ")"
 		}
 	}
 	switch c.Op {
@@ -191,7 +192,7 @@ func lit(l *ir.Lit) string {
 		if !utf8.ValidString(l.Str) {
 			panic(invariant("string literal is not valid UTF-8"))
 		}
-		return Quote(l.Str)
+		return sqlquote.String(l.Str)
 	case ir.Int:
 		if _, ok := new(big.Int).SetString(l.Int, 10); !ok {
 			panic(invariant("integer literal " + strconv.Quote(l.Int) + " is not decimal"))
@@ -205,7 +206,7 @@ func lit(l *ir.Lit) string {
 	case ir.Bytes:
 		return blob(l.Bytes)
 	case ir.Double:
-		return "CAST(" + Quote(strconv.FormatFloat(l.Float, 'g', -1, 64)) + " AS DOUBLE)"
+		return "CAST(" + sqlquote.String(strconv.FormatFloat(l.Float, 'g', -1, 64)) + " AS DOUBLE)"
 	}
 	panic(invariant("unknown literal kind"))
 }
@@ -350,7 +351,7 @@ func (g *gen) cidr(c *ir.CIDR) string {
 		return "(contains(" + x + ", ':') AND " + g.let(g.ipv6Hex(x), func(h string) string {
 			conds := []string{"true"}
 			if whole > 0 {
-				conds = append(conds, "starts_with("+h+", "+Quote(hexAddr[:whole])+")")
+				conds = append(conds, "starts_with("+h+", "+sqlquote.String(hexAddr[:whole])+")")
 			}
 			if rest > 0 {
 				digit, _ := strconv.ParseUint(hexAddr[whole:whole+1], 16, 8)

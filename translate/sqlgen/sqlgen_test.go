@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"github.com/scapql/scapql/internal/sqlquote"
 	"strings"
 	"testing"
 
@@ -19,8 +20,8 @@ func TestQuote(t *testing.T) {
 		"é日":       "'é日'",
 	}
 	for in, want := range tests {
-		if got := Quote(in); got != want {
-			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		if got := sqlquote.String(in); got != want {
+			t.Errorf("sqlquote.String(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
