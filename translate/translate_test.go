@@ -3,11 +3,13 @@ package translate
 import (
 	"errors"
 	"fmt"
-	"github.com/scapql/scapql/internal/sqlquote"
 	"math/rand"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/scapql/scapql/internal/sqlquote"
+	"github.com/scapql/scapql/translate/sqlgen"
 )
 
 func TestTranslateExamples(t *testing.T) {
@@ -254,6 +256,16 @@ func TestFields(t *testing.T) {
 		}
 	}
 	t.Logf("%d/%d syscall catalogue fields translate", supported, syscall)
+	// The fields the checker binds as derived from members are those the emitter computes.
+	byName := map[string]FieldInfo{}
+	for _, f := range fs {
+		byName[f.Name] = f
+	}
+	for _, name := range sqlgen.DerivedFields() {
+		if f, ok := byName[name]; !ok || !f.Supported {
+			t.Errorf("derived field %s: not a supported catalogue field", name)
+		}
+	}
 }
 
 func TestMacrosAndLists(t *testing.T) {

@@ -3,7 +3,6 @@ package eval
 import (
 	"database/sql"
 	"fmt"
-	"github.com/scapql/scapql/internal/sqlquote"
 	"math"
 	"net/netip"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate/ir"
 	"github.com/scapql/scapql/translate/sqlgen"
 )

@@ -82,7 +82,7 @@ func compileValue(v ir.Value) getter {
 	switch v := v.(type) {
 	case *ir.Column:
 		if v.List && !isAuditList(v) {
-			fail("list column %s used as a scalar", v.SQL)
+			fail("list column %s used as a scalar", v.Field)
 		}
 		return compileColumn(v)
 	case *ir.Elem:
@@ -160,7 +160,7 @@ func extractor(name string) fields.Extractor {
 // its value converted to the column's kind as the events table stores it.
 func compileColumn(c *ir.Column) getter {
 	if c.Field == "" {
-		fail("column %s names no field", c.SQL)
+		fail("column of kind %s names no field", c.K)
 	}
 	switch c.Field {
 	case "evt.rawarg":
@@ -226,7 +226,7 @@ func compileColumn(c *ir.Column) getter {
 			return none
 		}
 	}
-	fail("column %s has unknown kind %d", c.SQL, c.K)
+	fail("column %s has unknown kind %d", c.Field, c.K)
 	return nil
 }
 
@@ -400,6 +400,6 @@ func listOf(v ir.Value) (list, bool) {
 	if isAuditList(c) {
 		return list{}, false // read as a value (its text) or by auditAnyElem
 	}
-	fail("unknown list column %s (field %q)", c.SQL, c.Field)
+	fail("unknown list column of field %q", c.Field)
 	return list{}, false
 }

@@ -1,16 +1,16 @@
 // Package sqlgen emits a DuckDB boolean expression (for a WHERE clause over the events table)
-// from a checked filter. Every literal goes through Quote; column expressions come from the
-// checker, which builds them only from schema names and quoted literals.
+// from a checked filter. Every literal goes through sqlquote.String; column expressions are
+// built from the fields the checker bound and their arguments (columns.go).
 package sqlgen
 
 import (
 	"fmt"
-	"github.com/scapql/scapql/internal/sqlquote"
 	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate/ir"
 )
 
@@ -175,7 +175,7 @@ const (
 func (g *gen) value(v ir.Value) string {
 	switch v := v.(type) {
 	case *ir.Column:
-		return v.SQL
+		return column(v)
 	case *ir.Elem:
 		return g.elemName()
 	case *ir.Lit:
