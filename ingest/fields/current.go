@@ -201,15 +201,7 @@ func init() {
 	// proc.pexe and proc.aexe[N] are proc.exe of the parent and of the N-th ancestor
 	// (proc.aexe[0] is the process's own). Without an index proc.aexe extracts the process's
 	// own, as libsinsp does; a filter on it matches any ancestor (translate/check).
-	reg("proc.pexe", func(ev *state.Event, _ string) Value {
-		if ev.Thread == nil {
-			return None
-		}
-		if p := ev.Engine().ParentThread(ev.Thread); p != nil {
-			return strV(p.Exe)
-		}
-		return None
-	})
+	reg("proc.pexe", ofParent(func(p *state.Thread) Value { return strV(p.Exe) }))
 	aexe := ofAncestor(func(a *state.Thread) Value { return strV(a.Exe) })
 	regArg("proc.aexe", func(ev *state.Event, arg string) Value {
 		if arg == "" {

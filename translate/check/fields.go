@@ -270,23 +270,10 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		}
 		col(arg, false)
 		return r, nil
-	case "proc.aname", "proc.apid":
+	case "proc.aname", "proc.apid", "proc.aexe":
 		if !hasArg {
-			// Without an index the check matches on any ancestor, parent first.
-			r.list = true
-			r.cols = []ir.Value{&ir.Column{K: r.kind, List: true, Field: f.Name}}
-			return r, nil
-		}
-		n, err := strconv.ParseUint(arg, 10, 31)
-		if err != nil {
-			return nil, &fieldError{msg: fmt.Sprintf("%s[%s]: the ancestor index must be a number >= 0", f.Name, arg), arg: true}
-		}
-		col(strconv.FormatUint(n, 10), true)
-		return r, nil
-	case "proc.aexe":
-		if !hasArg {
-			// Without an index the check matches on any ancestor, parent first, as
-			// proc.aname does.
+			// Without an index the check matches on any ancestor, parent first (libsinsp's
+			// compare_full_aname and friends).
 			r.list = true
 			r.cols = []ir.Value{&ir.Column{K: r.kind, List: true, Field: f.Name}}
 			return r, nil

@@ -18,15 +18,7 @@ import (
 // ColumnSQL is the SQL expression of a column, for callers outside a filter (tests holding the
 // audit columns to the plugins' values).
 func ColumnSQL(c *ir.Column) (sql string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			inv, ok := r.(invariant)
-			if !ok {
-				panic(r)
-			}
-			sql, err = "", fmt.Errorf("sqlgen: %s", string(inv))
-		}
-	}()
+	defer catch(&sql, &err)
 	return column(c), nil
 }
 

@@ -17,17 +17,20 @@ import (
 // Emit renders e. The result is a self-contained, parenthesised boolean expression that is
 // never NULL, so it can be combined with other conditions as is.
 func Emit(e ir.Expr) (sql string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			inv, ok := r.(invariant)
-			if !ok {
-				panic(r)
-			}
-			sql, err = "", fmt.Errorf("sqlgen: %s", string(inv))
-		}
-	}()
+	defer catch(&sql, &err)
 	g := &gen{}
 	return g.expr(e), nil
+}
+
+// catch turns a broken invariant into the error of Emit or ColumnSQL.
+func catch(sql *string, err *error) {
+	if r := recover(); r != nil {
+		inv, ok := r.(invariant)
+		if !ok {
+			panic(r)
+		}
+		*sql, *err = "", fmt.Errorf("sqlgen: %s", string(inv))
+	}
 }
 
 type gen struct {
