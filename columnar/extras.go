@@ -88,54 +88,11 @@ var shared = map[string]func(column) appender{
 			}
 		}
 	},
-	"proc.anames": func(cb column) appender {
-		l := cb.(*listCol)
-		vb := l.child.(*strCol)
-		return func(c *rowCtx, ev *state.Event) {
-			if ev.Thread == nil {
-				l.appendNull()
-				return
-			}
-			l.start()
-			for _, a := range c.ancestors() {
-				vb.add(a.Comm)
-				l.grow()
-			}
-		}
-	},
-	"proc.aexes": func(cb column) appender {
-		l := cb.(*listCol)
-		vb := l.child.(*strCol)
-		return func(c *rowCtx, ev *state.Event) {
-			t := fields.ProcessOf(ev)
-			if t == nil {
-				l.appendNull()
-				return
-			}
-			l.start()
-			vb.add(t.Exe)
-			l.grow()
-			for _, a := range c.ancestors() {
-				vb.add(a.Exe)
-				l.grow()
-			}
-		}
-	},
-	"proc.apids": func(cb column) appender {
-		l := cb.(*listCol)
-		vb := l.child.(*numCol[int64])
-		return func(c *rowCtx, ev *state.Event) {
-			if ev.Thread == nil {
-				l.appendNull()
-				return
-			}
-			l.start()
-			for _, a := range c.ancestors() {
-				vb.add(a.Pid)
-				l.grow()
-			}
-		}
-	},
+	// proc.anames[N] is proc.aname[N], N ≥ 1 (the ancestors, parent first), and the same for
+	// proc.apids; proc.aexes[N+1] is proc.aexe[N] (the process's own first).
+	"proc.anames": ancestorList(false, func(a *state.Thread) string { return a.Comm }),
+	"proc.apids":  ancestorList(false, func(a *state.Thread) int64 { return a.Pid }),
+	"proc.aexes":  ancestorList(true, func(a *state.Thread) string { return a.Exe }),
 }
 
 // memberRefs are the members that hold the value of another field reference than their own
@@ -167,6 +124,32 @@ func (c *rowCtx) ancestors() []*state.Thread {
 		c.anc = append(c.anc, a)
 	}
 	return c.anc
+}
+
+// ancestorList fills a list member with get of each ancestor of the event's process, parent
+// first (rowCtx.ancestors, bounded by fields.MaxAncestors), after the process's own when self
+// is set; NULL for an event without a thread.
+func ancestorList[T any](self bool, get func(*state.Thread) T) func(column) appender {
+	return func(cb column) appender {
+		l := cb.(*listCol)
+		vb := l.child.(interface{ add(T) })
+		return func(c *rowCtx, ev *state.Event) {
+			t := fields.ProcessOf(ev)
+			if t == nil {
+				l.appendNull()
+				return
+			}
+			l.start()
+			if self {
+				vb.add(get(t))
+				l.grow()
+			}
+			for _, a := range c.ancestors() {
+				vb.add(get(a))
+				l.grow()
+			}
+		}
+	}
 }
 
 // appendValue appends v to a text column.

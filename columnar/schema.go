@@ -141,7 +141,7 @@ type Column struct {
 }
 
 // SQL returns the member as a SQL expression over the events table.
-func (c *Column) SQL() string { return QuoteIdent(c.Struct) + "." + c.Member }
+func (c *Column) SQL() string { return sqlquote.Ident(c.Struct) + "." + c.Member }
 
 // skipFields are catalogue fields that are not members: fields that need an argument are
 // stored as lists and maps (the extras below), evt.around is a filter-only construct, and the
@@ -179,7 +179,7 @@ var extras = []Column{
 	{Field: "proc.aname0", Type: String, Doc: "the name of the process's main thread (filter proc.aname[0]; proc.name is the thread's own name)"},
 	{Field: "proc.anames", Type: StringList, Doc: "ancestor names, parent first (filter proc.aname[N] is proc.anames[N])"},
 	{Field: "proc.apids", Type: Int64List, Doc: "ancestor pids, parent first (filter proc.apid[N] is proc.apids[N])"},
-	{Field: "proc.aexes", Type: StringList, Doc: "proc.exe of the process, then of its ancestors, parent first (filter proc.aexe[N] is proc.aexes[N+1])"},
+	{Field: "proc.aexes", Type: StringList, Doc: "proc.exe of the process, then of its ancestors, parent first (filter proc.aexe[N] is proc.aexes[N+1]; proc.aexe without an index matches any of proc.aexes[2:], the ancestors)"},
 	{Field: "fd.ino", Type: Int64, Doc: "inode number of the fd's file"},
 	{Field: "fd.pair_cip", Type: String, Doc: "the client end fd.ip and fd.net compare, whatever the socket's role"},
 	{Field: "fd.pair_sip", Type: String, Doc: "the server end fd.ip and fd.net compare (a server socket's address), whatever the socket's role"},
@@ -330,9 +330,6 @@ func SchemaOf(cols []Column) *arrow.Schema {
 	}
 	return schemaOf(cols)
 }
-
-// QuoteIdent quotes a SQL identifier when it needs it (sqlquote.Ident).
-func QuoteIdent(s string) string { return sqlquote.Ident(s) }
 
 // tsNS is TIMESTAMP_NS: nanoseconds since the epoch, read as UTC.
 var tsNS = &arrow.TimestampType{Unit: arrow.Nanosecond}

@@ -23,7 +23,6 @@ var exampleArgs = map[string]string{
 	"container.mount": "container.mount[0]", "container.mount.source": "container.mount.source[0]",
 	"container.mount.dest": "container.mount.dest[0]", "container.mount.mode": "container.mount.mode[0]",
 	"container.mount.rdwr": "container.mount.rdwr[0]", "container.mount.propagation": "container.mount.propagation[0]",
-	"proc.aexe": "proc.aexe[1]",
 }
 
 // Fields lists the field catalogue, in catalogue order, with whether and how each field

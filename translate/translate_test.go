@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate/sqlgen"
 )
 
@@ -187,7 +188,7 @@ func TestHostileLiterals(t *testing.T) {
 			continue
 		}
 		var back string
-		if err := db.QueryRow("SELECT " + sqlgen.Quote(s)).Scan(&back); err != nil || back != s {
+		if err := db.QueryRow("SELECT " + sqlquote.String(s)).Scan(&back); err != nil || back != s {
 			t.Fatalf("Quote(%q) reads back as %q (%v)", s, back, err)
 		}
 		for _, d := range []Dialect{Falco, Wireshark} {
@@ -255,6 +256,16 @@ func TestFields(t *testing.T) {
 		}
 	}
 	t.Logf("%d/%d syscall catalogue fields translate", supported, syscall)
+	// The fields the checker binds as derived from members are those the emitter computes.
+	byName := map[string]FieldInfo{}
+	for _, f := range fs {
+		byName[f.Name] = f
+	}
+	for _, name := range sqlgen.DerivedFields() {
+		if f, ok := byName[name]; !ok || !f.Supported {
+			t.Errorf("derived field %s: not a supported catalogue field", name)
+		}
+	}
 }
 
 func TestMacrosAndLists(t *testing.T) {

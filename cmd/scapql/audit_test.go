@@ -16,6 +16,7 @@ import (
 	"github.com/scapql/scapql/columnar/engine"
 	"github.com/scapql/scapql/ingest/audit"
 	"github.com/scapql/scapql/translate/check"
+	"github.com/scapql/scapql/translate/sqlgen"
 )
 
 // auditData holds real CloudTrail and Kubernetes audit files with expected.tsv: every field of
@@ -163,7 +164,12 @@ func TestAuditSQLGolden(t *testing.T) {
 		agree, total := 0, 0
 		for _, field := range names {
 			name, arg, hasArg := audit.SplitArg(field)
-			sql, err := check.AuditSQL(name, arg, hasArg)
+			col, err := check.AuditColumn(name, arg, hasArg)
+			if err != nil {
+				t.Errorf("%s: %v", field, err)
+				continue
+			}
+			sql, err := sqlgen.ColumnSQL(col)
 			if err != nil {
 				t.Errorf("%s: %v", field, err)
 				continue

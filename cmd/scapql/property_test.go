@@ -310,9 +310,7 @@ func propPrinted(c *columnar.Column, text string) string {
 // field and the events table has its member: known disagreements between the schema
 // (columnar.EventColumns, every catalogue field) and the members filters may read
 // (fields.SchemaMembers). Each must still be rejected; drop it from here when it is fixed.
-var propRejected = map[string]string{
-	"proc.aexe exists": "needs an argument",
-}
+var propRejected = map[string]string{}
 
 // TestPrintMatcherSQLAgree holds print -p, the in-process matcher and SQL to the same values,
 // event by event, on generated captures: for every field that is both a print field and an

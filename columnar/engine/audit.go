@@ -9,6 +9,7 @@ import (
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/ingest/audit"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // LoadAudit reads audit logs and the plugin events of captures into the cloudtrail and
@@ -38,7 +39,7 @@ func (db *DB) LoadAudit(ctx context.Context, logs, captures []string) (*columnar
 		if err != nil {
 			return nil, err
 		}
-		ddl = strings.Replace(ddl, "CREATE TABLE "+quote(name), "CREATE TABLE IF NOT EXISTS "+db.Table(name), 1)
+		ddl = strings.Replace(ddl, "CREATE TABLE "+sqlquote.QuotedIdent(name), "CREATE TABLE IF NOT EXISTS "+db.Table(name), 1)
 		if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
 			return nil, fmt.Errorf("create %s: %w", name, err)
 		}

@@ -56,16 +56,12 @@ func sqlType(t arrow.DataType) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			parts[i] = quote(f.Name) + " " + ft
+			parts[i] = sqlquote.QuotedIdent(f.Name) + " " + ft
 		}
 		return "STRUCT(" + strings.Join(parts, ", ") + ")", nil
 	}
 	return "", fmt.Errorf("no DuckDB type for %s", t)
 }
-
-// quote always quotes an identifier (sqlquote.QuotedIdent): view and table definitions name
-// members where a keyword such as time is not read as a name.
-func quote(s string) string { return sqlquote.QuotedIdent(s) }
 
 // createTable is the CREATE TABLE statement of a table.
 // event_rows also has the key columns (keys.go).
@@ -83,7 +79,7 @@ func createTable(t *columnar.Table) (string, error) {
 
 // createTableAs is the CREATE TABLE statement of a table with an Arrow schema.
 func createTableAs(name string, s *arrow.Schema) (string, error) {
-	return createTableNamed(quote(name), s)
+	return createTableNamed(sqlquote.QuotedIdent(name), s)
 }
 
 // createTableNamed is createTableAs with the table's name as SQL (qualified, quoted).
@@ -94,7 +90,7 @@ func createTableNamed(sqlName string, s *arrow.Schema) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("table %s column %s: %w", sqlName, f.Name, err)
 		}
-		cols[i] = quote(f.Name) + " " + ft
+		cols[i] = sqlquote.QuotedIdent(f.Name) + " " + ft
 	}
 	return "CREATE TABLE " + sqlName + " (" + strings.Join(cols, ", ") + ")", nil
 }

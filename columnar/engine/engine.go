@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	_ "github.com/duckdb/duckdb-go/v2" // the duckdb database/sql driver
@@ -32,6 +33,9 @@ type DB struct {
 	stored  []string
 	lazy    *lazySet // captures read as questions need them (OpenLazy), or nil
 	filter  string   // SetFilter's condition
+
+	planMu sync.Mutex
+	plans  map[string]*condPlan // conditions planned over the stored tables (plan.go)
 }
 
 // ErrSchema reports a database whose tables were built with another layout.
@@ -99,7 +103,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // Table returns the fully qualified name of a table, which a temporary view cannot shadow.
 func (db *DB) Table(name string) string {
-	return quote(db.catalog) + ".main." + quote(name)
+	return sqlquote.QuotedIdent(db.catalog) + ".main." + sqlquote.QuotedIdent(name)
 }
 
 // Exec runs a statement on the DB's connection.
@@ -330,7 +334,9 @@ func (db *DB) SetFilter(ctx context.Context, where string) error {
 	}
 	q := `SELECT * FROM ` + db.Table("events") + ` WHERE (` + where + `)`
 	if !db.projected() {
-		q = filteredEvents(db.Table, where)
+		if p := db.plan(ctx, where); p.stored != "" {
+			q = filteredEvents(db.Table, p)
+		}
 	}
 	if _, err := db.conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW events AS `+q); err != nil {
 		return fmt.Errorf("filter: %w", err)
@@ -344,13 +350,19 @@ func (db *DB) SetFilter(ctx context.Context, where string) error {
 // that will read the result (a select list), it leaves out the structs that neither uses
 // nor where names, and the joins they would need.
 func (db *DB) FilteredEvents(where string, uses ...string) string {
+	ctx := context.Background()
 	if db.projected() {
 		return `SELECT * FROM ` + db.Table("events") + ` WHERE (` + where + `)`
 	}
-	if len(uses) > 0 {
-		return filteredEventsFor(db.Table, where, strings.Join(uses, " "))
+	p := db.plan(ctx, where)
+	switch {
+	case p.stored == "":
+		return `SELECT * FROM ` + db.Table("events") + ` WHERE (` + where + `)`
+	case len(uses) > 0:
+		threads, fds := db.usesStates(ctx, strings.Join(uses, ", "))
+		return filteredEventsFor(db.Table, p, threads, fds)
 	}
-	return filteredEvents(db.Table, where)
+	return filteredEvents(db.Table, p)
 }
 
 // FirstMatches counts the events that match where and returns a query for the first k of
@@ -370,12 +382,15 @@ func (db *DB) FirstMatches(ctx context.Context, where string, k int, uses ...str
 	if db.projected() || k <= 0 {
 		return db.FilteredEvents(where, uses...), -1, nil
 	}
-	cond := storedWhere(where)
+	p := db.plan(ctx, where)
+	if p.stored == "" {
+		return db.FilteredEvents(where, uses...), -1, nil
+	}
 	var m span
-	if s := summaryFor(cond); s != nil {
-		m, err = db.summarySpan(ctx, s, cond, k)
+	if s := summaryFor(p); s != nil {
+		m, err = db.summarySpan(ctx, s, p, k)
 	} else {
-		m, err = db.scanSpan(ctx, cond, k)
+		m, err = db.scanSpan(ctx, p, k)
 	}
 	switch {
 	case err != nil:
@@ -385,7 +400,7 @@ func (db *DB) FirstMatches(ctx context.Context, where string, k int, uses ...str
 	case m.capture == "":
 		return db.FilteredEvents(where, uses...), m.total, nil
 	}
-	if first, err = db.numRange(ctx, where, uses, m.capture, m.lo, m.hi, k); err != nil {
+	if first, err = db.numRange(ctx, p, uses, m.capture, m.lo, m.hi, k); err != nil {
 		return "", 0, fmt.Errorf("filter: %w", err)
 	}
 	return first, m.total, nil
@@ -399,9 +414,11 @@ type span struct {
 	lo, hi  int64
 }
 
-// summarySpan finds the span of the first k matches of cond from the summary s.
-func (db *DB) summarySpan(ctx context.Context, s *summary, cond string, k int) (span, error) {
-	from := boundedJoins(db.Table, s.table, threadRef.MatchString(cond), fdRef.MatchString(cond), nil)
+// summarySpan finds the span of the first k matches of a condition (its plan) from the
+// summary s.
+func (db *DB) summarySpan(ctx context.Context, s *summary, p *condPlan, k int) (span, error) {
+	cond := p.stored
+	from := boundedJoins(db.Table, s.table, p.threads, p.fds, nil)
 	var m span
 	var c1, c2 sql.NullString
 	var lo, hi, kth sql.NullInt64
@@ -420,7 +437,7 @@ func (db *DB) summarySpan(ctx context.Context, s *summary, cond string, k int) (
 	// columns first (a condition on the states, see firstEvents), up to a few row groups.
 	window := max(minWindow, int64(2*k)*(hi.Int64-lo.Int64+1)/m.total)
 	reach := window
-	if s.threads && threadRef.MatchString(cond) || s.fds && fdRef.MatchString(cond) {
+	if s.threads && p.threads || s.fds && p.fds {
 		reach = max(reach, kthReach)
 	}
 	if c1 == c2 && kth.Valid && kth.Int64-lo.Int64 < reach && kthShortcut {
@@ -434,7 +451,7 @@ func (db *DB) summarySpan(ctx context.Context, s *summary, cond string, k int) (
 			return m, err
 		}
 	}
-	last, err := db.firstInWindows(ctx, cond, c1.String, lo.Int64, hi.Int64, k, window)
+	last, err := db.firstInWindows(ctx, p, c1.String, lo.Int64, hi.Int64, k, window)
 	if err != nil {
 		return m, err
 	}
@@ -442,11 +459,12 @@ func (db *DB) summarySpan(ctx context.Context, s *summary, cond string, k int) (
 	return m, nil
 }
 
-// scanSpan finds the span of the first k matches of cond in one pass over the columns cond
-// reads: min(x, k) keeps the k least evt.num, the first k matches when they lie in one
-// capture (the usual case), and the count comes with them.
-func (db *DB) scanSpan(ctx context.Context, cond string, k int) (span, error) {
-	from := storedFromFor(db.Table, cond)
+// scanSpan finds the span of the first k matches of a condition (its plan) in one pass over
+// the columns it reads: min(x, k) keeps the k least evt.num, the first k matches when they
+// lie in one capture (the usual case), and the count comes with them.
+func (db *DB) scanSpan(ctx context.Context, p *condPlan, k int) (span, error) {
+	cond := p.stored
+	from := storedFromFor(db.Table, p)
 	least := func(capture string) (n int64, lo, hi sql.NullInt64, c1, c2 sql.NullString, err error) {
 		where := ""
 		var args []any
@@ -479,12 +497,16 @@ func (db *DB) scanSpan(ctx context.Context, cond string, k int) (span, error) {
 
 // numRange is FirstMatches' query for the first k matches among a capture's events lo to
 // hi, the state tables cut to those events' state ids.
-func (db *DB) numRange(ctx context.Context, where string, uses []string, capture string, lo, hi int64, k int) (string, error) {
+func (db *DB) numRange(ctx context.Context, p *condPlan, uses []string, capture string, lo, hi int64, k int) (string, error) {
 	b, err := db.stateBounds(ctx, capture, lo, hi)
 	if err != nil {
 		return "", err
 	}
-	return firstEvents(db.Table, where, strings.Join(uses, " "), capture, lo, hi, k, b), nil
+	threads, fds := true, true
+	if len(uses) > 0 {
+		threads, fds = db.usesStates(ctx, strings.Join(uses, ", "))
+	}
+	return firstEvents(db.Table, p, threads, fds, capture, lo, hi, k, b), nil
 }
 
 // minWindow is the least evt.num span of firstInWindows' first window; kthShortcut lets a
@@ -499,12 +521,12 @@ var (
 // its rows first on the filter's columns (8 row groups).
 const kthReach = 1 << 20
 
-// firstInWindows returns the evt.num of the k-th match of cond in a capture whose matches lie
+// firstInWindows returns the evt.num of the k-th match of a condition (its plan) in a capture whose matches lie
 // from lo to hi (or hi if it has fewer), reading windows of evt.num from lo, the first one
 // span wide and each next 8 times wider: the key column evt_num lets DuckDB skip the row
 // groups outside each window.
-func (db *DB) firstInWindows(ctx context.Context, cond, capture string, lo, hi int64, k int, span int64) (int64, error) {
-	threads, fds := threadRef.MatchString(cond), fdRef.MatchString(cond)
+func (db *DB) firstInWindows(ctx context.Context, p *condPlan, capture string, lo, hi int64, k int, span int64) (int64, error) {
+	cond, threads, fds := p.stored, p.threads, p.fds
 	found, last := 0, hi
 	for start := lo; start <= hi && found < k; start, span = start+span, span*8 {
 		end := min(start+span-1, hi)
@@ -569,8 +591,9 @@ func (db *DB) MatchingEventNums(ctx context.Context, captureFile, where string) 
 			return nil, err
 		}
 		name = res[0].Capture
-		cond := storedWhere(where)
-		q = `SELECT r.evt.num ` + storedFromFor(db.Table, cond) + ` WHERE r.capture = ? AND (` + cond + `) ORDER BY r.evt.num`
+		if p := db.plan(ctx, where); p.stored != "" {
+			q = `SELECT r.evt.num ` + storedFromFor(db.Table, p) + ` WHERE r.capture = ? AND (` + p.stored + `) ORDER BY r.evt.num`
+		}
 	}
 	rows, err := db.conn.QueryContext(ctx, q, name)
 	if err != nil {

@@ -469,23 +469,42 @@ func TestSchemaDocExamples(t *testing.T) {
 	}
 }
 
-// TestStoredWhere checks the rewriting of filter conditions onto the stored tables: per-event
-// members move to their _now struct, text in quotes stays as it is.
+// TestStoredWhere checks the planning of filter conditions onto the stored tables, from
+// DuckDB's parse: per-event members move to their _now struct, evt members with key columns
+// to those columns, text in quotes and comments stays as it is, and what the stored tables
+// cannot answer goes to the events view.
 func TestStoredWhere(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"proc.duration > 5", "proc_now.duration > 5"},
-		{"proc.name = 'proc.duration'", "proc.name = 'proc.duration'"},
-		{`fd.num = 3 AND fd.name = 'it''s fd.num' AND thread.tid = 1`, `fd_now.num = 3 AND fd.name = 'it''s fd.num' AND thread_now.tid = 1`},
-		{`"group".gid = 0 OR thread.vmsize>1`, `"group".gid = 0 OR thread_now.vmsize>1`},
-		{"fd.name_changed AND fd.num_x", "fd_now.name_changed AND fd.num_x"},
-		{"proc.vmswap = 'unterminated", "proc_now.vmswap = 'unterminated"},
+	ctx := context.Background()
+	db, err := Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, c := range []struct {
+		in, want     string
+		threads, fds bool
+	}{
+		{"proc.duration > 5", `"proc_now"."duration" > 5`, false, false},
+		{"proc.name = 'proc.duration'", "proc.name = 'proc.duration'", true, false},
+		{`fd.num = 3 AND fd.name = 'it''s fd.num' AND thread.tid = 1`, `"fd_now"."num" = 3 AND fd.name = 'it''s fd.num' AND "thread_now"."tid" = 1`, false, true},
+		{`"group".gid = 0 OR thread.vmsize>1`, `"group".gid = 0 OR "thread_now"."vmsize">1`, true, false},
+		{`"proc" . "Duration" > 1 -- proc.duration`, `"proc_now"."duration" > 1 -- proc.duration`, false, false},
+		{"CASE fd.num WHEN 1 THEN true WHEN 2 THEN false END", `CASE "fd_now"."num" WHEN 1 THEN true WHEN 2 THEN false END`, false, false},
+		{"len(list_filter(proc.anames, lambda fd: fd = 'sh')) > 0", "len(list_filter(proc.anames, lambda fd: fd = 'sh')) > 0", true, false},
 		// key columns (keys.go)
-		{"evt.type = 'open' AND evt.num > 3", "evt_type = 'open' AND evt_num > 3"},
-		{"NOT coalesce(evt.hidden, false) AND (evt.res = 'evt.res') IS TRUE", "NOT coalesce(evt_hidden, false) AND (evt_res = 'evt.res') IS TRUE"},
-		{"evt.type_is = 1 AND evt.args LIKE '%x%' AND evt.rawres < 0", "evt.type_is = 1 AND evt.args LIKE '%x%' AND evt_rawres < 0"},
+		{"evt.type = 'open' AND evt.num > 3", "evt_type = 'open' AND evt_num > 3", false, false},
+		{"NOT coalesce(evt.hidden, false) AND (evt.res = 'evt.res') IS TRUE", "NOT coalesce(evt_hidden, false) AND (evt_res = 'evt.res') IS TRUE", false, false},
+		{"evt.args LIKE '%x%' AND evt.rawres < 0", "evt.args LIKE '%x%' AND evt_rawres < 0", false, false},
+		{"evt.type_is = 1", "", true, true}, // no such member
+		// only the events view answers these
+		{"proc IS NOT NULL", "", true, true},
+		{"events.proc.name = 'x'", "", true, true},
+		{"no_such_column = 1", "", true, true},
+		{"proc.name = 'unterminated", "", true, true},
 	} {
-		if got := storedWhere(c.in); got != c.want {
-			t.Errorf("storedWhere(%q) = %q, want %q", c.in, got, c.want)
+		p := db.plan(ctx, c.in)
+		if p.stored != c.want || p.threads != c.threads || p.fds != c.fds {
+			t.Errorf("plan(%q) = %q threads %v fds %v, want %q %v %v", c.in, p.stored, p.threads, p.fds, c.want, c.threads, c.fds)
 		}
 	}
 }
@@ -607,6 +626,12 @@ func TestFilteredEventsFor(t *testing.T) {
 // TestSummaryFor checks which conditions a summary counts: only those that read its keys and
 // the state table it joins.
 func TestSummaryFor(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	for _, tc := range []struct{ where, want string }{
 		{"NOT coalesce(evt.hidden, false) AND evt.type = 'open'", "event_classes"},
 		{"(evt.res = 'ENOENT') IS TRUE AND evt.dir = '<'", "event_classes"},
@@ -623,7 +648,7 @@ func TestSummaryFor(t *testing.T) {
 		{"evt.type = 'open' AND r.evt_num > 3", ""},
 	} {
 		got := ""
-		if s := summaryFor(storedWhere(tc.where)); s != nil {
+		if s := summaryFor(db.plan(ctx, tc.where)); s != nil {
 			got = s.table
 		}
 		if got != tc.want {

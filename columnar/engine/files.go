@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"github.com/scapql/scapql/columnar"
-	"github.com/scapql/scapql/translate/sqlgen"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // Files that convert wrote are inputs of a lazy database too: Parquet files, globs and
@@ -126,7 +126,7 @@ func readParquet(path string, hive bool) string {
 	if hive {
 		opts = ", hive_partitioning = true"
 	}
-	return "read_parquet(" + sqlgen.Quote(strings.ToValidUTF8(path, "\uFFFD")) + ", union_by_name = true" + opts + ")"
+	return "read_parquet(" + sqlquote.ValidString(path) + ", union_by_name = true" + opts + ")"
 }
 
 // checkFiles makes sure DuckDB can read the Parquet inputs (they exist, they are Parquet),
@@ -228,14 +228,14 @@ func (db *DB) fileEvents(ctx context.Context, f *tableFile) (string, error) {
 	cols := make([]string, 0, schema.NumFields())
 	for _, fl := range schema.Fields() {
 		if have[fl.Name] {
-			cols = append(cols, quote(fl.Name))
+			cols = append(cols, sqlquote.QuotedIdent(fl.Name))
 			continue
 		}
 		t, err := sqlType(fl.Type)
 		if err != nil {
 			return "", err
 		}
-		cols = append(cols, "NULL::"+t+" AS "+quote(fl.Name))
+		cols = append(cols, "NULL::"+t+" AS "+sqlquote.QuotedIdent(fl.Name))
 	}
 	return "SELECT " + strings.Join(cols, ", ") + " FROM " + f.from, nil
 }
@@ -268,7 +268,7 @@ func (db *DB) fillFromFiles(ctx context.Context, r *refs) error {
 			t, _ := columnar.LookupTable(f.table)
 			names := make([]string, len(t.Fields))
 			for i, fl := range t.Fields {
-				names[i] = quote(fl.Name)
+				names[i] = sqlquote.QuotedIdent(fl.Name)
 			}
 			if _, err := db.conn.ExecContext(ctx, `INSERT INTO `+db.Table(f.table)+` SELECT `+strings.Join(names, ", ")+
 				` FROM `+f.from); err != nil {

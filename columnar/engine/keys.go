@@ -3,13 +3,13 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/scapql/scapql/columnar"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // Key columns: a few evt members that display filters test most (and evt.num, which orders
@@ -43,7 +43,7 @@ var keyColumnsDDL = sync.OnceValues(func() (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteString(", " + quote(keyColumn(m)) + " " + t)
+		b.WriteString(", " + sqlquote.QuotedIdent(keyColumn(m)) + " " + t)
 	}
 	return b.String(), nil
 })
@@ -56,20 +56,10 @@ func insertSelect(table string) string {
 	var b strings.Builder
 	b.WriteString("*")
 	for _, m := range keyMembers {
-		b.WriteString(", evt." + quote(m))
+		b.WriteString(", evt." + sqlquote.QuotedIdent(m))
 	}
 	return b.String()
 }
-
-// keyRef finds the evt members that have key columns (not evt.type_is); the first group is
-// the member.
-var keyRef = sync.OnceValue(func() *regexp.Regexp {
-	alts := make([]string, len(keyMembers))
-	for i, m := range keyMembers {
-		alts[i] = regexp.QuoteMeta(m)
-	}
-	return regexp.MustCompile(`\bevt\.(` + strings.Join(alts, "|") + `)\b`)
-})
 
 // A summary counts a capture's events by a few columns of event_rows (keys), with the
 // first and last evt.num of each group. A condition that reads no other column of
@@ -93,7 +83,7 @@ var summaries = []summary{
 func (s *summary) groupBy() string {
 	cols := []string{"capture"}
 	for _, k := range s.keys {
-		cols = append(cols, quote(k))
+		cols = append(cols, sqlquote.QuotedIdent(k))
 	}
 	return strings.Join(cols, ", ")
 }
@@ -103,8 +93,8 @@ const summaryAggregates = `count(*) AS events, min(evt_num) AS first_num, max(ev
 
 // ddl creates the summary with the types of event_rows' columns (which must exist).
 func (s *summary) ddl() string {
-	return `CREATE TABLE ` + quote(s.table) + ` AS SELECT ` + s.groupBy() + `, ` + summaryAggregates + ` FROM ` +
-		quote(columnar.RowsTable) + ` WHERE false GROUP BY ` + s.groupBy()
+	return `CREATE TABLE ` + sqlquote.QuotedIdent(s.table) + ` AS SELECT ` + s.groupBy() + `, ` + summaryAggregates + ` FROM ` +
+		sqlquote.QuotedIdent(columnar.RowsTable) + ` WHERE false GROUP BY ` + s.groupBy()
 }
 
 // fill is the statement that adds a capture's groups (argument: the capture).
@@ -113,22 +103,21 @@ func (s *summary) fill(table func(string) string) string {
 		table(columnar.RowsTable) + ` WHERE capture = ? GROUP BY ` + s.groupBy()
 }
 
-// rowRef finds the references to event_rows' columns in a condition over the stored tables
-// (the struct names evt, syscall, *_now stand for their members).
-var rowRef = regexp.MustCompile(`(?i)\b(r|evt|syscall|proc_now|thread_now|fd_now|capture|thread_state|fd_state|evt_[a-z_]+)\b`)
-
-// summaryFor returns the summary that can count cond (a condition over the stored tables),
-// or nil. Mentions inside literals count too, so the answer errs towards nil.
-func summaryFor(cond string) *summary {
-	th, fd := threadRef.MatchString(cond), fdRef.MatchString(cond)
+// summaryFor returns the summary that can count a condition (its plan), or nil: one whose
+// keys hold every column of event_rows the condition reads, and that joins every state
+// table it reads.
+func summaryFor(p *condPlan) *summary {
+	if p.stored == "" {
+		return nil
+	}
 next:
 	for i := range summaries {
 		s := &summaries[i]
-		if th && !s.threads || fd && !s.fds {
+		if p.threads && !s.threads || p.fds && !s.fds {
 			continue
 		}
-		for _, m := range rowRef.FindAllString(cond, -1) {
-			if m != "capture" && !contains(s.keys, m) {
+		for c := range p.rows {
+			if c != "capture" && !contains(s.keys, c) {
 				continue next
 			}
 		}

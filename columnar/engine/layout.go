@@ -3,9 +3,7 @@ package engine
 import (
 	"database/sql"
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/internal/sqlquote"
@@ -73,7 +71,7 @@ func eventsSelectOf(threads, fds bool) string {
 		}
 		b.WriteString(", ")
 		if len(parts) == 1 {
-			b.WriteString(partAlias[columnar.PartOf(ms[0])] + "." + quote(s))
+			b.WriteString(partAlias[columnar.PartOf(ms[0])] + "." + sqlquote.QuotedIdent(s))
 			continue
 		}
 		b.WriteString("struct_pack(")
@@ -81,10 +79,10 @@ func eventsSelectOf(threads, fds bool) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(quote(c.Member) + " := " + partAlias[columnar.PartOf(c)] + "." +
-				quote(columnar.StoredStruct(c)) + "." + quote(c.Member))
+			b.WriteString(sqlquote.QuotedIdent(c.Member) + " := " + partAlias[columnar.PartOf(c)] + "." +
+				sqlquote.QuotedIdent(columnar.StoredStruct(c)) + "." + sqlquote.QuotedIdent(c.Member))
 		}
-		b.WriteString(") AS " + quote(s))
+		b.WriteString(") AS " + sqlquote.QuotedIdent(s))
 	}
 	return b.String()
 }
@@ -111,7 +109,7 @@ func boundedJoins(table func(string) string, rows string, threads, fds bool, b *
 		if lo.Valid && hi.Valid {
 			src = fmt.Sprintf("(SELECT * FROM %s WHERE id BETWEEN %d AND %d)", src, lo.Int64, hi.Int64)
 		}
-		from += " LEFT JOIN " + src + " " + alias + " ON " + alias + ".id = r." + quote(id)
+		from += " LEFT JOIN " + src + " " + alias + " ON " + alias + ".id = r." + sqlquote.QuotedIdent(id)
 	}
 	if b == nil {
 		b = &stateBounds{}
@@ -128,120 +126,49 @@ func boundedJoins(table func(string) string, rows string, threads, fds bool, b *
 // stateBounds are the least and greatest thread and fd state ids of some events.
 type stateBounds struct{ threadLo, threadHi, fdLo, fdHi sql.NullInt64 }
 
-// threadRef and fdRef find references to the thread states' and the fd states' structs.
-var (
-	threadRef = regexp.MustCompile(`(?i)\b(proc|thread|user|group|container)\b`)
-	fdRef     = regexp.MustCompile(`(?i)\bfd\b`)
-)
-
-// storedFromFor joins only the state tables a condition over the stored tables may read: a
-// count or a search by evt members need not join at all. A mention anywhere (in a literal
-// too) joins, so the guess can only be too wide.
-func storedFromFor(table func(string) string, cond string) string {
-	return storedJoins(table, threadRef.MatchString(cond), fdRef.MatchString(cond))
+// storedFromFor joins only the state tables a condition over the stored tables reads (its
+// plan, plan.go): a count or a search by evt members need not join at all.
+func storedFromFor(table func(string) string, p *condPlan) string {
+	return storedJoins(table, p.threads, p.fds)
 }
 
 // eventsViewDDL defines the events view over the compact layout. Like any SQL table it has no
 // order of its own (the joins may move a few rows): a query that needs event order says
 // ORDER BY evt.num. An ORDER BY here would sort every query's rows, aggregates included.
 func eventsViewDDL() string {
-	return "CREATE VIEW events AS SELECT " + eventsSelect() + " " + storedFrom(quote)
+	return "CREATE VIEW events AS SELECT " + eventsSelect() + " " + storedFrom(sqlquote.QuotedIdent)
 }
 
-// perEventRef finds the members that event_rows stores in the _now structs.
-var perEventRef = sync.OnceValue(func() *regexp.Regexp {
-	var alts []string
-	for _, c := range columnar.CompactColumns()[columnar.PartEvent] {
-		if strings.HasSuffix(c.Struct, columnar.NowSuffix) {
-			alts = append(alts, regexp.QuoteMeta(strings.TrimSuffix(c.Struct, columnar.NowSuffix)+"."+c.Member))
-		}
-	}
-	return regexp.MustCompile(`\b(?:` + strings.Join(alts, "|") + `)\b`)
-})
-
-// storedWhere rewrites a condition over the events columns (as package translate writes
-// them: struct.member, literals in single quotes, identifiers in double quotes) into one
-// over the stored tables: the per-event members of proc, thread and fd become their _now
-// struct's, and the evt members with key columns those columns (evt.type → evt_type, see
-// keys.go). Text inside quotes is left alone.
-func storedWhere(where string) string {
-	var b strings.Builder
-	re := perEventRef()
-	for len(where) > 0 {
-		i := strings.IndexAny(where, `'"`)
-		if i < 0 {
-			i = len(where)
-		}
-		b.WriteString(keyRef().ReplaceAllStringFunc(re.ReplaceAllStringFunc(where[:i], func(m string) string {
-			s, mem, _ := strings.Cut(m, ".")
-			return s + columnar.NowSuffix + "." + mem
-		}), func(m string) string { return keyColumn(strings.TrimPrefix(m, "evt.")) }))
-		where = where[i:]
-		if where == "" {
-			break
-		}
-		q := where[0]
-		j := 1
-		for j < len(where) {
-			if where[j] == q {
-				if j+1 < len(where) && where[j+1] == q { // doubled quote inside
-					j += 2
-					continue
-				}
-				break
-			}
-			j++
-		}
-		if j < len(where) {
-			j++
-		}
-		b.WriteString(where[:j])
-		where = where[j:]
-	}
-	return b.String()
+// filteredEvents is a query for the events columns of the events matching a condition (its
+// plan, which the stored tables answer), in no particular order (see eventsViewDDL).
+func filteredEvents(table func(string) string, p *condPlan) string {
+	return "SELECT " + eventsSelect() + " " + storedFrom(table) + " WHERE (" + p.stored + ")"
 }
 
-// filteredEvents is a query for the events columns of the events matching where (a condition
-// over the events columns), in no particular order (see eventsViewDDL).
-func filteredEvents(table func(string) string, where string) string {
-	return "SELECT " + eventsSelect() + " " + storedFrom(table) + " WHERE (" + storedWhere(where) + ")"
+// filteredEventsFor is filteredEvents for a query that reads the thread states' or the fd
+// states' members only as told (usesStates): the state tables that neither it nor the
+// condition reads are not joined, and their structs are left out.
+func filteredEventsFor(table func(string) string, p *condPlan, threads, fds bool) string {
+	threads, fds = threads || p.threads, fds || p.fds
+	return "SELECT " + eventsSelectOf(threads, fds) + " " + storedJoins(table, threads, fds) + " WHERE (" + p.stored + ")"
 }
 
-// filteredEventsFor is filteredEvents for a query that reads only the columns uses names
-// (SQL text; a mention anywhere counts): the state tables that neither it nor where names
-// are not joined, and their structs are left out.
-func filteredEventsFor(table func(string) string, where, uses string) string {
-	cond := storedWhere(where)
-	threads, fds := usesStates(uses)
-	threads, fds = threads || threadRef.MatchString(cond), fds || fdRef.MatchString(cond)
-	return "SELECT " + eventsSelectOf(threads, fds) + " " + storedJoins(table, threads, fds) + " WHERE (" + cond + ")"
-}
-
-// usesStates says whether SQL that reads a query's columns (a select list; a mention
-// anywhere counts, * reads all) may read the thread states' or the fd states' members.
-func usesStates(uses string) (threads, fds bool) {
-	all := strings.Contains(uses, "*")
-	return all || threadRef.MatchString(uses), all || fdRef.MatchString(uses)
-}
-
-// firstEvents is a query for the events columns that uses names (see filteredEventsFor) of
-// the first k events, in evt.num order, among a capture's events lo to hi that match where
-// (and maybe more after them); b bounds the state ids of those events. When where reads the
-// state tables, the matches are found first, reading only the columns where reads, and only
-// their rows are read whole: DuckDB would otherwise gather the listed members of every event
-// in the range before joining the states that decide.
-func firstEvents(table func(string) string, where, uses, capture string, lo, hi int64, k int, b *stateBounds) string {
-	cond := storedWhere(where)
+// firstEvents is a query for the events columns (the thread states' and fd states' only as
+// told, see filteredEventsFor) of the first k events, in evt.num order, among a capture's
+// events lo to hi that match a condition (its plan; maybe more after them); b bounds the
+// state ids of those events. When the condition reads the state tables, the matches are found
+// first, reading only the columns it reads, and only their rows are read whole: DuckDB would
+// otherwise gather the listed members of every event in the range before joining the states
+// that decide.
+func firstEvents(table func(string) string, p *condPlan, threads, fds bool, capture string, lo, hi int64, k int, b *stateBounds) string {
 	rng := fmt.Sprintf("r.capture = %s AND r.evt_num BETWEEN %d AND %d", sqlquote.String(capture), lo, hi)
-	condThreads, condFDs := threadRef.MatchString(cond), fdRef.MatchString(cond)
-	threads, fds := usesStates(uses)
-	if !condThreads && !condFDs {
+	if !p.threads && !p.fds {
 		// A condition on event_rows alone is tested in the scan, before any member is read.
 		return "SELECT " + eventsSelectOf(threads, fds) + " " + boundedJoins(table, columnar.RowsTable, threads, fds, b) +
-			" WHERE " + rng + " AND (" + cond + ") ORDER BY r.evt_num LIMIT " + fmt.Sprint(k)
+			" WHERE " + rng + " AND (" + p.stored + ") ORDER BY r.evt_num LIMIT " + fmt.Sprint(k)
 	}
-	matches := "SELECT r.evt_num " + boundedJoins(table, columnar.RowsTable, condThreads, condFDs, b) +
-		" WHERE " + rng + " AND (" + cond + ") ORDER BY r.evt_num LIMIT " + fmt.Sprint(k)
+	matches := "SELECT r.evt_num " + boundedJoins(table, columnar.RowsTable, p.threads, p.fds, b) +
+		" WHERE " + rng + " AND (" + p.stored + ") ORDER BY r.evt_num LIMIT " + fmt.Sprint(k)
 	return "SELECT " + eventsSelectOf(threads, fds) + " " + boundedJoins(table, columnar.RowsTable, threads, fds, b) +
 		" WHERE " + rng + " AND r.evt_num IN (" + matches + ")"
 }
@@ -258,14 +185,14 @@ func CompactViews(tables []string, ext string) string {
 	if ext != ".parquet" {
 		reader = "read_arrow" // the arrow extension's reader of Arrow IPC files
 	}
-	file := func(t string) string { return reader + "('" + strings.ReplaceAll(t+ext, "'", "''") + "')" }
+	file := func(t string) string { return reader + "(" + sqlquote.String(t+ext) + ")" }
 	for _, t := range tables {
 		if t == columnar.RowsTable {
-			b.WriteString("CREATE OR REPLACE VIEW " + quote(columnar.KindsTable) + " AS SELECT * FROM " + file(columnar.KindsTable) + ";\n")
-			b.WriteString("CREATE OR REPLACE VIEW " + quote(t) + " AS " + columnar.EncodedRowsSelect(file(t), quote(columnar.KindsTable)) + ";\n")
+			b.WriteString("CREATE OR REPLACE VIEW " + sqlquote.QuotedIdent(columnar.KindsTable) + " AS SELECT * FROM " + file(columnar.KindsTable) + ";\n")
+			b.WriteString("CREATE OR REPLACE VIEW " + sqlquote.QuotedIdent(t) + " AS " + columnar.EncodedRowsSelect(file(t), sqlquote.QuotedIdent(columnar.KindsTable)) + ";\n")
 			continue
 		}
-		b.WriteString("CREATE OR REPLACE VIEW " + quote(t) + " AS SELECT * FROM " + file(t) + ";\n")
+		b.WriteString("CREATE OR REPLACE VIEW " + sqlquote.QuotedIdent(t) + " AS SELECT * FROM " + file(t) + ";\n")
 	}
 	b.WriteString(strings.Replace(eventsViewDDL(), "CREATE VIEW", "CREATE OR REPLACE VIEW", 1) + ";\n")
 	return b.String()

@@ -20,7 +20,7 @@ import (
 	"github.com/scapql/scapql/ingest"
 	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/state"
-	"github.com/scapql/scapql/translate/sqlgen"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // A lazy database (OpenLazy) reads its captures only when a question needs them, and then
@@ -105,7 +105,7 @@ func OpenLazy(ctx context.Context) (*DB, error) {
 // SetMemoryLimit sets DuckDB's memory limit ("640MB", "4GB"); past it, tables and operators
 // spill to the database's temporary directory.
 func (db *DB) SetMemoryLimit(ctx context.Context, limit string) error {
-	if _, err := db.conn.ExecContext(ctx, `SET memory_limit = `+sqlgen.Quote(strings.ToValidUTF8(limit, ""))); err != nil {
+	if _, err := db.conn.ExecContext(ctx, `SET memory_limit = `+sqlquote.String(strings.ToValidUTF8(limit, ""))); err != nil {
 		return fmt.Errorf("memory limit %q: %w", limit, err)
 	}
 	return nil
@@ -448,7 +448,7 @@ func (db *DB) mergeMemberTables(ctx context.Context, c *lazyCapture) error {
 			if !seen[m.Field] {
 				seen[m.Field] = true
 				merged.members = append(merged.members, m)
-				cols = append(cols, alias+"."+quote(m.Struct+"."+m.Member))
+				cols = append(cols, alias+"."+sqlquote.QuotedIdent(m.Struct+"."+m.Member))
 			}
 		}
 	}
@@ -535,7 +535,7 @@ func (db *DB) readOptions(c *lazyCapture) columnar.ReadOptions {
 // others in main.
 func (db *DB) qualified(name string) string {
 	if s, t, ok := strings.Cut(name, "."); ok {
-		return quote(db.catalog) + "." + quote(s) + "." + quote(t)
+		return sqlquote.QuotedIdent(db.catalog) + "." + sqlquote.QuotedIdent(s) + "." + sqlquote.QuotedIdent(t)
 	}
 	return db.Table(name)
 }
@@ -616,10 +616,10 @@ func (db *DB) eventsQuery(ctx context.Context, narrow map[*lazyCapture]memberTab
 		var tables []string
 		for i, g := range groups {
 			alias := fmt.Sprintf("m%d", i)
-			tables = append(tables, quote(db.catalog)+"."+internalSchema+"."+quote(g.name)+" "+alias)
+			tables = append(tables, sqlquote.QuotedIdent(db.catalog)+"."+internalSchema+"."+sqlquote.QuotedIdent(g.name)+" "+alias)
 			for _, m := range g.members {
 				if _, ok := refs[m.Field]; !ok {
-					refs[m.Field] = alias + "." + quote(m.Struct+"."+m.Member)
+					refs[m.Field] = alias + "." + sqlquote.QuotedIdent(m.Struct+"."+m.Member)
 				}
 			}
 		}
@@ -627,7 +627,7 @@ func (db *DB) eventsQuery(ctx context.Context, narrow map[*lazyCapture]memberTab
 		if len(tables) > 0 {
 			from = "FROM " + strings.Join(tables, " POSITIONAL JOIN ")
 		}
-		parts = append(parts, eventsOf(sqlgen.Quote(strings.ToValidUTF8(c.name, "\uFFFD")), refs, from))
+		parts = append(parts, eventsOf(sqlquote.ValidString(c.name), refs, from))
 	}
 	for _, f := range db.lazy.files {
 		if f.table == "events" {
@@ -658,10 +658,10 @@ func eventsOf(capture string, refs map[string]string, from string) string {
 			if !ok {
 				ref = "NULL::" + m.Type.SQL()
 			}
-			members = append(members, quote(m.Member)+" := "+ref)
+			members = append(members, sqlquote.QuotedIdent(m.Member)+" := "+ref)
 		}
 		if len(members) > 0 {
-			sel.WriteString(", struct_pack(" + strings.Join(members, ", ") + ") AS " + quote(s))
+			sel.WriteString(", struct_pack(" + strings.Join(members, ", ") + ") AS " + sqlquote.QuotedIdent(s))
 		}
 	}
 	return sel.String() + " " + from

@@ -13,6 +13,7 @@ import (
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/ingest"
 	"github.com/scapql/scapql/ingest/scap"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // bundledCaptures lists the bundled captures; it fails the test when there are none.
@@ -28,7 +29,7 @@ func bundledCaptures(t *testing.T) []string {
 // structDigest is one row per event of a struct's members as text, in evt.num order.
 func structDigest(t *testing.T, db *DB, st string) string {
 	t.Helper()
-	q := `SELECT evt.num, ` + columnar.QuoteIdent(st) + `::VARCHAR FROM events ORDER BY evt.num`
+	q := `SELECT evt.num, ` + sqlquote.Ident(st) + `::VARCHAR FROM events ORDER BY evt.num`
 	if _, err := db.Prepare(context.Background(), q); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
@@ -80,7 +81,7 @@ func compareNarrowAndWhole(t *testing.T, path string, opts ingest.Options) (int,
 	defer narrow.Close()
 	events := 0
 	for _, st := range columnar.Structs {
-		q := `SELECT evt.num, ` + columnar.QuoteIdent(st) + ` FROM events`
+		q := `SELECT evt.num, ` + sqlquote.Ident(st) + ` FROM events`
 		_, err := narrow.Prepare(ctx, q)
 		if (err == nil) != (wholeErr == nil) || err != nil && err.Error() != wholeErr.Error() {
 			t.Fatalf("%s: struct %s alone: error %v; all members: error %v", path, st, err, wholeErr)

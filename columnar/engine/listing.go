@@ -9,6 +9,7 @@ import (
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // A filter typed in the shell lists its first matches with display members (evt.args,
@@ -63,7 +64,7 @@ func (db *DB) lazyFirstMatches(ctx context.Context, where string, k int, uses st
 	}
 	refs := map[string]string{}
 	for _, c := range cols {
-		refs[c.Field] = quote(c.Struct + "." + c.Member)
+		refs[c.Field] = sqlquote.QuotedIdent(c.Struct + "." + c.Member)
 	}
 	return eventsOf("capture", refs, "FROM "+db.qualified(listingTable)), total, nil
 }

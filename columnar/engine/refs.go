@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scapql/scapql/columnar"
-	"github.com/scapql/scapql/translate/sqlgen"
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // refs is what a SQL text reads of the capture tables, as DuckDB's own parser sees it
@@ -95,7 +95,7 @@ func serialize(ctx context.Context, q *sql.Conn, sqlText string) (doc map[string
 		return nil, false, errors.New("the statement is not valid UTF-8")
 	}
 	var text string
-	if err := q.QueryRowContext(ctx, `SELECT json_serialize_sql(`+sqlgen.Quote(sqlText)+`)::VARCHAR`).Scan(&text); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT json_serialize_sql(`+sqlquote.String(sqlText)+`)::VARCHAR`).Scan(&text); err != nil {
 		return nil, false, fmt.Errorf("read the statement: %w", err)
 	}
 	dec := json.NewDecoder(strings.NewReader(text))

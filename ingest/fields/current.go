@@ -199,17 +199,16 @@ func init() {
 	reg("proc.is_sid_leader", flag(func(t *state.Thread) bool { return t.Sid == t.Vpid }))
 
 	// proc.pexe and proc.aexe[N] are proc.exe of the parent and of the N-th ancestor
-	// (proc.aexe[0] is the process's own).
-	reg("proc.pexe", func(ev *state.Event, _ string) Value {
-		if ev.Thread == nil {
-			return None
+	// (proc.aexe[0] is the process's own). Without an index proc.aexe extracts the process's
+	// own, as libsinsp does; a filter on it matches any ancestor (translate/check).
+	reg("proc.pexe", ofParent(func(p *state.Thread) Value { return strV(p.Exe) }))
+	aexe := ofAncestor(func(a *state.Thread) Value { return strV(a.Exe) })
+	regArg("proc.aexe", func(ev *state.Event, arg string) Value {
+		if arg == "" {
+			arg = "0"
 		}
-		if p := ev.Engine().ParentThread(ev.Thread); p != nil {
-			return strV(p.Exe)
-		}
-		return None
+		return aexe(ev, arg)
 	})
-	regArg("proc.aexe", ofAncestor(func(a *state.Thread) Value { return strV(a.Exe) }))
 
 	// fd.nameraw is the fd's name as the event gave it, before the path was resolved.
 	reg("fd.nameraw", func(ev *state.Event, _ string) Value {

@@ -202,6 +202,20 @@ func ofAncestor(get func(*state.Thread) Value) func(*state.Event, string) Value 
 	}
 }
 
+// ofParent builds the extractor of a field of the parent of the event's thread
+// (state.Engine.ParentThread: proc.pname, proc.pcmdline, proc.pexe).
+func ofParent(get func(*state.Thread) Value) Extractor {
+	return func(ev *state.Event, _ string) Value {
+		if ev.Thread == nil {
+			return None
+		}
+		if p := ev.Engine().ParentThread(ev.Thread); p != nil {
+			return get(p)
+		}
+		return None
+	}
+}
+
 // ancestor walks n steps up from the event's process; nil past MaxAncestors.
 func ancestor(ev *state.Event, n int) *state.Thread {
 	if n > MaxAncestors {
@@ -705,24 +719,8 @@ func init() {
 		}
 		return None
 	}))
-	reg("proc.pname", func(ev *state.Event, _ string) Value {
-		if ev.Thread == nil {
-			return None
-		}
-		if p := ev.Engine().ParentThread(ev.Thread); p != nil {
-			return strV(p.Comm)
-		}
-		return None
-	})
-	reg("proc.pcmdline", func(ev *state.Event, _ string) Value {
-		if ev.Thread == nil {
-			return None
-		}
-		if p := ev.Engine().ParentThread(ev.Thread); p != nil {
-			return strV(Cmdline(p.Comm, p.Args))
-		}
-		return None
-	})
+	reg("proc.pname", ofParent(func(p *state.Thread) Value { return strV(p.Comm) }))
+	reg("proc.pcmdline", ofParent(func(p *state.Thread) Value { return strV(Cmdline(p.Comm, p.Args)) }))
 	regArg("proc.aname", func(ev *state.Event, arg string) Value {
 		if arg == "" {
 			var names []string

@@ -40,6 +40,11 @@ func String(s string) string {
 	return "(" + strings.Join(parts, " || ") + ")"
 }
 
+// ValidString is String of s with every byte that is not UTF-8 replaced by U+FFFD: for
+// names and paths read from the system, which DuckDB (UTF-8 text only) would otherwise refuse
+// with the whole statement; the name then reads as not found.
+func ValidString(s string) string { return String(strings.ToValidUTF8(s, "\uFFFD")) }
+
 // Ident quotes a SQL identifier when it needs it (keywords such as group, odd characters):
 // the one quoting of names in the SQL scapql writes.
 func Ident(s string) string {

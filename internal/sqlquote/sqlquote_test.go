@@ -19,6 +19,19 @@ func TestString(t *testing.T) {
 	}
 }
 
+func TestValidString(t *testing.T) {
+	for in, want := range map[string]string{
+		"/tmp/x":      "'/tmp/x'",
+		"/tmp/\xff'a": "'/tmp/\uFFFD''a'",
+		"caf\xc3":     "'caf\uFFFD'",
+		"é\n":         "('é' || chr(10))",
+	} {
+		if got := ValidString(in); got != want {
+			t.Errorf("ValidString(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
 func TestIdent(t *testing.T) {
 	for in, want := range map[string]string{
 		"name": "name", "evt_num": "evt_num", "group": `"group"`, "GROUP": `"GROUP"`, "time": "time",

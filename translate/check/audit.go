@@ -20,94 +20,75 @@ import (
 // isAudit reports whether a field name is an audit field.
 func isAudit(name string) bool { return audit.IsAuditField(name) }
 
-// AuditColumn is the SQL column of an audit field without argument, "" if not stored.
-func AuditColumn(name string) string {
+// auditStored reports whether the audit tables hold a field without argument (or with an
+// index): a member under the naming rule, or a column the emitter computes.
+func auditStored(name string) bool {
 	switch name {
-	case "json.rawtime", "jevt.rawtime":
-		return "evt.rawtime"
-	case "json.obj", "jevt.obj":
-		return "json_obj(raw)" // the SQL function the engine registers (package audit renders it)
+	case "json.rawtime", "jevt.rawtime", "json.obj", "jevt.obj":
+		return true
 	case "json.value", "jevt.value":
-		return ""
+		return false
 	}
-	class, member, ok := sqlquote.Member(name)
-	if !ok {
-		return ""
-	}
-	return class + "." + member
+	_, _, ok := sqlquote.Member(name)
+	return ok
 }
 
 var plainKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
-// AuditSQL is the SQL of an audit field with its argument (hasArg), over the cloudtrail and
-// k8saudit tables.
-func AuditSQL(name, arg string, hasArg bool) (string, error) {
-	af, ok := audit.Lookup(name)
-	if !ok {
-		return "", fmt.Errorf("%s is not an audit field", name)
+// AuditColumn binds an audit field with its argument (hasArg) to its column of the
+// cloudtrail and k8saudit tables (sqlgen.ColumnSQL renders it).
+func AuditColumn(name, arg string, hasArg bool) (*ir.Column, error) {
+	f, ok := catalog.Lookup(name)
+	if !ok || !isAudit(name) {
+		return nil, fmt.Errorf("%s is not an audit field", name)
 	}
-	sql, err := auditSQL(af, arg, hasArg)
+	r, err, _ := bindAudit(f, name, arg, hasArg)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return sql, nil
+	return r.cols[0].(*ir.Column), nil
 }
 
-func auditSQL(af *audit.Field, arg string, hasArg bool) (string, *fieldError) {
-	fail := func(format string, a ...any) (string, *fieldError) {
-		return "", &fieldError{msg: fmt.Sprintf(format, a...), arg: hasArg}
+// checkAudit checks an audit field's argument, and that the audit tables hold the field.
+func checkAudit(af *audit.Field, arg string, hasArg bool) *fieldError {
+	fail := func(format string, a ...any) *fieldError {
+		return &fieldError{msg: fmt.Sprintf(format, a...), arg: hasArg}
 	}
-	base := AuditColumn(af.Name)
-	sql := ""
 	switch af.Arg {
 	case audit.NoArg:
 		if hasArg {
 			return fail("field %s takes no [argument]", af.Name)
 		}
-		sql = base
 	case audit.IndexArg:
-		sql = base
 		if hasArg {
-			n, err := strconv.ParseUint(arg, 10, 31)
-			if err != nil {
+			if _, err := strconv.ParseUint(arg, 10, 31); err != nil {
 				return fail("%s[%s]: the index must be a number >= 0", af.Name, arg)
 			}
-			// the element at the index, as a one-element list
-			sql = fmt.Sprintf("CASE WHEN len(%s) > %d THEN [%s[%d]] END", base, n, base, n+1)
 		}
 	case audit.KeyArg, audit.PointerArg:
 		if !hasArg {
-			return "", &fieldError{msg: fmt.Sprintf("field %s needs an argument, e.g. %s", af.Name, auditArgExample(af.Name))}
+			return &fieldError{msg: fmt.Sprintf("field %s needs an argument, e.g. %s", af.Name, auditArgExample(af.Name))}
 		}
 		switch af.Name {
 		case "json.value", "jevt.value":
 			if arg != "" && arg[0] != '/' {
 				return fail("%s[%s]: the argument is a JSON pointer such as /user/username", af.Name, arg)
 			}
-			sql = "json_extract_string(raw, " + sqlquote.String(arg) + ")"
+			return nil
 		case "ka.uri.param":
 			if !plainKey.MatchString(arg) {
 				return fail("ka.uri.param[%s]: the key must be letters, digits, '_', '.' or '-'", arg)
 			}
-			re := sqlquote.String(`[?&]` + regexp.QuoteMeta(arg) + `=([^&#]*)`)
-			sql = "CASE WHEN regexp_matches(ka.uri, " + re + ") THEN url_decode(regexp_extract(ka.uri, " + re + ", 1)) END"
-		case "ka.req.volume.hostpath":
-			prefix, isPrefix := strings.CutSuffix(arg, "*")
-			cond := "x = " + sqlquote.String(arg)
-			if isPrefix {
-				cond += " OR starts_with(x, " + sqlquote.String(prefix) + ")"
-			}
-			sql = "CASE WHEN ka.req_pod_volumes_hostpath IS NULL THEN NULL WHEN len(list_filter(ka.req_pod_volumes_hostpath, lambda x: " + cond + ")) > 0 THEN 'true' ELSE 'false' END"
-		case "ka.req.binding.subject.has_name":
-			sql = "CASE WHEN ka.auditid IS NOT NULL THEN 'true' END"
-		default:
-			return fail("field %s[%s] is not stored in the audit tables", af.Name, arg)
+			return nil
+		case "ka.req.volume.hostpath", "ka.req.binding.subject.has_name":
+			return nil
 		}
+		return fail("field %s[%s] is not stored in the audit tables", af.Name, arg)
 	}
-	if sql == "" {
-		return "", &fieldError{msg: fmt.Sprintf("field %s is not supported: it is not stored in the audit tables", af.Name)}
+	if !auditStored(af.Name) {
+		return &fieldError{msg: fmt.Sprintf("field %s is not supported: it is not stored in the audit tables", af.Name)}
 	}
-	return sql, nil
+	return nil
 }
 
 // bindAudit binds an audit field and its argument; ok is false for other fields.
@@ -120,14 +101,13 @@ func bindAudit(f catalog.Field, written, arg string, hasArg bool) (*fieldRef, *f
 	if hasArg {
 		r.name = f.Name + "[" + arg + "]"
 	}
-	sql, err := auditSQL(af, arg, hasArg)
-	if err != nil {
+	if err := checkAudit(af, arg, hasArg); err != nil {
 		if !err.arg {
 			err.msg = strings.Replace(err.msg, "field "+af.Name+" is not supported", "field "+written+" is not supported", 1)
 		}
 		return nil, err, true
 	}
-	col := &ir.Column{SQL: sql, K: r.kind, Field: f.Name, Arg: arg, Index: af.Arg == audit.IndexArg && hasArg}
+	col := &ir.Column{K: r.kind, Field: f.Name, Arg: arg, HasArg: hasArg, Index: af.Arg == audit.IndexArg && hasArg}
 	if af.Type == audit.List {
 		col.List = true
 		r.list = true

@@ -713,7 +713,7 @@ func (c *checker) special(e *ast.Compare, l *opnd, op ast.CmpOp, lits []*lit) (i
 		return nil, false
 	}
 	res := l.vals[0]
-	rawres := &ir.Column{SQL: "evt.rawres", K: ir.Int, Field: "evt.rawres"}
+	rawres := &ir.Column{K: ir.Int, Field: "evt.rawres"}
 	var numPred ir.Expr
 	switch op {
 	case ast.In, ast.Intersects:

@@ -21,25 +21,12 @@ var members = fields.SchemaMembers
 var neverNull = map[string]bool{"evt.num": true, "evt.type": true, "evt.dir": true}
 
 // derived are catalogue fields computed from stored members.
-var derived = map[string]string{
-	"evt.info":       "evt.args",
-	"evt.time":       "substr(evt.datetime, 12)",
-	"evt.time.s":     "substr(evt.datetime, 12, 8)",
-	"evt.datetime.s": "substr(evt.datetime, 1, 19)",
-	"evt.rawtime.s":  "(evt.rawtime // 1000000000)",
-	"evt.rawtime.ns": "(evt.rawtime % 1000000000)",
-	"evt.reltime.s":  "(evt.reltime // 1000000000)",
-	"evt.reltime.ns": "(evt.reltime % 1000000000)",
-	"evt.latency.s":  "(evt.latency // 1000000000)",
-	"evt.latency.ns": "(evt.latency % 1000000000)",
-	// The count fields are 1 or absent (libsinsp extract_error_count and friends).
-	"evt.count":              "1",
-	"evt.count.exit":         "CASE WHEN evt.dir = '<' THEN 1 END",
-	"evt.count.error":        "CASE WHEN evt.failed THEN 1 END",
-	"evt.count.error.file":   "CASE WHEN evt.failed AND evt.category = 'file' THEN 1 END",
-	"evt.count.error.net":    "CASE WHEN evt.failed AND evt.category = 'net' THEN 1 END",
-	"evt.count.error.memory": "CASE WHEN evt.failed AND evt.category = 'memory' THEN 1 END",
-	"evt.count.error.other":  "CASE WHEN evt.failed AND evt.category NOT IN ('file', 'net', 'memory') THEN 1 END",
+var derived = map[string]bool{
+	"evt.info": true, "evt.time": true, "evt.time.s": true, "evt.datetime.s": true,
+	"evt.rawtime.s": true, "evt.rawtime.ns": true, "evt.reltime.s": true, "evt.reltime.ns": true,
+	"evt.latency.s": true, "evt.latency.ns": true, "evt.count": true, "evt.count.exit": true,
+	"evt.count.error": true, "evt.count.error.file": true, "evt.count.error.net": true,
+	"evt.count.error.memory": true, "evt.count.error.other": true,
 }
 
 // pairs are the filter-only fields that match on either end of a connection. They read the
@@ -112,21 +99,22 @@ func paramKind(pt string) ir.Kind {
 	return ir.String
 }
 
-// column returns the SQL of a stored or derived field, or "" if the table lacks it.
-func column(name string) string {
-	if sql, ok := derived[name]; ok {
-		return sql
+// stored reports whether the events table holds a field: one of its members, or derived
+// from them (the SQL of either is sqlgen's).
+func stored(name string) bool {
+	if derived[name] {
+		return true
 	}
 	class, member, ok := sqlquote.Member(name)
 	if !ok {
-		return ""
+		return false
 	}
 	for _, m := range members[class] {
 		if m == member {
-			return sqlquote.MemberRef(name)
+			return true
 		}
 	}
-	return ""
+	return false
 }
 
 // argument kinds of the fields that take one.
@@ -147,7 +135,6 @@ var needsArg = map[string]bool{
 	"evt.arg": true, "evt.rawarg": true, "evt.type.is": true, "thread.cgroup": true, "evt.around": true,
 	"container.mount": true, "container.mount.source": true, "container.mount.dest": true,
 	"container.mount.mode": true, "container.mount.rdwr": true, "container.mount.propagation": true,
-	"proc.aexe": true,
 }
 
 // takesBracket are the fields that accept a [arg].
@@ -157,11 +144,6 @@ var takesBracket = map[string]bool{
 	"container.mount.mode": true, "container.mount.rdwr": true, "container.mount.propagation": true,
 	"proc.aexe": true,
 }
-
-// mountPart is the part of a container.mounts item (source:dest:mode:rdwr:propagation) each
-// container.mount field reads, 1-based.
-var mountPart = map[string]int{"container.mount": 0, "container.mount.source": 1, "container.mount.dest": 2,
-	"container.mount.mode": 3, "container.mount.rdwr": 4, "container.mount.propagation": 5}
 
 // fieldError is a resolution failure; the caller adds the position.
 type fieldError struct {
@@ -248,9 +230,9 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 	if bracket {
 		r.name = f.Name + "[" + arg + "]"
 	}
-	// col binds the field to one column; the column records the field and its argument.
-	col := func(sql, arg string, index bool) {
-		r.cols = []ir.Value{&ir.Column{SQL: sql, K: r.kind, Field: f.Name, Arg: arg, Index: index}}
+	// col binds the field to one column: the field and its argument.
+	col := func(arg string, index bool) {
+		r.cols = []ir.Value{&ir.Column{K: r.kind, Field: f.Name, Arg: arg, HasArg: hasArg, Index: index}}
 	}
 	switch f.Name {
 	case "evt.arg":
@@ -259,13 +241,13 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 			if err != nil {
 				return nil, &fieldError{msg: fmt.Sprintf("evt.arg[%s]: the index must be a number (evt.arg[0]); write evt.arg.NAME for a name", arg), arg: true}
 			}
-			col(fmt.Sprintf("evt.arglist[%d]", n+1), strconv.FormatUint(n, 10), true)
+			col(strconv.FormatUint(n, 10), true)
 			return r, nil
 		}
 		if _, ok := catalog.ParamType(arg); !ok {
 			return nil, unknownParam(arg)
 		}
-		col("evt.arg["+sqlquote.String(arg)+"]", arg, false)
+		col(arg, false)
 		return r, nil
 	case "evt.rawarg":
 		pt, ok := catalog.ParamType(arg)
@@ -274,82 +256,46 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 		}
 		// The raw value is stored as text; libsinsp types it by the parameter's type.
 		r.kind = paramKind(pt)
-		sql := "evt.rawarg[" + sqlquote.String(arg) + "]"
-		switch r.kind {
-		case ir.Int:
-			sql = "TRY_CAST(" + sql + " AS HUGEINT)"
-		case ir.Bool:
-			sql = "TRY_CAST(" + sql + " AS BOOLEAN)"
-		case ir.Double:
-			sql = "TRY_CAST(" + sql + " AS DOUBLE)"
-		}
-		col(sql, arg, false)
+		col(arg, false)
 		return r, nil
 	case "evt.type.is":
 		if !catalog.IsEventType(arg) {
 			return nil, unknownEventType(arg, true)
 		}
-		r.cols = []ir.Value{&ir.Column{SQL: "CAST(evt.type = " + sqlquote.String(arg) + " AS INTEGER)", K: ir.Int, NeverNull: true,
-			Field: f.Name, Arg: arg}}
+		r.cols = []ir.Value{&ir.Column{K: ir.Int, NeverNull: true, Field: f.Name, Arg: arg, HasArg: true}}
 		return r, nil
 	case "thread.cgroup":
 		if !cgroupName.MatchString(arg) {
 			return nil, &fieldError{msg: fmt.Sprintf("thread.cgroup.%s: a cgroup subsystem name is letters and '_'", arg), arg: true}
 		}
-		re := sqlquote.String("(?:^| )" + arg + "=([^ ]*)")
-		col("CASE WHEN regexp_matches(thread.cgroups, "+re+") THEN regexp_extract(thread.cgroups, "+re+", 1) END", arg, false)
+		col(arg, false)
 		return r, nil
-	case "proc.aname", "proc.apid":
-		// aname[0] is the main thread's name, which differs from proc.name for threads that
-		// renamed themselves.
-		list, scalar := "proc.anames", "proc.aname0"
-		if f.Name == "proc.apid" {
-			list, scalar = "proc.apids", "proc.pid"
-		}
+	case "proc.aname", "proc.apid", "proc.aexe":
 		if !hasArg {
-			// Without an index the check matches on any ancestor, parent first.
+			// Without an index the check matches on any ancestor, parent first (libsinsp's
+			// compare_full_aname and friends).
 			r.list = true
-			r.cols = []ir.Value{&ir.Column{SQL: list, K: r.kind, List: true, Field: f.Name}}
+			r.cols = []ir.Value{&ir.Column{K: r.kind, List: true, Field: f.Name}}
 			return r, nil
 		}
 		n, err := strconv.ParseUint(arg, 10, 31)
 		if err != nil {
 			return nil, &fieldError{msg: fmt.Sprintf("%s[%s]: the ancestor index must be a number >= 0", f.Name, arg), arg: true}
 		}
-		if n == 0 {
-			col(scalar, "0", true)
-		} else {
-			col(fmt.Sprintf("%s[%d]", list, n), strconv.FormatUint(n, 10), true)
-		}
-		return r, nil
-	case "proc.aexe":
-		// proc.aexes lists the process's own proc.exe, then its ancestors', parent first.
-		n, err := strconv.ParseUint(arg, 10, 31)
-		if err != nil {
-			return nil, &fieldError{msg: fmt.Sprintf("%s[%s]: the ancestor index must be a number >= 0", f.Name, arg), arg: true}
-		}
-		col(fmt.Sprintf("proc.aexes[%d]", n+1), strconv.FormatUint(n, 10), true)
+		col(strconv.FormatUint(n, 10), true)
 		return r, nil
 	case "container.mount", "container.mount.source", "container.mount.dest", "container.mount.mode",
 		"container.mount.rdwr", "container.mount.propagation":
 		// From container.mounts: the mount by index, or the first whose source matches the
 		// glob pattern.
-		item := ""
-		if n, err := strconv.ParseUint(arg, 10, 31); err == nil {
-			item = fmt.Sprintf("string_split(container.mounts, ',')[%d]", n+1)
-		} else {
-			item = "list_filter(string_split(container.mounts, ','), m -> regexp_full_match(split_part(m, ':', 1), " +
-				sqlquote.String(globRegex(arg, false)) + "))[1]"
+		col(arg, false)
+		if _, err := strconv.ParseUint(arg, 10, 31); err != nil {
+			r.cols[0].(*ir.Column).Glob = globRegex(arg, false)
 		}
-		part := item
-		if k := mountPart[f.Name]; k > 0 {
-			part = fmt.Sprintf("split_part(%s, ':', %d)", item, k)
-		}
-		col("CASE WHEN container.mounts <> '' THEN "+part+" END", arg, false)
 		return r, nil
 	case "proc.env":
 		if hasArg {
-			col("proc.envmap["+sqlquote.String(arg)+"]", arg, false)
+			col(arg, false)
 			return r, nil
 		}
 	case "evt.abspath":
@@ -365,25 +311,24 @@ func bind(f catalog.Field, written, arg string, hasArg, bracket bool) (*fieldRef
 				typed = k
 			}
 			pf, _ := catalog.Lookup(typed)
-			r.cols = append(r.cols, &ir.Column{SQL: column(p), K: kindOf(pf.Type), Field: p})
+			r.cols = append(r.cols, &ir.Column{K: kindOf(pf.Type), Field: p})
 		}
 		r.kind = r.cols[0].Type()
 		return r, nil
 	}
 	if ip, ok := netOf[f.Name]; ok {
 		r.net = true
-		r.cols = []ir.Value{&ir.Column{SQL: column(ip), K: r.kind, Field: ip}}
+		r.cols = []ir.Value{&ir.Column{K: r.kind, Field: ip}}
 		return r, nil
 	}
-	sql := column(f.Name)
-	if sql == "" || hasArg {
+	if !stored(f.Name) || hasArg {
 		why := "it is not stored in the events table"
 		if w, ok := notStored[f.Name]; ok {
 			why += ": " + w
 		}
 		return nil, &fieldError{msg: fmt.Sprintf("field %s is not supported: %s", written, why)}
 	}
-	r.cols = []ir.Value{&ir.Column{SQL: sql, K: r.kind, NeverNull: neverNull[f.Name] || sql == "1", Field: f.Name}}
+	r.cols = []ir.Value{&ir.Column{K: r.kind, NeverNull: neverNull[f.Name] || f.Name == "evt.count", Field: f.Name}}
 	return r, nil
 }
 

@@ -18,7 +18,7 @@
 //     field values and literals above 2^63-1 keep their value; Bool and Double as such;
 //     Bytes (evt.buffer) as bytes, and regular expressions on Bytes run on the upper-case
 //     hex text.
-//   - Lists (proc.aname, proc.apid without an index) hold the ancestors, parent first.
+//   - Lists (proc.aname, proc.apid, proc.aexe without an index) hold the ancestors, parent first.
 //   - Regular expressions are RE2 (Go's regexp, the same syntax and semantics as DuckDB's
 //     RE2 with its default options); a full match is anchored at both ends.
 //   - Integer arithmetic is exact: where DuckDB would raise an overflow error the matcher

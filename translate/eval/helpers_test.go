@@ -11,6 +11,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate/ir"
 	"github.com/scapql/scapql/translate/sqlgen"
 )
@@ -60,7 +61,7 @@ func TestConversionsMatchDuckDB(t *testing.T) {
 	for _, s := range []string{"12", " 12 ", "+12", "-12", "1e3", "1_000", "0x10", "1.5", "2.5", "-2.5", "abc", "",
 		"9223372036854775807", "9223372036854775808", "18446744073709551615", "-9223372036854775808", "1__0", "_1", "1_",
 		"inf", "nan", "  -7  "} {
-		want, wok := duck(t, db, "TRY_CAST("+sqlgen.Quote(s)+" AS HUGEINT)")
+		want, wok := duck(t, db, "TRY_CAST("+sqlquote.String(s)+" AS HUGEINT)")
 		v := castInt(s)
 		got := "NULL"
 		if v.ok {
@@ -74,7 +75,7 @@ func TestConversionsMatchDuckDB(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"true", "false", "t", "f", "yes", "no", "y", "n", "1", "0", "2", "TRUE", " true ", "", "on"} {
-		want, wok := duck(t, db, "TRY_CAST("+sqlgen.Quote(s)+" AS BOOLEAN)")
+		want, wok := duck(t, db, "TRY_CAST("+sqlquote.String(s)+" AS BOOLEAN)")
 		v := castBool(s)
 		got := "NULL"
 		if v.ok {
@@ -88,7 +89,7 @@ func TestConversionsMatchDuckDB(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"YWJj", "YWJ", "YW Jj", "YWJj\n", "", "L2Jpbi9iYXNo", "/w==", "YQ", "YQ==", "////"} {
-		want, wok := duck(t, db, "TRY(decode(from_base64("+sqlgen.Quote(s)+")))")
+		want, wok := duck(t, db, "TRY(decode(from_base64("+sqlquote.String(s)+")))")
 		if !wok {
 			want = "NULL"
 		}

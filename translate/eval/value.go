@@ -82,7 +82,7 @@ func compileValue(v ir.Value) getter {
 	switch v := v.(type) {
 	case *ir.Column:
 		if v.List && !isAuditList(v) {
-			fail("list column %s used as a scalar", v.SQL)
+			fail("list column %s used as a scalar", v.Field)
 		}
 		return compileColumn(v)
 	case *ir.Elem:
@@ -160,14 +160,14 @@ func extractor(name string) fields.Extractor {
 // its value converted to the column's kind as the events table stores it.
 func compileColumn(c *ir.Column) getter {
 	if c.Field == "" {
-		fail("column %s names no field", c.SQL)
+		fail("column of kind %s names no field", c.K)
 	}
 	switch c.Field {
 	case "evt.rawarg":
 		return rawarg(c)
 	case "thread.cgroup":
 		return cgroup(c.Arg)
-	case "proc.aname", "proc.apid":
+	case "proc.aname", "proc.apid", "proc.aexe":
 		if c.Arg == "" {
 			fail("%s without an index is a list", c.Field)
 		}
@@ -226,7 +226,7 @@ func compileColumn(c *ir.Column) getter {
 			return none
 		}
 	}
-	fail("column %s has unknown kind %d", c.SQL, c.K)
+	fail("column %s has unknown kind %d", c.Field, c.K)
 	return nil
 }
 
@@ -368,7 +368,7 @@ const maxAncestors = fields.MaxAncestors
 
 // list is a list column: the ancestors of the event's process, parent first.
 type list struct {
-	pids bool // proc.apids, else proc.anames
+	elem func(t *state.Thread) elem // the ancestor's value: its name, pid or exe
 }
 
 func (list) first(ev *state.Event) *state.Thread { return fields.FirstAncestor(ev) }
@@ -376,12 +376,12 @@ func (list) next(ev *state.Event, t *state.Thread) *state.Thread {
 	return fields.NextAncestor(ev, t)
 }
 
-func (l list) elem(t *state.Thread) elem {
-	if l.pids {
-		return elem{n: t.Pid}
-	}
-	return elem{s: t.Comm}
-}
+// The list columns' elements.
+var (
+	ancestorNames = list{func(t *state.Thread) elem { return elem{s: t.Comm} }}
+	ancestorPids  = list{func(t *state.Thread) elem { return elem{n: t.Pid} }}
+	ancestorExes  = list{func(t *state.Thread) elem { return elem{s: t.Exe} }}
+)
 
 // listOf returns the list a list column holds.
 func listOf(v ir.Value) (list, bool) {
@@ -391,13 +391,15 @@ func listOf(v ir.Value) (list, bool) {
 	}
 	switch c.Field {
 	case "proc.aname":
-		return list{}, true
+		return ancestorNames, true
 	case "proc.apid":
-		return list{pids: true}, true
+		return ancestorPids, true
+	case "proc.aexe":
+		return ancestorExes, true
 	}
 	if isAuditList(c) {
 		return list{}, false // read as a value (its text) or by auditAnyElem
 	}
-	fail("unknown list column %s (field %q)", c.SQL, c.Field)
+	fail("unknown list column of field %q", c.Field)
 	return list{}, false
 }

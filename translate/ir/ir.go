@@ -97,25 +97,28 @@ const (
 )
 
 type (
-	// Column is a column expression of the events table; SQL is built only from catalogue and
-	// schema names and from literals passed through the emitter's quoting function.
+	// Column is a field the filter reads, with its argument: what the events table (or an
+	// audit table) holds of it, as the emitter renders it (sqlgen), and what the evaluators
+	// that read events directly extract (translate/eval). It holds no SQL.
 	//
-	// Field, Arg and Index name the filter field the column holds, for evaluators that read
-	// events directly (translate/eval) rather than the events table: Field is the catalogue
-	// name ("evt.type", "proc.aname", "evt.arg", "evt.rawarg", "evt.type.is", "thread.cgroup",
-	// "fd.sip", "evt.rawres"; the client and server columns of a pair field name fd.cip and
-	// fd.sip, ...), Arg its argument ("fd" for evt.arg.fd, "2" for proc.aname[2], "HOME" for
-	// proc.env[HOME], "" for none), and Index is set when Arg is a position (evt.arg[0],
-	// proc.aname[2]) rather than a name. proc.aname[0] keeps Field "proc.aname" and Arg "0"
-	// although its SQL is proc.name: libsinsp reads the process's (main thread's) name there.
+	// Field is the catalogue name ("evt.type", "proc.aname", "evt.arg", "evt.rawarg",
+	// "evt.type.is", "thread.cgroup", "fd.sip", "evt.rawres"; the client and server columns of
+	// a pair field name its members fd.pair_cip and fd.pair_sip, ...), Arg its argument ("fd"
+	// for evt.arg.fd, "2" for proc.aname[2], "HOME" for proc.env[HOME], "" for none), HasArg
+	// is set when an argument was given (it may be ""), and Index when Arg is a position
+	// (evt.arg[0], proc.aname[2]) rather than a name. proc.aname[0] keeps Field "proc.aname"
+	// and Arg "0" although it reads the process's (main thread's) name, as libsinsp does.
+	// Glob is, for container.mount fields selecting a mount by a glob on its source, the glob
+	// as a regular expression.
 	Column struct {
-		SQL       string
 		K         Kind
 		List      bool // a LIST column (proc.anames, proc.apids)
 		NeverNull bool // always present (evt.num, evt.type, ...): no null guard needed
 		Field     string
 		Arg       string
+		HasArg    bool
 		Index     bool
+		Glob      string
 	}
 	// Elem is the current list element inside AnyElem.
 	Elem struct{ K Kind }

@@ -1,6 +1,6 @@
 // Package sqlgen emits a DuckDB boolean expression (for a WHERE clause over the events table)
-// from a checked filter. Every literal goes through Quote; column expressions come from the
-// checker, which builds them only from schema names and quoted literals.
+// from a checked filter. Every literal goes through sqlquote.String; column expressions are
+// built from the fields the checker bound and their arguments (columns.go).
 package sqlgen
 
 import (
@@ -10,23 +10,27 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate/ir"
 )
 
 // Emit renders e. The result is a self-contained, parenthesised boolean expression that is
 // never NULL, so it can be combined with other conditions as is.
 func Emit(e ir.Expr) (sql string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			inv, ok := r.(invariant)
-			if !ok {
-				panic(r)
-			}
-			sql, err = "", fmt.Errorf("sqlgen: %s", string(inv))
-		}
-	}()
+	defer catch(&sql, &err)
 	g := &gen{}
 	return g.expr(e), nil
+}
+
+// catch turns a broken invariant into the error of Emit or ColumnSQL.
+func catch(sql *string, err *error) {
+	if r := recover(); r != nil {
+		inv, ok := r.(invariant)
+		if !ok {
+			panic(r)
+		}
+		*sql, *err = "", fmt.Errorf("sqlgen: %s", string(inv))
+	}
 }
 
 type gen struct {
@@ -78,7 +82,7 @@ func (g *gen) expr(e ir.Expr) string {
 		if e.Full {
 			fn = "regexp_full_match"
 		}
-		return guard(fn+"("+x+", "+Quote(e.Pattern)+")", e.X)
+		return guard(fn+"("+x+", "+sqlquote.String(e.Pattern)+")", e.X)
 	case *ir.CIDR:
 		return isTrue(g.cidr(e))
 	case *ir.AnyElem:
@@ -148,11 +152,11 @@ func (g *gen) cmp(c *ir.Cmp) string {
 		needle := strings.ToUpper(fmt.Sprintf("%x", lit.Bytes))
 		switch c.Op {
 		case ir.Contains:
-			return "regexp_matches(hex(" + x + "), " + Quote("^(?:[0-9A-F]{2})*?"+needle) + ")"
+			return "regexp_matches(hex(" + x + "), " + sqlquote.String("^(?:[0-9A-F]{2})*?"+needle) + ")"
 		case ir.StartsWith:
-			return "starts_with(hex(" + x + "), " + Quote(needle) + ")"
+			return "starts_with(hex(" + x + "), " + sqlquote.String(needle) + ")"
 		case ir.EndsWith:
-			return "ends_with(hex(" + x + "), " + Quote(needle) + ")"
+			return "ends_with(hex(" + x + "), " + sqlquote.String(needle) + ")"
 		}
 	}
 	switch c.Op {
@@ -174,7 +178,7 @@ const (
 func (g *gen) value(v ir.Value) string {
 	switch v := v.(type) {
 	case *ir.Column:
-		return v.SQL
+		return column(v)
 	case *ir.Elem:
 		return g.elemName()
 	case *ir.Lit:
@@ -191,7 +195,7 @@ func lit(l *ir.Lit) string {
 		if !utf8.ValidString(l.Str) {
 			panic(invariant("string literal is not valid UTF-8"))
 		}
-		return Quote(l.Str)
+		return sqlquote.String(l.Str)
 	case ir.Int:
 		if _, ok := new(big.Int).SetString(l.Int, 10); !ok {
 			panic(invariant("integer literal " + strconv.Quote(l.Int) + " is not decimal"))
@@ -205,7 +209,7 @@ func lit(l *ir.Lit) string {
 	case ir.Bytes:
 		return blob(l.Bytes)
 	case ir.Double:
-		return "CAST(" + Quote(strconv.FormatFloat(l.Float, 'g', -1, 64)) + " AS DOUBLE)"
+		return "CAST(" + sqlquote.String(strconv.FormatFloat(l.Float, 'g', -1, 64)) + " AS DOUBLE)"
 	}
 	panic(invariant("unknown literal kind"))
 }
@@ -350,7 +354,7 @@ func (g *gen) cidr(c *ir.CIDR) string {
 		return "(contains(" + x + ", ':') AND " + g.let(g.ipv6Hex(x), func(h string) string {
 			conds := []string{"true"}
 			if whole > 0 {
-				conds = append(conds, "starts_with("+h+", "+Quote(hexAddr[:whole])+")")
+				conds = append(conds, "starts_with("+h+", "+sqlquote.String(hexAddr[:whole])+")")
 			}
 			if rest > 0 {
 				digit, _ := strconv.ParseUint(hexAddr[whole:whole+1], 16, 8)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/translate/ir"
 )
 
@@ -19,14 +20,14 @@ func TestQuote(t *testing.T) {
 		"é日":       "'é日'",
 	}
 	for in, want := range tests {
-		if got := Quote(in); got != want {
-			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		if got := sqlquote.String(in); got != want {
+			t.Errorf("sqlquote.String(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
 
 func TestEmitNeverNull(t *testing.T) {
-	col := &ir.Column{SQL: "fd.name", K: ir.String}
+	col := &ir.Column{Field: "fd.name", K: ir.String}
 	lit := &ir.Lit{K: ir.String, Str: "x"}
 	got, err := Emit(&ir.Not{X: &ir.Cmp{Op: ir.Eq, X: col, Y: lit}})
 	if err != nil {
@@ -38,7 +39,7 @@ func TestEmitNeverNull(t *testing.T) {
 }
 
 func TestEmitRejectsInvalidUTF8(t *testing.T) {
-	_, err := Emit(&ir.Cmp{Op: ir.Eq, X: &ir.Column{SQL: "proc.name", K: ir.String}, Y: &ir.Lit{K: ir.String, Str: "\xff"}})
+	_, err := Emit(&ir.Cmp{Op: ir.Eq, X: &ir.Column{Field: "proc.name", K: ir.String}, Y: &ir.Lit{K: ir.String, Str: "\xff"}})
 	if err == nil || !strings.Contains(err.Error(), "UTF-8") {
 		t.Fatalf("want an error, got %v", err)
 	}
