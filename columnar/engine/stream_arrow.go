@@ -14,6 +14,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	mapping "github.com/duckdb/duckdb-go-bindings"
+
+	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 // Stream runs sqlText (one or more statements) and returns the last statement's result as
@@ -315,7 +317,7 @@ func nestedTypeName(t mapping.LogicalType) string {
 	members := func(n mapping.IdxT, name func(mapping.IdxT) string, typ func(mapping.IdxT) mapping.LogicalType) string {
 		parts := make([]string, n)
 		for i := range n {
-			parts[i] = `"` + strings.ReplaceAll(name(i), `"`, `""`) + `" ` + child(typ(i))
+			parts[i] = sqlquote.QuotedIdent(name(i)) + " " + child(typ(i))
 		}
 		return strings.Join(parts, ", ")
 	}
