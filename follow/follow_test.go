@@ -258,4 +258,3 @@ func TestSelectionErrors(t *testing.T) {
 		t.Errorf("max bytes: error %v", err)
 	}
 }
-
