@@ -41,21 +41,23 @@ func ParseKind(s string) (Kind, error) {
 }
 
 // ParseSpec reads a scope as the --scope flags take it: KIND@EVENT, the scope KIND of event
-// number EVENT (process@1234).
-func ParseSpec(spec string) (Kind, uint64, error) {
-	name, num, ok := strings.Cut(spec, "@")
+// number EVENT (process@1234), or KIND@CAPTURE:EVENT to name the capture among several.
+func ParseSpec(spec string) (k Kind, capture string, num uint64, err error) {
+	name, rest, ok := strings.Cut(spec, "@")
 	if !ok {
-		return 0, 0, fmt.Errorf("--scope %q: want KIND@EVENT, e.g. process@1234 (KIND: %s)", spec, strings.Join(kindNames, ", "))
+		return 0, "", 0, fmt.Errorf("--scope %q: want KIND@EVENT, e.g. process@1234 (KIND: %s)", spec, strings.Join(kindNames, ", "))
 	}
-	k, err := ParseKind(name)
-	if err != nil {
-		return 0, 0, fmt.Errorf("--scope %q: %w", spec, err)
+	if k, err = ParseKind(name); err != nil {
+		return 0, "", 0, fmt.Errorf("--scope %q: %w", spec, err)
 	}
-	n, err := strconv.ParseUint(num, 10, 64)
-	if err != nil || n == 0 {
-		return 0, 0, fmt.Errorf("--scope %q: %q is not an event number", spec, num)
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+		capture, rest = rest[:i], rest[i+1:]
 	}
-	return k, n, nil
+	num, err = strconv.ParseUint(rest, 10, 64)
+	if err != nil || num == 0 {
+		return 0, "", 0, fmt.Errorf("--scope %q: %q is not an event number", spec, rest)
+	}
+	return k, capture, num, nil
 }
 
 // Filter is the scope k of the origin's event as a display filter in scapql's Falco

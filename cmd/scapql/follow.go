@@ -3,11 +3,15 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/scapql/scapql/follow"
 	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/internal/sqlquote"
+	"github.com/scapql/scapql/translate"
 )
 
 type followFlags struct {
@@ -87,4 +91,68 @@ func runFollow(stdout io.Writer, ff followFlags, filter string) error {
 		return err
 	}
 	return follow.Write(stdout, st, ff.format, scope)
+}
+
+// resolveScope finds the scope --scope names (KIND@[CAPTURE:]EVENT) among the captures and
+// returns it as a display filter (scapql's Falco dialect) and the capture it is in. The event
+// is looked up in the capture file (package follow), so the scope filter holds its values.
+func resolveScope(stderr io.Writer, spec string, captures []string) (filter, capture string, err error) {
+	kind, capture, num, err := follow.ParseSpec(spec)
+	if err != nil {
+		return "", "", err
+	}
+	switch {
+	case capture != "":
+		if !slices.Contains(captures, capture) {
+			return "", "", fmt.Errorf("--scope %q: %s is not among the captures read", spec, capture)
+		}
+	case len(captures) == 1:
+		capture = captures[0]
+	case len(captures) == 0:
+		return "", "", fmt.Errorf("--scope needs a capture file (-r)")
+	default:
+		return "", "", fmt.Errorf("--scope %q: several captures are read; name one: %s@CAPTURE:%d", spec, kind, num)
+	}
+	if capture == "-" {
+		return "", "", fmt.Errorf("--scope reads the capture twice: give a file, not standard input")
+	}
+	filter, o, err := follow.Scope(func() (*ingest.Source, error) { return ingest.Open(capture, ingest.Options{}) }, kind, num)
+	if err != nil {
+		return "", "", fmt.Errorf("--scope %s: %w", spec, err)
+	}
+	fmt.Fprintf(stderr, "scope: %s (event %d): %s\n", o.Describe(kind), num, filter)
+	return filter, capture, nil
+}
+
+// withScope narrows a matcher (nil: all events) to the scope --scope names in capture.
+func withScope(stderr io.Writer, spec, capture string, match func(*state.Event) bool) (func(*state.Event) bool, error) {
+	filter, _, err := resolveScope(stderr, spec, []string{capture})
+	if err != nil {
+		return nil, err
+	}
+	in, _, err := translate.Matcher(filter, translate.Options{Dialect: translate.Falco})
+	if err != nil {
+		return nil, fmt.Errorf("--scope: %w", err)
+	}
+	if match == nil {
+		return in, nil
+	}
+	return func(ev *state.Event) bool { return in(ev) && match(ev) }, nil
+}
+
+// scopeSQL is the condition restricting the events table to the scope --scope names: the
+// scope's filter as SQL, and its capture when several are read.
+func scopeSQL(stderr io.Writer, spec string, captures []string) (string, error) {
+	filter, capture, err := resolveScope(stderr, spec, captures)
+	if err != nil {
+		return "", err
+	}
+	where, err := translate.Translate(filter, translate.Options{Dialect: translate.Falco})
+	if err != nil {
+		return "", fmt.Errorf("--scope: %w", err)
+	}
+	if len(captures) > 1 {
+		where = "capture = " + sqlquote.String(capture) + " AND (" + where + ")"
+	}
+	return where, nil
 }
