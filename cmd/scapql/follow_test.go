@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/scapql/scapql/report/coloring"
 )
 
 // TestScopesMatchReference: each --scope of testdata/follow/scopes.tsv stands for the filter
@@ -124,6 +127,181 @@ func TestFollowCommand(t *testing.T) {
 	} {
 		if err := runFollow(io.Discard, tc.ff, tc.filter); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v %q: error %v, want %q", tc.ff, tc.filter, err, tc.want)
+		}
+	}
+}
+
+// shell runs the shell over captures with commands and returns its output and errors.
+func shell(t *testing.T, captures []string, color string, commands ...string) (string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := runRepl(context.Background(), nil, &out, &errOut, captures,
+		replFlags{dialect: "auto", history: "-", color: color, commands: commands})
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", commands, err, errOut.String())
+	}
+	return out.String(), errOut.String()
+}
+
+// TestShellScopeAndFollow: .scope narrows SQL and filters to the events sysdig gives for the
+// scope's filter (testdata/follow/*.scope), .scope off lifts it, and .follow prints the stream.
+func TestShellScopeAndFollow(t *testing.T) {
+	path := filepath.Join(capturesDir, "falco_psp_run_as_user_0_container.scap")
+	out, errs := shell(t, []string{path}, "never",
+		".mode csv",
+		".scope container 1610",
+		"SELECT count(*) AS n FROM events WHERE NOT evt.hidden;",
+		".columns evt.num",
+		"evt.type = execve and evt.dir = <",
+		".scope tree 1577",
+		"SELECT count(*) AS n FROM events WHERE NOT evt.hidden;",
+		".scope",
+		".scope off",
+		"SELECT count(*) AS n FROM events WHERE NOT evt.hidden;",
+		".follow 1610",
+	)
+	container := countLines(t, "bash_container")
+	tree := countLines(t, "shim_tree")
+	for _, want := range []string{
+		"n\n" + container + "\n",
+		"evt.num\n", // the executions inside the container
+		"n\n" + tree + "\n",
+		"process containerd-shim (25722) and its descendants (event 1577): (proc.pid = 25722 or proc.apid = 25722)\n",
+		"n\n3796\n", // off: every event sysdig shows (testdata/golden/*.default.txt)
+		"Filter: proc.pid = 25754 and fd.num = 0 and evt.num >= 1610 and evt.num <= 3007\n",
+		"Node 0: bash (25754) fd 0 file /dev/pts/0 (read)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errs, `scope: container 697956520d89 (event 1610): container.id = "697956520d89"`) {
+		t.Errorf("stderr: %s", errs)
+	}
+	// Every execve exit the container scope lists is one of sysdig's container events.
+	ref := map[string]bool{}
+	b, _ := os.ReadFile("../../testdata/follow/bash_container.scope")
+	for _, n := range strings.Fields(string(b)) {
+		ref[n] = true
+	}
+	execs := strings.SplitN(out, "evt.num\n", 2)[1]
+	execs = execs[:strings.Index(execs, "n\n")]
+	if strings.TrimSpace(execs) == "" {
+		t.Error("no executions listed in the container")
+	}
+	for _, n := range strings.Fields(execs) {
+		if !ref[n] {
+			t.Errorf("event %s listed in the container scope is not in sysdig's", n)
+		}
+	}
+}
+
+func countLines(t *testing.T, name string) string {
+	b, err := os.ReadFile(filepath.Join("../../testdata/follow", name+".scope"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.Itoa(bytes.Count(b, []byte("\n")))
+}
+
+// paintedRows maps the first cell of each table row (after the key columns given) to the
+// coloring rule its escape names, -1 for none.
+func paintedRows(t *testing.T, set *coloring.Set, table string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, line := range strings.Split(table, "\n") {
+		rule := -1
+		for i := range set.Rules {
+			if p := set.ANSI(i); strings.HasPrefix(line, p) {
+				rule, line = i, strings.TrimSuffix(strings.TrimPrefix(line, p), coloring.Reset)
+			}
+		}
+		cells := strings.Split(line, "|")
+		if len(cells) < 2 || strings.Contains(line, "---") || strings.Contains(line, "evt.num") {
+			continue
+		}
+		var key []string
+		for _, c := range cells[:len(cells)-1] {
+			key = append(key, strings.TrimSpace(c))
+		}
+		out[strings.Join(key, " ")] = rule
+	}
+	return out
+}
+
+// printRules is print --color always's rule per event number of a capture.
+func printRules(t *testing.T, set *coloring.Set, path, prefix string) map[string]int {
+	t.Helper()
+	var out bytes.Buffer
+	if err := runPrint(&out, io.Discard, printFlags{read: path, color: "always", dialect: "auto", format: "*%evt.num"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	res := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		rule := -1
+		for i := range set.Rules {
+			if p := set.ANSI(i); strings.HasPrefix(line, p) {
+				rule, line = i, strings.TrimSuffix(strings.TrimPrefix(line, p), coloring.Reset)
+			}
+		}
+		res[prefix+line] = rule
+	}
+	return res
+}
+
+// TestShellSQLRowColors: SQL rows that carry evt.num (and capture, with several captures) are
+// coloured with the rule print --color gives their event, every event of the captures; a
+// result that cannot name its event, --color never and a script's auto stay plain.
+func TestShellSQLRowColors(t *testing.T) {
+	set, err := coloring.Compile(coloring.Defaults(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := filepath.Join(capturesDir, "curl_google.scap")
+	b := filepath.Join(capturesDir, "falco_psp_run_as_user_0_container.scap")
+
+	out, _ := shell(t, []string{a}, "always", "SELECT evt.num, evt.type FROM events WHERE NOT evt.hidden ORDER BY 1;")
+	got := paintedRows(t, set, out)
+	want := printRules(t, set, a, "")
+	if len(got) != len(want) || len(got) < 1000 {
+		t.Fatalf("%d rows, print %d", len(got), len(want))
+	}
+	counts := map[int]int{}
+	for k, r := range want {
+		if got[k] != r {
+			t.Errorf("event %s: rule %d, print's %d", k, got[k], r)
+		}
+		counts[r]++
+	}
+	if counts[0] != 43 { // failed calls, as TestPrintColors counts them with sysdig
+		t.Errorf("%d rows of the first rule, want 43", counts[0])
+	}
+
+	out, _ = shell(t, []string{a, b}, "always", "SELECT capture, evt.num, evt.type FROM events WHERE NOT evt.hidden ORDER BY 1, 2;")
+	got = paintedRows(t, set, out)
+	want = printRules(t, set, a, a+" ")
+	for k, v := range printRules(t, set, b, b+" ") {
+		want[k] = v
+	}
+	if len(got) != len(want) {
+		t.Fatalf("two captures: %d rows, print %d", len(got), len(want))
+	}
+	for k, r := range want {
+		if got[k] != r {
+			t.Errorf("%s: rule %d, print's %d", k, got[k], r)
+		}
+	}
+	for _, tc := range []struct {
+		captures []string
+		color    string
+	}{
+		{[]string{a, b}, "always"}, // evt.num alone does not name an event of two captures
+		{[]string{a}, "never"},
+		{[]string{a}, "auto"}, // a script is not a terminal
+	} {
+		out, _ := shell(t, tc.captures, tc.color, "SELECT evt.num, evt.type FROM events WHERE evt.num < 300 ORDER BY 1;")
+		if strings.Contains(out, "\x1b") {
+			t.Errorf("%v %s: escapes in\n%s", tc.captures, tc.color, out)
 		}
 	}
 }

@@ -125,10 +125,10 @@ func compileFilter(filter, dialect string, rulesFiles []string) (func(*state.Eve
 }
 
 // printColors compiles the coloring rules when print's lines are to be coloured: --color
-// always, or auto with standard output a terminal; never for -j.
+// always, or auto with standard output a terminal and NO_COLOR not set; never for -j.
 func printColors(stdout io.Writer, pf printFlags) (*coloring.Set, error) {
 	f, isFile := stdout.(*os.File)
-	on, err := coloring.Mode(pf.color, isFile && term.IsTerminal(int(f.Fd())))
+	on, err := coloring.Mode(pf.color, isFile && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "")
 	if err != nil || !on || pf.json {
 		return nil, err
 	}
