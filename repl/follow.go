@@ -114,9 +114,8 @@ func (s *Shell) metaScope(ctx context.Context, arg string) error {
 	if err != nil {
 		return fmt.Errorf("scope %s: %w", filter, err)
 	}
-	if files, _ := s.captureFiles(); len(files) > 1 {
-		where = "capture = " + sqlquote.String(capture) + " AND (" + where + ")"
-	}
+	// The capture too, so that captures opened later stay out of the scope.
+	where = "capture = " + sqlquote.String(capture) + " AND (" + where + ")"
 	sc, ok := s.b.(Scoper)
 	if !ok {
 		return errors.New(".scope: this shell cannot restrict its events table")
@@ -143,12 +142,14 @@ func (s *Shell) metaFollow(_ context.Context, arg string) error {
 		return err
 	}
 	var st *follow.Stream
-	if capture, num, perr := s.pickCapture(arg); perr == nil {
+	if isEventRef(arg, files) {
+		capture, num, err := s.pickCapture(arg)
+		if err != nil {
+			return err
+		}
 		if st, err = follow.Find(opener(capture), follow.Select{Num: num}, true, true, 0); err != nil {
 			return err
 		}
-	} else if _, nerr := strconv.ParseUint(strings.TrimSpace(arg[strings.LastIndexByte(arg, ':')+1:]), 10, 64); nerr == nil {
-		return perr // an event number the captures do not tell apart
 	} else {
 		match, _, err := translate.Matcher(arg, translate.Options{Dialect: s.dialect, Resolver: s.resolver()})
 		if err != nil {
@@ -173,4 +174,17 @@ func (s *Shell) metaFollow(_ context.Context, arg string) error {
 		fmt.Fprintf(s.out, "capture: %s\n", st.Capture)
 	}
 	return follow.Write(s.out, st, format, filter)
+}
+
+// isEventRef tells an event reference (N, or CAPTURE:N of a loaded capture) from a filter.
+func isEventRef(arg string, files []string) bool {
+	digits := func(s string) bool {
+		_, err := strconv.ParseUint(s, 10, 64)
+		return err == nil
+	}
+	if digits(arg) {
+		return true
+	}
+	i := strings.LastIndexByte(arg, ':')
+	return i > 0 && digits(arg[i+1:]) && slices.Contains(files, arg[:i])
 }

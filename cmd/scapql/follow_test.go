@@ -175,6 +175,11 @@ func TestShellScopeAndFollow(t *testing.T) {
 			t.Errorf("no %q in\n%s", want, out)
 		}
 	}
+	// A filter holding colons is a filter, not CAPTURE:EVENT.
+	out6, _ := shell(t, []string{filepath.Join(capturesDir, "test_ipv6_client.scap")}, "never", ".follow raw fd.sip = ::1")
+	if want := "Filter: proc.pid = 19747 and fd.num = 3 and evt.num >= 223 and evt.num <= 238\n"; !strings.Contains(out6, want) {
+		t.Errorf("no %q in\n%s", want, out6)
+	}
 	if !strings.Contains(errs, `scope: container 697956520d89 (event 1610): container.id = "697956520d89"`) {
 		t.Errorf("stderr: %s", errs)
 	}
