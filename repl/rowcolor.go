@@ -47,11 +47,8 @@ func (s *Shell) newRowColorer(cols []column, ts *tableSink) (*rowColorer, error)
 	if numAt < 0 {
 		return nil, nil
 	}
-	if capAt < 0 {
-		if cf, ok := s.b.(CaptureFiles); ok && len(cf.CaptureFiles()) > 1 {
-			return nil, nil // the number alone does not name an event
-		}
-	}
+	// Whether several captures are loaded is asked once the result is read (paint): the
+	// connection runs one statement at a time.
 	set, err := s.colorSet()
 	if set == nil || err != nil {
 		return nil, err
@@ -102,6 +99,11 @@ func (rc *rowColorer) paint(ctx context.Context, s *Shell, conn *sql.Conn) error
 	}
 	if len(nums) == 0 {
 		return nil
+	}
+	if rc.capAt < 0 {
+		if cf, ok := s.b.(CaptureFiles); ok && len(cf.CaptureFiles()) > 1 {
+			return nil // the number alone does not name an event
+		}
 	}
 	var in []string
 	for n := range nums {
