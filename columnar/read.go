@@ -47,9 +47,9 @@ type ReadOptions struct {
 	// DictStates builds the whole events table (no Members) in DictEventSchema, through
 	// WideBuilder: much faster, for writers that take dictionaries (Parquet).
 	DictStates bool
-	// Rows, when set, keeps in the events table only the events whose evt.num it holds (the
-	// state is still rebuilt from every event).
-	Rows map[uint64]bool
+	// Keep, when set, keeps in the events table only the events it is true for (the state is
+	// still rebuilt from every event).
+	Keep func(ev *state.Event) bool
 	// BatchRows caps the rows of a batch (0: DefaultBatchRows).
 	BatchRows int
 	Ingest    ingest.Options
@@ -260,7 +260,7 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 		}
 		c := r.ctx
 		c.begin(ev)
-		if eb != nil && (opts.Rows == nil || opts.Rows[ev.Num]) {
+		if eb != nil && (opts.Keep == nil || opts.Keep(ev)) {
 			eb.appendWith(c, ev)
 			if eb.Full() {
 				if err := flushEvents(); err != nil {

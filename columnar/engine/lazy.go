@@ -18,6 +18,8 @@ import (
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/ingest/fields"
+	"github.com/scapql/scapql/ingest/state"
 	"github.com/scapql/scapql/translate/sqlgen"
 )
 
@@ -44,6 +46,20 @@ type lazySet struct {
 	progress func(path string, read, size int64)
 	ingest   ingest.Options
 	audited  bool // the captures' plugin events are in the audit tables
+	// pushed are the tables built under pushed conditions (pushdown.go), most recent last;
+	// pushedMembers the members such a pass built; narrowed whether the temporary view
+	// events reads them (the last statement prepared was pushed down).
+	pushed        []*pushedSet
+	pushedMembers map[string]bool
+	narrowed      bool
+}
+
+// pushedSet is what a pass under a pushed condition built: per capture, a table of the
+// members named holding the events that can match.
+type pushedSet struct {
+	key     string
+	members map[string]bool
+	tables  map[*lazyCapture]memberTable
 }
 
 // lazyCapture is one capture of a lazy database and its member tables, in build order.
@@ -224,6 +240,7 @@ func (db *DB) Prepare(ctx context.Context, sqlText string) ([]string, error) {
 	if db.lazy == nil {
 		return r.headers, nil
 	}
+	var filterDoc map[string]any
 	if db.filter != "" && r.reads("events") {
 		fr, err := parseRefs(ctx, db.conn, "SELECT 1 FROM events WHERE "+db.filter)
 		if err != nil {
@@ -233,6 +250,17 @@ func (db *DB) Prepare(ctx context.Context, sqlText string) ([]string, error) {
 			r.members[m] = true
 		}
 		r.all = r.all || fr.all
+		filterDoc = fr.doc
+	}
+	pushed, err := db.pushDown(ctx, r, filterDoc)
+	if err != nil {
+		return nil, err
+	}
+	if pushed {
+		return r.headers, nil
+	}
+	if err := db.widen(ctx); err != nil {
+		return nil, err
 	}
 	if err := db.build(ctx, r); err != nil {
 		return nil, err
@@ -317,52 +345,8 @@ func (db *DB) build(ctx context.Context, r *refs) error {
 // pass reads one capture, inserting the members named (if any) into a new member table and
 // filling the side tables listed.
 func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, members []string) error {
-	lz := db.lazy
-	var group *memberTable
-	if len(members) > 0 {
-		cols, err := columnar.SelectColumns(members)
-		if err != nil {
-			return err
-		}
-		// A projection always carries evt.num; a member table holds it only when asked, since
-		// the view joins the tables by position.
-		if !slices.Contains(members, "evt.num") {
-			cols = slices.DeleteFunc(cols, func(c columnar.Column) bool { return c.Field == "evt.num" })
-		}
-		lz.tables++
-		group = &memberTable{name: fmt.Sprintf("members_%d", lz.tables), members: cols}
-		ddl, err := createTableNamed(db.qualified(internalSchema+"."+group.name), flatSchema(columnar.SchemaOf(cols)))
-		if err != nil {
-			return err
-		}
-		if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
-			return fmt.Errorf("create member table: %w", err)
-		}
-		tables = append(tables, "events")
-	}
-	sink := columnar.NewAsyncSink(columnar.SinkFunc(func(table string, rec arrow.RecordBatch) error {
-		if table != "events" {
-			return ins.insert(ctx, table, rec)
-		}
-		flat := flatten(rec, group.members)
-		defer flat.Release()
-		return ins.insert(ctx, internalSchema+"."+group.name, flat)
-	}), 1)
-	opts := db.readOptions(c)
-	opts.Tables, opts.Members = tables, members
-	_, err := columnar.ReadCapture(ctx, c.path, sink, opts)
-	if cerr := sink.Close(); err == nil {
-		err = cerr
-	}
+	group, err := db.passInto(ctx, ins, c, tables, members, nil)
 	if err != nil {
-		if group != nil {
-			db.conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+db.qualified(internalSchema+"."+group.name))
-		}
-		for _, t := range tables {
-			if t != "events" {
-				db.conn.ExecContext(context.WithoutCancel(ctx), `DELETE FROM `+db.Table(t)+` WHERE capture = ?`, c.name)
-			}
-		}
 		return err
 	}
 	if group != nil {
@@ -378,6 +362,73 @@ func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, me
 		return db.mergeMemberTables(ctx, c)
 	}
 	return nil
+}
+
+// passInto reads one capture, inserting the members named (if any) into a new member table,
+// which it returns, and filling the side tables listed. With keep, the member table holds
+// only the events for which keep is true. On an error nothing it made is left.
+func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables, members []string, keep rowCond) (*memberTable, error) {
+	lz := db.lazy
+	var group *memberTable
+	if len(members) > 0 {
+		cols, err := columnar.SelectColumns(members)
+		if err != nil {
+			return nil, err
+		}
+		// A projection always carries evt.num; a member table holds it only when asked, since
+		// the view joins the tables by position.
+		if !slices.Contains(members, "evt.num") {
+			cols = slices.DeleteFunc(cols, func(c columnar.Column) bool { return c.Field == "evt.num" })
+		}
+		lz.tables++
+		group = &memberTable{name: fmt.Sprintf("members_%d", lz.tables), members: cols}
+		ddl, err := createTableNamed(db.qualified(internalSchema+"."+group.name), flatSchema(columnar.SchemaOf(cols)))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
+			return nil, fmt.Errorf("create member table: %w", err)
+		}
+		tables = append(slices.Clip(tables), "events")
+	}
+	sink := columnar.NewAsyncSink(columnar.SinkFunc(func(table string, rec arrow.RecordBatch) error {
+		if table != "events" {
+			return ins.insert(ctx, table, rec)
+		}
+		flat := flatten(rec, group.members)
+		defer flat.Release()
+		if keep != nil {
+			kept, err := keepRows(ctx, flat, keep)
+			if err != nil || kept == nil {
+				return err
+			}
+			defer kept.Release()
+			flat = kept
+		}
+		return ins.insert(ctx, internalSchema+"."+group.name, flat)
+	}), 1)
+	opts := db.readOptions(c)
+	opts.Tables, opts.Members = tables, members
+	if types := eventTypes(keep); types != nil {
+		// Events of other types are not even built.
+		opts.Keep = func(ev *state.Event) bool { return types[fields.EventType(ev)] }
+	}
+	_, err := columnar.ReadCapture(ctx, c.path, sink, opts)
+	if cerr := sink.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if group != nil {
+			db.conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+db.qualified(internalSchema+"."+group.name))
+		}
+		for _, t := range tables {
+			if t != "events" {
+				db.conn.ExecContext(context.WithoutCancel(ctx), `DELETE FROM `+db.Table(t)+` WHERE capture = ?`, c.name)
+			}
+		}
+		return nil, err
+	}
+	return group, nil
 }
 
 // maxMemberTables bounds the tables the events view joins per capture: a long session that
@@ -539,11 +590,31 @@ func flatten(rec arrow.RecordBatch, cols []columnar.Column) arrow.RecordBatch {
 // createEventsView (re)defines events over the member tables: per capture, its tables joined
 // by position, each member from the first table that has it, the others NULL.
 func (db *DB) createEventsView(ctx context.Context) error {
+	q, err := db.eventsQuery(ctx, nil)
+	if err != nil || q == "" {
+		return err
+	}
+	if _, err := db.conn.ExecContext(ctx, `CREATE OR REPLACE VIEW `+db.Table("events")+` AS `+q); err != nil {
+		return fmt.Errorf("events view: %w", err)
+	}
+	return nil
+}
+
+// eventsQuery is the query of the events view ("" with no inputs); a capture in narrow is
+// read from that member table alone instead.
+func (db *DB) eventsQuery(ctx context.Context, narrow map[*lazyCapture]memberTable) (string, error) {
 	var parts []string
 	for _, c := range db.lazy.captures {
+		groups := c.groups
+		if t, ok := narrow[c]; ok {
+			groups = []memberTable{t}
+		} else if c.staged != "" {
+			parts = append(parts, "SELECT * FROM "+readParquet(c.staged, false))
+			continue
+		}
 		refs := map[string]string{} // member field → column reference
 		var tables []string
-		for i, g := range c.groups {
+		for i, g := range groups {
 			alias := fmt.Sprintf("m%d", i)
 			tables = append(tables, quote(db.catalog)+"."+internalSchema+"."+quote(g.name)+" "+alias)
 			for _, m := range g.members {
@@ -556,28 +627,18 @@ func (db *DB) createEventsView(ctx context.Context) error {
 		if len(tables) > 0 {
 			from = "FROM " + strings.Join(tables, " POSITIONAL JOIN ")
 		}
-		if c.staged != "" {
-			parts = append(parts, "SELECT * FROM "+readParquet(c.staged, false))
-			continue
-		}
 		parts = append(parts, eventsOf(sqlgen.Quote(strings.ToValidUTF8(c.name, "\uFFFD")), refs, from))
 	}
 	for _, f := range db.lazy.files {
 		if f.table == "events" {
 			part, err := db.fileEvents(ctx, f)
 			if err != nil {
-				return err
+				return "", err
 			}
 			parts = append(parts, part)
 		}
 	}
-	if len(parts) == 0 {
-		return nil
-	}
-	if _, err := db.conn.ExecContext(ctx, `CREATE OR REPLACE VIEW `+db.Table("events")+` AS `+strings.Join(parts, " UNION ALL ")); err != nil {
-		return fmt.Errorf("events view: %w", err)
-	}
-	return nil
+	return strings.Join(parts, " UNION ALL "), nil
 }
 
 // eventsOf is a SELECT of the events columns: capture, then each struct with its members

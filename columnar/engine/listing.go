@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/scapql/scapql/columnar"
+	"github.com/scapql/scapql/ingest/state"
 )
 
 // A filter typed in the shell lists its first matches with display members (evt.args,
@@ -102,7 +103,8 @@ func (db *DB) buildListing(ctx context.Context, cols []columnar.Column, nums map
 			return ins.insert(ctx, listingTable, out)
 		})
 		opts := db.readOptions(c)
-		opts.Tables, opts.Members, opts.Rows = []string{"events"}, names, keep
+		opts.Tables, opts.Members = []string{"events"}, names
+		opts.Keep = func(ev *state.Event) bool { return keep[ev.Num] }
 		if _, err := columnar.ReadCapture(ctx, c.path, sink, opts); err != nil {
 			return err
 		}

@@ -24,6 +24,7 @@ type refs struct {
 	// headers are the last statement's result column names where a bare member reference
 	// ("proc.name") would otherwise be headed by its last part ("name"); "" keeps DuckDB's.
 	headers []string
+	doc     map[string]any // DuckDB's parse tree, when it serialised the text
 }
 
 func newRefs() *refs { return &refs{members: map[string]bool{}, tables: map[string]bool{}} }
@@ -63,6 +64,7 @@ func parseRefs(ctx context.Context, q *sql.Conn, sqlText string) (*refs, error) 
 		return nil, err
 	}
 	if ok {
+		r.doc = doc
 		stmts, _ := doc["statements"].([]any)
 		for i, s := range stmts {
 			node, _ := s.(map[string]any)
@@ -96,7 +98,9 @@ func serialize(ctx context.Context, q *sql.Conn, sqlText string) (doc map[string
 	if err := q.QueryRowContext(ctx, `SELECT json_serialize_sql(`+sqlgen.Quote(sqlText)+`)::VARCHAR`).Scan(&text); err != nil {
 		return nil, false, fmt.Errorf("read the statement: %w", err)
 	}
-	if err := json.Unmarshal([]byte(text), &doc); err != nil {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber() // integer constants stay exact
+	if err := dec.Decode(&doc); err != nil {
 		return nil, false, fmt.Errorf("read the statement: %w", err)
 	}
 	if failed, _ := doc["error"].(bool); failed {
@@ -121,14 +125,32 @@ func (r *refs) walk(n any) {
 		case n["type"] == "BASE_TABLE":
 			if t, ok := n["table_name"].(string); ok {
 				r.tables[strings.ToLower(t)] = true
+				if a, _ := n["column_name_alias"].([]any); len(a) > 0 && strings.EqualFold(t, "events") {
+					r.all = true // columns renamed: their references no longer name the structs
+				}
 			}
 		case n["type"] == "SHOW_REF" && n["show_type"] == "DESCRIBE":
 			return // DESCRIBE reads the schema, not the rows
+		case n["type"] == "ORDER_MODIFIER":
+			// ORDER BY ALL parses as a star over the result's columns, which reads nothing more.
+			orders, _ := n["orders"].([]any)
+			for _, o := range orders {
+				if e, _ := o.(map[string]any); e != nil && !orderByAll(e["expression"]) {
+					r.walk(e["expression"])
+				}
+			}
+			return
 		}
 		for _, v := range n {
 			r.walk(v)
 		}
 	}
+}
+
+// orderByAll reports whether an ORDER BY expression is ALL.
+func orderByAll(x any) bool {
+	e, _ := x.(map[string]any)
+	return e != nil && e["class"] == "STAR" && e["columns"] == true && e["expr"] == nil && e["relation_name"] == ""
 }
 
 // column records a column reference: the first of its names that is an events struct, with

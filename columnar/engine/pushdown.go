@@ -1,0 +1,956 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/scapql/scapql/columnar"
+)
+
+// Pushing a question's WHERE into the pass. Inserting rows into DuckDB costs more than
+// reading and building them, so a question that keeps few events ("... WHERE evt.type =
+// 'connect'") is answered fastest by inserting only the events that can match. A statement
+// qualifies when DuckDB's parse tree shows one SELECT reading the table events once, as its
+// only table; the conjuncts of its WHERE (and of the filter set with SetFilter) that compare
+// members with constants become a row condition (rowCond) the pass applies to each built
+// batch. Conjuncts it cannot evaluate are left out, which only keeps more rows: the statement
+// still runs its whole WHERE, so the answer is the same.
+
+// tri is a three-valued truth value, as SQL's: a row is kept when its condition is triTrue.
+type tri int8
+
+const (
+	triFalse tri = iota
+	triTrue
+	triNull
+)
+
+// rowCond is a condition over a flattened batch's member columns (named "struct.member").
+type rowCond interface {
+	// eval sets out[i] to the condition's value on row i of b.
+	eval(b arrow.RecordBatch, out []tri) error
+	// key is a canonical text of the condition, to find a table built under it again.
+	key() string
+	// members adds the members the condition reads.
+	members(m map[string]bool)
+}
+
+// pushable returns the row condition of a statement's parse tree (serialize's document), and
+// whether the statement qualifies: a single SELECT whose only table, named once, is events.
+func pushable(doc map[string]any) (rowCond, bool) {
+	stmts, _ := doc["statements"].([]any)
+	if len(stmts) != 1 {
+		return nil, false
+	}
+	st, _ := stmts[0].(map[string]any)
+	node, _ := st["node"].(map[string]any)
+	if node == nil || node["type"] != "SELECT_NODE" {
+		return nil, false
+	}
+	if cte, _ := node["cte_map"].(map[string]any); cte != nil {
+		if m, _ := cte["map"].([]any); len(m) > 0 {
+			return nil, false
+		}
+	}
+	from, _ := node["from_table"].(map[string]any)
+	if from == nil || from["type"] != "BASE_TABLE" || from["sample"] != nil ||
+		!strings.EqualFold(str(from["table_name"]), "events") || str(from["schema_name"]) != "" || str(from["catalog_name"]) != "" {
+		return nil, false
+	}
+	if aliases, _ := from["column_name_alias"].([]any); len(aliases) > 0 || from["at_clause"] != nil || countTables(node) != 1 {
+		return nil, false // renamed columns, time travel, or another table
+	}
+	alias := str(from["alias"])
+	if alias == "" {
+		alias = "events"
+	}
+	c := conjuncts(node["where_clause"], alias)
+	return c, c != nil
+}
+
+// filterCond is the row condition of the filter set with SetFilter ("" has none).
+func filterCond(doc map[string]any) rowCond {
+	stmts, _ := doc["statements"].([]any)
+	if len(stmts) != 1 {
+		return nil
+	}
+	st, _ := stmts[0].(map[string]any)
+	node, _ := st["node"].(map[string]any)
+	return conjuncts(node["where_clause"], "events")
+}
+
+// countTables counts the table references below a node (base tables and table functions).
+func countTables(n any) int {
+	switch n := n.(type) {
+	case []any:
+		k := 0
+		for _, x := range n {
+			k += countTables(x)
+		}
+		return k
+	case map[string]any:
+		k := 0
+		if n["type"] == "BASE_TABLE" || n["type"] == "TABLE_FUNCTION" {
+			k++
+		}
+		for _, v := range n {
+			k += countTables(v)
+		}
+		return k
+	}
+	return 0
+}
+
+// conjuncts is the condition of the conjuncts of where that can be evaluated (nil: none).
+func conjuncts(where any, alias string) rowCond {
+	w, _ := where.(map[string]any)
+	if w == nil {
+		return nil
+	}
+	var parts []any
+	if w["type"] == "CONJUNCTION_AND" {
+		parts, _ = w["children"].([]any)
+	} else {
+		parts = []any{w}
+	}
+	var keep []rowCond
+	for _, p := range parts {
+		if c := condOf(p, alias); c != nil {
+			keep = append(keep, c)
+		}
+	}
+	switch len(keep) {
+	case 0:
+		return nil
+	case 1:
+		return keep[0]
+	}
+	return &junction{and: true, kids: keep}
+}
+
+// condOf turns a boolean expression of the parse tree into a row condition; nil when any
+// part of it is beyond what the pass can evaluate.
+func condOf(x any, alias string) rowCond {
+	n, _ := x.(map[string]any)
+	if n == nil {
+		return nil
+	}
+	children, _ := n["children"].([]any)
+	switch n["type"] {
+	case "CONJUNCTION_AND", "CONJUNCTION_OR":
+		j := &junction{and: n["type"] == "CONJUNCTION_AND"}
+		for _, k := range children {
+			c := condOf(k, alias)
+			if c == nil {
+				return nil
+			}
+			j.kids = append(j.kids, c)
+		}
+		if len(j.kids) == 0 {
+			return nil
+		}
+		return j
+	case "OPERATOR_NOT":
+		if len(children) != 1 {
+			return nil
+		}
+		if c := condOf(children[0], alias); c != nil {
+			return &negation{c}
+		}
+		return nil
+	case "OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL":
+		if len(children) != 1 {
+			return nil
+		}
+		if m := memberOf(children[0], alias); m != nil {
+			return &isNull{col: m, not: n["type"] == "OPERATOR_IS_NOT_NULL"}
+		}
+		return nil
+	case "COLUMN_REF":
+		if m := memberOf(n, alias); m != nil && m.Type == columnar.Bool {
+			return &compare{col: m, op: "=", val: true}
+		}
+		return nil
+	case "OPERATOR_CAST":
+		// A cast to BOOLEAN of a condition (what "x IS TRUE" parses into) changes nothing.
+		if typeID(n["cast_type"]) == "BOOLEAN" && n["try_cast"] != true {
+			return condOf(n["child"], alias)
+		}
+		return nil
+	case "COMPARE_IN", "COMPARE_NOT_IN":
+		if len(children) < 2 {
+			return nil
+		}
+		m := memberOf(children[0], alias)
+		if m == nil {
+			return nil
+		}
+		in := &inList{col: m, not: n["type"] == "COMPARE_NOT_IN"}
+		for _, k := range children[1:] {
+			v, ok := constantFor(k, m)
+			if !ok {
+				return nil
+			}
+			in.vals = append(in.vals, v)
+		}
+		return in
+	case "COMPARE_EQUAL", "COMPARE_NOTEQUAL", "COMPARE_LESSTHAN", "COMPARE_GREATERTHAN",
+		"COMPARE_LESSTHANOREQUALTO", "COMPARE_GREATERTHANOREQUALTO",
+		"COMPARE_DISTINCT_FROM", "COMPARE_NOT_DISTINCT_FROM":
+		return comparison(n, alias)
+	case "FUNCTION":
+		return function(n, children, alias)
+	}
+	return nil
+}
+
+// comparison is a comparison of a member with a constant, either way round, or of a
+// condition with TRUE or FALSE by IS [NOT] DISTINCT FROM.
+func comparison(n map[string]any, alias string) rowCond {
+	op := map[string]string{
+		"COMPARE_EQUAL": "=", "COMPARE_NOTEQUAL": "<>", "COMPARE_LESSTHAN": "<", "COMPARE_GREATERTHAN": ">",
+		"COMPARE_LESSTHANOREQUALTO": "<=", "COMPARE_GREATERTHANOREQUALTO": ">=",
+		"COMPARE_DISTINCT_FROM": "distinct", "COMPARE_NOT_DISTINCT_FROM": "not distinct",
+	}[str(n["type"])]
+	left, right := n["left"], n["right"]
+	if memberOf(left, alias) == nil && memberOf(right, alias) != nil {
+		left, right, op = right, left, flipped(str(n["type"]))
+	}
+	if m := memberOf(left, alias); m != nil {
+		v, ok := constantFor(right, m)
+		if !ok {
+			return nil
+		}
+		return &compare{col: m, op: op, val: v}
+	}
+	if op != "distinct" && op != "not distinct" {
+		return nil
+	}
+	b, ok := boolConstant(right)
+	if !ok {
+		return nil
+	}
+	c := condOf(left, alias)
+	if c == nil {
+		return nil
+	}
+	return &distinct{c: c, val: b, not: op == "not distinct"}
+}
+
+// flipped is a comparison's operator with its sides swapped.
+func flipped(t string) string {
+	return map[string]string{
+		"COMPARE_EQUAL": "=", "COMPARE_NOTEQUAL": "<>", "COMPARE_LESSTHAN": ">", "COMPARE_GREATERTHAN": "<",
+		"COMPARE_LESSTHANOREQUALTO": ">=", "COMPARE_GREATERTHANOREQUALTO": "<=",
+		"COMPARE_DISTINCT_FROM": "distinct", "COMPARE_NOT_DISTINCT_FROM": "not distinct",
+	}[t]
+}
+
+// function is one of DuckDB's string tests of a text member against a constant.
+func function(n map[string]any, children []any, alias string) rowCond {
+	if str(n["schema"]) != "" || n["distinct"] == true || n["filter"] != nil || len(children) != 2 {
+		return nil
+	}
+	if o, _ := n["order_bys"].(map[string]any); o != nil {
+		if l, _ := o["orders"].([]any); len(l) > 0 {
+			return nil
+		}
+	}
+	kind := map[string]string{"starts_with": "prefix", "prefix": "prefix", "ends_with": "suffix",
+		"suffix": "suffix", "contains": "contains"}[strings.ToLower(str(n["function_name"]))]
+	if kind == "" {
+		return nil
+	}
+	m := memberOf(children[0], alias)
+	if m == nil || m.Type != columnar.String {
+		return nil
+	}
+	v, ok := constantFor(children[1], m)
+	if !ok {
+		return nil
+	}
+	return &textTest{col: m, kind: kind, s: v.(string)}
+}
+
+// memberOf is the events member a column reference names (struct.member, or the table's
+// name or alias before it), nil for anything else.
+func memberOf(x any, alias string) *columnar.Column {
+	n, _ := x.(map[string]any)
+	if n == nil || n["class"] != "COLUMN_REF" {
+		return nil
+	}
+	names, _ := n["column_names"].([]any)
+	if len(names) == 3 && strings.EqualFold(str(names[0]), alias) {
+		names = names[1:]
+	}
+	if len(names) != 2 {
+		return nil
+	}
+	s, m := strings.ToLower(str(names[0])), strings.ToLower(str(names[1]))
+	if !structNames[s] {
+		return nil
+	}
+	cols, err := columnar.SelectColumns([]string{s + "." + m})
+	if err != nil {
+		return nil
+	}
+	for i := range cols {
+		if cols[i].Struct == s && cols[i].Member == m && !cols[i].Null {
+			switch cols[i].Type {
+			case columnar.String, columnar.Int64, columnar.Int32, columnar.Int16, columnar.Bool:
+				return &cols[i]
+			}
+		}
+	}
+	return nil
+}
+
+// constantFor is a constant of the parse tree as a value comparable with member m's: a
+// string for a text member, an int64 for an integer one, a bool for a boolean one. Other
+// pairs (which DuckDB would cast) are not evaluated here.
+func constantFor(x any, m *columnar.Column) (any, bool) {
+	switch m.Type {
+	case columnar.Bool:
+		return boolConstant(x)
+	}
+	n, _ := x.(map[string]any)
+	if n == nil || n["class"] != "CONSTANT" {
+		return nil, false
+	}
+	v, _ := n["value"].(map[string]any)
+	if v == nil || v["is_null"] != false {
+		return nil, false
+	}
+	id := typeID(v["type"])
+	switch m.Type {
+	case columnar.String:
+		s, ok := v["value"].(string)
+		return s, ok && id == "VARCHAR"
+	default:
+		switch id {
+		case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT":
+			num, _ := v["value"].(json.Number)
+			i, err := strconv.ParseInt(num.String(), 10, 64)
+			return i, err == nil
+		}
+	}
+	return nil, false
+}
+
+// boolConstant is a constant TRUE or FALSE, written as such or as a text cast to BOOLEAN.
+func boolConstant(x any) (bool, bool) {
+	n, _ := x.(map[string]any)
+	if n == nil {
+		return false, false
+	}
+	if n["class"] == "CAST" && typeID(n["cast_type"]) == "BOOLEAN" {
+		c, _ := n["child"].(map[string]any)
+		if c == nil || c["class"] != "CONSTANT" {
+			return false, false
+		}
+		v, _ := c["value"].(map[string]any)
+		s, _ := v["value"].(string)
+		if v == nil || v["is_null"] != false || typeID(v["type"]) != "VARCHAR" {
+			return false, false
+		}
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "t", "true", "1", "y", "yes", "on":
+			return true, true
+		case "f", "false", "0", "n", "no", "off":
+			return false, true
+		}
+		return false, false
+	}
+	if n["class"] != "CONSTANT" {
+		return false, false
+	}
+	v, _ := n["value"].(map[string]any)
+	if v == nil || v["is_null"] != false || typeID(v["type"]) != "BOOLEAN" {
+		return false, false
+	}
+	b, ok := v["value"].(bool)
+	return b, ok
+}
+
+func typeID(t any) string {
+	m, _ := t.(map[string]any)
+	return str(m["id"])
+}
+
+func str(x any) string {
+	s, _ := x.(string)
+	return s
+}
+
+// The conditions.
+
+// junction is AND or OR of conditions.
+type junction struct {
+	and  bool
+	kids []rowCond
+}
+
+func (j *junction) eval(b arrow.RecordBatch, out []tri) error {
+	if err := j.kids[0].eval(b, out); err != nil {
+		return err
+	}
+	tmp := make([]tri, len(out))
+	for _, k := range j.kids[1:] {
+		if err := k.eval(b, tmp); err != nil {
+			return err
+		}
+		for i, v := range tmp {
+			out[i] = combine(j.and, out[i], v)
+		}
+	}
+	return nil
+}
+
+// combine is SQL's AND (and true) or OR of two truth values.
+func combine(and bool, a, b tri) tri {
+	if and {
+		switch {
+		case a == triFalse || b == triFalse:
+			return triFalse
+		case a == triNull || b == triNull:
+			return triNull
+		}
+		return triTrue
+	}
+	switch {
+	case a == triTrue || b == triTrue:
+		return triTrue
+	case a == triNull || b == triNull:
+		return triNull
+	}
+	return triFalse
+}
+
+func (j *junction) key() string {
+	ks := make([]string, len(j.kids))
+	for i, k := range j.kids {
+		ks[i] = k.key()
+	}
+	sort.Strings(ks)
+	op := " OR "
+	if j.and {
+		op = " AND "
+	}
+	return "(" + strings.Join(ks, op) + ")"
+}
+
+func (j *junction) members(m map[string]bool) {
+	for _, k := range j.kids {
+		k.members(m)
+	}
+}
+
+// negation is NOT of a condition.
+type negation struct{ c rowCond }
+
+func (n *negation) eval(b arrow.RecordBatch, out []tri) error {
+	if err := n.c.eval(b, out); err != nil {
+		return err
+	}
+	negate(out)
+	return nil
+}
+
+func (n *negation) key() string               { return "NOT " + n.c.key() }
+func (n *negation) members(m map[string]bool) { n.c.members(m) }
+
+// negate is SQL's NOT, in place (NULL stays NULL).
+func negate(out []tri) {
+	for i, v := range out {
+		switch v {
+		case triTrue:
+			out[i] = triFalse
+		case triFalse:
+			out[i] = triTrue
+		}
+	}
+}
+
+// distinct is "c IS [NOT] DISTINCT FROM val" for a condition c and a constant TRUE or FALSE.
+type distinct struct {
+	c   rowCond
+	val bool
+	not bool
+}
+
+func (d *distinct) eval(b arrow.RecordBatch, out []tri) error {
+	if err := d.c.eval(b, out); err != nil {
+		return err
+	}
+	want := truth(d.val)
+	for i, v := range out {
+		out[i] = truth((v == want) == d.not)
+	}
+	return nil
+}
+
+func (d *distinct) key() string               { return fmt.Sprintf("%s DISTINCT %v %v", d.c.key(), d.not, d.val) }
+func (d *distinct) members(m map[string]bool) { d.c.members(m) }
+
+// compare is "member op constant"; op is one of = <> < > <= >= "distinct" "not distinct".
+type compare struct {
+	col *columnar.Column
+	op  string
+	val any
+}
+
+func (c *compare) eval(b arrow.RecordBatch, out []tri) error {
+	a, err := column(b, c.col)
+	if err != nil {
+		return err
+	}
+	var test func(cmp int) bool
+	switch c.op {
+	case "=", "not distinct":
+		test = func(cmp int) bool { return cmp == 0 }
+	case "<>", "distinct":
+		test = func(cmp int) bool { return cmp != 0 }
+	case "<":
+		test = func(cmp int) bool { return cmp < 0 }
+	case ">":
+		test = func(cmp int) bool { return cmp > 0 }
+	case "<=":
+		test = func(cmp int) bool { return cmp <= 0 }
+	default:
+		test = func(cmp int) bool { return cmp >= 0 }
+	}
+	if err := each(a, c.val, out, test); err != nil {
+		return err
+	}
+	if c.op == "distinct" || c.op == "not distinct" {
+		for i := range out {
+			if a.IsNull(i) {
+				out[i] = truth(c.op == "distinct")
+			}
+		}
+	}
+	return nil
+}
+
+func (c *compare) key() string               { return fmt.Sprintf("%s %s %#v", c.col.Field, c.op, c.val) }
+func (c *compare) members(m map[string]bool) { m[c.col.Field] = true }
+
+// inList is "member [NOT] IN (constants)".
+type inList struct {
+	col  *columnar.Column
+	vals []any
+	not  bool
+}
+
+func (c *inList) eval(b arrow.RecordBatch, out []tri) error {
+	a, err := column(b, c.col)
+	if err != nil {
+		return err
+	}
+	for i := range out {
+		out[i] = triFalse
+	}
+	hit := make([]tri, len(out))
+	for _, v := range c.vals {
+		if err := each(a, v, hit, func(cmp int) bool { return cmp == 0 }); err != nil {
+			return err
+		}
+		for i, h := range hit {
+			out[i] = combine(false, out[i], h)
+		}
+	}
+	if c.not {
+		negate(out)
+	}
+	return nil
+}
+
+func (c *inList) key() string               { return fmt.Sprintf("%s IN %v %#v", c.col.Field, c.not, c.vals) }
+func (c *inList) members(m map[string]bool) { m[c.col.Field] = true }
+
+// isNull is "member IS [NOT] NULL".
+type isNull struct {
+	col *columnar.Column
+	not bool
+}
+
+func (c *isNull) eval(b arrow.RecordBatch, out []tri) error {
+	a, err := column(b, c.col)
+	if err != nil {
+		return err
+	}
+	for i := range out {
+		out[i] = truth(a.IsNull(i) != c.not)
+	}
+	return nil
+}
+
+func (c *isNull) key() string               { return fmt.Sprintf("%s NULL %v", c.col.Field, c.not) }
+func (c *isNull) members(m map[string]bool) { m[c.col.Field] = true }
+
+// textTest is starts_with, ends_with or contains of a text member and a constant.
+type textTest struct {
+	col  *columnar.Column
+	kind string
+	s    string
+}
+
+func (c *textTest) eval(b arrow.RecordBatch, out []tri) error {
+	a, err := column(b, c.col)
+	if err != nil {
+		return err
+	}
+	f := map[string]func(string, string) bool{"prefix": strings.HasPrefix, "suffix": strings.HasSuffix,
+		"contains": strings.Contains}[c.kind]
+	return eachString(a, out, func(s string) bool { return f(s, c.s) })
+}
+
+func (c *textTest) key() string               { return fmt.Sprintf("%s %s %q", c.col.Field, c.kind, c.s) }
+func (c *textTest) members(m map[string]bool) { m[c.col.Field] = true }
+
+func truth(b bool) tri {
+	if b {
+		return triTrue
+	}
+	return triFalse
+}
+
+// column is the array of a member in a flattened batch.
+func column(b arrow.RecordBatch, c *columnar.Column) (arrow.Array, error) {
+	name := c.Struct + "." + c.Member
+	for i, f := range b.Schema().Fields() {
+		if f.Name == name {
+			return b.Column(i), nil
+		}
+	}
+	return nil, fmt.Errorf("pushed condition: member %s was not built", name)
+}
+
+// each sets out[i] to test(comparison of row i's value with v), NULL for NULL values.
+func each(a arrow.Array, v any, out []tri, test func(cmp int) bool) error {
+	switch v := v.(type) {
+	case string:
+		return eachString(a, out, func(s string) bool { return test(strings.Compare(s, v)) })
+	case int64:
+		var at func(i int) int64
+		switch a := a.(type) {
+		case *array.Int64:
+			at = a.Value
+		case *array.Int32:
+			at = func(i int) int64 { return int64(a.Value(i)) }
+		case *array.Int16:
+			at = func(i int) int64 { return int64(a.Value(i)) }
+		default:
+			return fmt.Errorf("pushed condition: integer compared with %s", a.DataType())
+		}
+		for i := range out {
+			if a.IsNull(i) {
+				out[i] = triNull
+				continue
+			}
+			x := at(i)
+			out[i] = truth(test(cmpInt(x, v)))
+		}
+		return nil
+	case bool:
+		bs, ok := a.(*array.Boolean)
+		if !ok {
+			return fmt.Errorf("pushed condition: boolean compared with %s", a.DataType())
+		}
+		for i := range out {
+			if a.IsNull(i) {
+				out[i] = triNull
+				continue
+			}
+			out[i] = truth(test(cmpInt(boolInt(bs.Value(i)), boolInt(v))))
+		}
+		return nil
+	}
+	return fmt.Errorf("pushed condition: constant of type %T", v)
+}
+
+func cmpInt(x, y int64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// eachString sets out[i] to test of row i's text, NULL for NULL; a dictionary's texts are
+// tested once each.
+func eachString(a arrow.Array, out []tri, test func(string) bool) error {
+	switch a := a.(type) {
+	case *array.String:
+		for i := range out {
+			if a.IsNull(i) {
+				out[i] = triNull
+			} else {
+				out[i] = truth(test(a.Value(i)))
+			}
+		}
+		return nil
+	case *array.Dictionary:
+		dict, ok := a.Dictionary().(*array.String)
+		if !ok {
+			break
+		}
+		memo := make([]tri, dict.Len())
+		done := make([]bool, dict.Len())
+		for i := range out {
+			if a.IsNull(i) {
+				out[i] = triNull
+				continue
+			}
+			k := a.GetValueIndex(i)
+			if !done[k] {
+				memo[k], done[k] = truth(test(dict.Value(k))), true
+			}
+			out[i] = memo[k]
+		}
+		return nil
+	}
+	return fmt.Errorf("pushed condition: text test on %s", a.DataType())
+}
+
+// eventTypes is the set of evt.type values outside which cond cannot be true, nil when it
+// does not restrict evt.type (a conjunct evt.type = 'x' or evt.type IN (...) does).
+func eventTypes(cond rowCond) map[string]bool {
+	switch c := cond.(type) {
+	case *junction:
+		if !c.and {
+			return nil
+		}
+		var out map[string]bool
+		for _, k := range c.kids {
+			ts := eventTypes(k)
+			if ts == nil {
+				continue
+			}
+			if out == nil {
+				out = ts
+				continue
+			}
+			for t := range out {
+				if !ts[t] {
+					delete(out, t)
+				}
+			}
+		}
+		return out
+	case *compare:
+		if s, ok := c.val.(string); ok && c.col.Field == "evt.type" && (c.op == "=" || c.op == "not distinct") {
+			return map[string]bool{s: true}
+		}
+	case *inList:
+		if c.col.Field == "evt.type" && !c.not {
+			out := map[string]bool{}
+			for _, v := range c.vals {
+				out[v.(string)] = true
+			}
+			return out
+		}
+	case *distinct:
+		if c.val && c.not { // (x) IS TRUE
+			return eventTypes(c.c)
+		}
+	}
+	return nil
+}
+
+// maxPushedSets bounds the tables kept from passes under pushed conditions.
+const maxPushedSets = 3
+
+// pushDown prepares a statement that qualifies (see pushable) by a pass that keeps only the
+// events that can match, or by such a pass's tables kept from before, and makes the name
+// events read them. It reports false, having done nothing, when the statement does not
+// qualify, when every member it reads is built already, or when a pass under another
+// condition built the same members before: then the members are built whole once, so that
+// every later question on them answers from memory.
+func (db *DB) pushDown(ctx context.Context, r *refs, filterDoc map[string]any) (bool, error) {
+	lz := db.lazy
+	if !r.reads("events") || r.all || r.doc == nil || len(lz.files) > 0 {
+		return false, nil
+	}
+	cond, ok := pushable(r.doc)
+	if !ok {
+		return false, nil
+	}
+	if filterDoc != nil {
+		if f := filterCond(filterDoc); f != nil {
+			cond = &junction{and: true, kids: []rowCond{cond, f}}
+		}
+	}
+	cols, err := columnar.SelectColumns(r.memberList())
+	if err != nil {
+		return false, nil
+	}
+	var want []string
+	for _, c := range cols {
+		if !c.Null && (c.Field != "evt.num" || r.members["evt.num"]) {
+			want = append(want, c.Field)
+		}
+	}
+	var lacking []*lazyCapture
+	for _, c := range lz.captures {
+		if c.staged != "" {
+			continue
+		}
+		for _, m := range want {
+			if !c.built[m] {
+				lacking = append(lacking, c)
+				break
+			}
+		}
+	}
+	if len(lacking) == 0 {
+		return false, nil
+	}
+	key := cond.key()
+	var set *pushedSet
+	for i, s := range lz.pushed {
+		if s.key == key && hasAll(s.members, want) {
+			set = s
+			lz.pushed = append(append(lz.pushed[:i:i], lz.pushed[i+1:]...), s) // most recent last
+			break
+		}
+	}
+	if set == nil {
+		for _, m := range want {
+			if lz.pushedMembers[m] {
+				return false, nil
+			}
+		}
+		set = &pushedSet{key: key, members: map[string]bool{}, tables: map[*lazyCapture]memberTable{}}
+		if lz.pushedMembers == nil {
+			lz.pushedMembers = map[string]bool{}
+		}
+		for _, m := range want {
+			set.members[m] = true
+			lz.pushedMembers[m] = true
+		}
+		lz.pushed = append(lz.pushed, set)
+		if len(lz.pushed) > maxPushedSets {
+			for _, s := range lz.pushed[:len(lz.pushed)-maxPushedSets] {
+				db.dropPushed(ctx, s)
+			}
+			lz.pushed = slices.Clone(lz.pushed[len(lz.pushed)-maxPushedSets:])
+		}
+	}
+	// Captures added since the set was built have no table in it yet.
+	var ins inserter
+	for _, c := range lacking {
+		if _, ok := set.tables[c]; ok {
+			continue
+		}
+		if ins == nil {
+			if ins, err = newInserter(ctx, db); err != nil {
+				return false, err
+			}
+			defer ins.close()
+		}
+		t, err := db.passInto(ctx, ins, c, nil, slices.Sorted(maps.Keys(set.members)), cond)
+		if err != nil {
+			return false, err
+		}
+		set.tables[c] = *t
+	}
+	narrow := map[*lazyCapture]memberTable{}
+	for _, c := range lacking {
+		narrow[c] = set.tables[c]
+	}
+	q, err := db.eventsQuery(ctx, narrow)
+	if err != nil {
+		return false, err
+	}
+	if db.filter != "" {
+		q = `SELECT * FROM (` + q + `) WHERE (` + db.filter + `)`
+	}
+	if _, err := db.conn.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW events AS `+q); err != nil {
+		return false, fmt.Errorf("events view: %w", err)
+	}
+	lz.narrowed = true
+	return true, nil
+}
+
+// widen makes the name events read the whole events view again after a pushed statement:
+// the filter's view, or none.
+func (db *DB) widen(ctx context.Context) error {
+	if !db.lazy.narrowed {
+		return nil
+	}
+	db.lazy.narrowed = false
+	return db.SetFilter(ctx, db.filter)
+}
+
+// dropPushed drops the tables of a pushed set.
+func (db *DB) dropPushed(ctx context.Context, s *pushedSet) {
+	for _, t := range s.tables {
+		db.conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+db.qualified(internalSchema+"."+t.name))
+	}
+}
+
+func hasAll(set map[string]bool, want []string) bool {
+	for _, m := range want {
+		if !set[m] {
+			return false
+		}
+	}
+	return true
+}
+
+// keepRows is the rows of b for which cond is true: b itself (retained) when all are, nil
+// when none is.
+func keepRows(ctx context.Context, b arrow.RecordBatch, cond rowCond) (arrow.RecordBatch, error) {
+	n := int(b.NumRows())
+	out := make([]tri, n)
+	if err := cond.eval(b, out); err != nil {
+		return nil, err
+	}
+	kept := 0
+	for _, v := range out {
+		if v == triTrue {
+			kept++
+		}
+	}
+	switch kept {
+	case 0:
+		return nil, nil
+	case n:
+		b.Retain()
+		return b, nil
+	}
+	mb := array.NewBooleanBuilder(memory.DefaultAllocator)
+	defer mb.Release()
+	mb.Reserve(n)
+	for _, v := range out {
+		mb.UnsafeAppend(v == triTrue)
+	}
+	mask := mb.NewArray()
+	defer mask.Release()
+	res, err := compute.FilterRecordBatch(ctx, b, mask, compute.DefaultFilterOptions())
+	if err != nil {
+		return nil, fmt.Errorf("pushed condition: %w", err)
+	}
+	return res, nil
+}

@@ -1,0 +1,184 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// answer is a statement's result rows as sorted text lines.
+func answer(t *testing.T, db *DB, q string) []string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := db.Prepare(ctx, q); err != nil {
+		t.Fatalf("%s: prepare: %v", q, err)
+	}
+	rows, err := db.Query(ctx, q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(vals...))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// openBundled is a lazy database over every bundled capture.
+func openBundled(t *testing.T) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := OpenLazy(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.AddInputs(ctx, bundledCaptures(t)); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// TestPushdownSameAnswers holds a question answered by a pass that keeps only the events its
+// WHERE can match to the same rows as the question answered over every event (its members
+// built whole first), on every bundled capture, and checks which questions are pushed down.
+func TestPushdownSameAnswers(t *testing.T) {
+	const sel = `SELECT capture, evt.num, evt.type, proc.name, fd.name, fd.num, evt.failed, evt.rawres FROM events`
+	cases := []struct {
+		where  string // appended to sel, or a whole statement when it starts with SELECT/WITH
+		pushed bool
+	}{
+		{`WHERE evt.type = 'connect'`, true},
+		{`WHERE 'connect' = evt.type`, true},
+		{`WHERE evt.type IN ('open', 'openat') AND fd.name IS NOT NULL`, true},
+		{`WHERE evt.type NOT IN ('read', 'write', 'close')`, true},
+		{`WHERE evt.failed`, true},
+		{`WHERE NOT evt.failed`, true},
+		{`WHERE evt.failed = true`, true},
+		{`WHERE fd.num = 3`, true},
+		{`WHERE fd.num <> 3`, true},
+		{`WHERE NOT (fd.name = '/etc/hostname')`, true},
+		{`WHERE evt.num > 100 AND evt.num <= 300`, true},
+		{`WHERE evt.rawres < 0`, true},
+		{`WHERE evt.rawres >= 0 AND evt.type = 'openat'`, true},
+		{`WHERE starts_with(fd.name, '/etc') OR contains(proc.name, 'ur')`, true},
+		{`WHERE ends_with(fd.name, '.so') OR prefix(fd.name, '/usr') OR suffix(proc.name, 'sh')`, true},
+		{`WHERE fd.name IS NULL AND evt.type = 'close'`, true},
+		{`WHERE proc.name IS DISTINCT FROM 'curl'`, true},
+		{`WHERE proc.name IS NOT DISTINCT FROM 'curl'`, true},
+		{`WHERE evt.type = 'connect' OR proc.name = 'cat'`, true},
+		{`WHERE (evt.type = 'connect' OR fd.num = 3) AND NOT (proc.name = 'curl')`, true},
+		// Filters as the translator writes them.
+		{`WHERE ((evt.type IN ('open', 'openat')) AND ((starts_with(fd.name, '/etc')) IS TRUE))`, true},
+		{`WHERE (((proc.name = 'cat') IS TRUE) AND ((evt.failed = true) IS TRUE))`, true},
+		{`WHERE ((fd.num = 3) IS NOT TRUE)`, true},
+		// A conjunct the pass cannot evaluate is left to DuckDB.
+		{`WHERE evt.type = 'connect' AND fd.name LIKE '%:%'`, true},
+		{`WHERE evt.type = 'execve' AND length(proc.name) > 2 ORDER BY ALL`, true},
+		{`SELECT e.capture, e.evt.num, e.proc.name FROM events e WHERE e.evt.type = 'execve'`, true},
+		{`SELECT proc.name, count(*) n FROM events WHERE evt.type = 'connect' GROUP BY ALL`, true},
+		// Not pushed: another table, no WHERE, a star, a set operation, a CTE.
+		{`WHERE evt.type = 'connect' AND evt.num IN (SELECT evt.num FROM events WHERE evt.type = 'close')`, false},
+		{`WHERE length(proc.name) > 3`, false},
+		{``, false},
+		{`SELECT * FROM events WHERE evt.type = 'connect'`, false},
+		{`SELECT proc.name FROM events WHERE evt.type = 'connect' UNION ALL SELECT 'x'`, false},
+		{`WITH c AS (SELECT proc.name FROM events WHERE evt.type = 'connect') SELECT * FROM c`, false},
+		{`SELECT proc.name FROM main.events WHERE evt.type = 'connect'`, false},
+		{`SELECT x.type FROM events e(c, x) WHERE x.type = 'connect'`, false},
+		{`SELECT evt.num FROM events WHERE evt.type = 'connect' AND proc.name IN (SELECT name FROM processes)`, false},
+	}
+	whole := openBundled(t)
+	answer(t, whole, sel+` LIMIT 0`) // every member the cases read, built whole
+	answer(t, whole, `SELECT count(*) FROM processes`)
+	for _, c := range cases {
+		q := c.where
+		if !strings.HasPrefix(q, "SELECT") && !strings.HasPrefix(q, "WITH") {
+			q = sel + " " + q
+		}
+		want := answer(t, whole, q)
+		if whole.lazy.narrowed {
+			t.Fatalf("%s: pushed down with every member built", q)
+		}
+		db := openBundled(t)
+		got := answer(t, db, q)
+		if db.lazy.narrowed != c.pushed {
+			t.Errorf("%s: pushed down %v, want %v", q, db.lazy.narrowed, c.pushed)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d rows, want %d; first difference %s", q, len(got), len(want), firstDiff(strings.Join(got, "\n"), strings.Join(want, "\n")))
+		}
+		if len(want) == 0 && strings.Contains(q, "connect") {
+			t.Errorf("%s: no rows: the case tests nothing", q)
+		}
+	}
+}
+
+// TestPushdownSession follows a session: the same question again reads the kept table, a
+// question with another condition on the same members builds them whole, and the name
+// events reads the whole view again after it; a filter set with SetFilter is applied too.
+func TestPushdownSession(t *testing.T) {
+	ctx := context.Background()
+	db := openBundled(t)
+	q1 := `SELECT proc.name, count(*) FROM events WHERE evt.type = 'connect' GROUP BY ALL`
+	q2 := `SELECT proc.name, count(*) FROM events WHERE evt.type = 'close' GROUP BY ALL`
+	all := `SELECT count(*) FROM events`
+	first := answer(t, db, q1)
+	if !db.lazy.narrowed || len(db.lazy.pushed) != 1 {
+		t.Fatalf("first question: narrowed %v, %d pushed sets", db.lazy.narrowed, len(db.lazy.pushed))
+	}
+	tables := db.lazy.tables
+	if again := answer(t, db, q1); !slices.Equal(again, first) || db.lazy.tables != tables || !db.lazy.narrowed {
+		t.Errorf("same question again: %v (want %v), %d tables made (want %d)", again, first, db.lazy.tables, tables)
+	}
+	closes := answer(t, db, q2)
+	if db.lazy.narrowed {
+		t.Errorf("another condition on the same members was pushed down")
+	}
+	whole := openBundled(t)
+	if want := answer(t, whole, q2); !slices.Equal(closes, want) {
+		t.Errorf("%s: %v, want %v", q2, closes, want)
+	}
+	if got, want := answer(t, db, all), answer(t, whole, all); !slices.Equal(got, want) || got[0] == "0" {
+		t.Errorf("%s after pushed questions: %v, want %v", all, got, want)
+	}
+	if got := answer(t, db, q1); !slices.Equal(got, first) || db.lazy.narrowed {
+		t.Errorf("first question once built whole: %v (narrowed %v), want %v", got, db.lazy.narrowed, first)
+	}
+
+	// A filter narrows further, and is kept when the statement is pushed down.
+	fdb := openBundled(t)
+	if err := fdb.SetFilter(ctx, `proc.name = 'curl'`); err != nil {
+		t.Fatal(err)
+	}
+	got := answer(t, fdb, q1)
+	if !fdb.lazy.narrowed {
+		t.Errorf("filtered: not pushed down")
+	}
+	want := answer(t, whole, `SELECT proc.name, count(*) FROM events WHERE evt.type = 'connect' AND proc.name = 'curl' GROUP BY ALL`)
+	if !slices.Equal(got, want) || len(want) == 0 {
+		t.Errorf("filtered: %v, want %v", got, want)
+	}
+	if got, want := answer(t, fdb, all), answer(t, whole, `SELECT count(*) FROM events WHERE proc.name = 'curl'`); !slices.Equal(got, want) {
+		t.Errorf("filtered %s: %v, want %v", all, got, want)
+	}
+}
