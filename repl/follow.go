@@ -114,14 +114,15 @@ func (s *Shell) metaScope(ctx context.Context, arg string) error {
 	if err != nil {
 		return fmt.Errorf("scope %s: %w", filter, err)
 	}
-	// The capture too, so that captures opened later stay out of the scope.
-	where = "capture = " + sqlquote.String(capture) + " AND (" + where + ")"
+	if files, _ := s.captureFiles(); len(files) > 1 {
+		where = "capture = " + sqlquote.String(capture) + " AND (" + where + ")"
+	}
 	sc, ok := s.b.(Scoper)
 	if !ok {
 		return errors.New(".scope: this shell cannot restrict its events table")
 	}
 	if err := sc.SetScope(ctx, where); err != nil {
-		return err
+		return fmt.Errorf(".scope %s %s: %w", args[0], args[1], err)
 	}
 	s.scope = &shellScope{desc: fmt.Sprintf("%s (event %d)", o.Describe(kind), num), filter: filter, sql: where}
 	fmt.Fprintf(s.stderr, "scope: %s: %s\n", s.scope.desc, filter)

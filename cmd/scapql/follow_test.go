@@ -310,3 +310,18 @@ func TestShellSQLRowColors(t *testing.T) {
 		}
 	}
 }
+
+// TestShellScopeDatabaseFile: .scope works the same on a database file's stored tables (17
+// events, as sysdig gives for the fd scope's filter: curl_fd.scope).
+func TestShellScopeDatabaseFile(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := runRepl(context.Background(), nil, &out, &errOut, []string{filepath.Join(capturesDir, "curl_google.scap")},
+		replFlags{dialect: "auto", history: "-", color: "never", db: filepath.Join(t.TempDir(), "c.duckdb"), limit: 3, mode: "csv",
+			commands: []string{".scope fd 1312", "SELECT count(*) AS n FROM events WHERE NOT evt.hidden;", ".columns evt.num", "evt.type = recvfrom"}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	if want := "n\n" + countLines(t, "curl_fd") + "\nevt.num\n1342\n1343\n1373\n"; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("got %q, want %q first", out.String(), want)
+	}
+}
