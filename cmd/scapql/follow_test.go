@@ -78,6 +78,11 @@ func TestScopeSeveralCaptures(t *testing.T) {
 	if want := "capture,count_star()\n" + a + ",1221\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+	err = runQuery(context.Background(), io.Discard, io.Discard, queryFlags{reads: []string{b, a}, format: "csv", scope: "process@" + a + ":1312",
+		db: filepath.Join(t.TempDir(), "two.duckdb")}, "SELECT 1")
+	if err == nil || !strings.Contains(err.Error(), "several captures of a database file is not supported") {
+		t.Errorf("database file: %v", err)
+	}
 	if _, err := run("process@nosuch.scap:1312"); err == nil || !strings.Contains(err.Error(), "not among the captures") {
 		t.Errorf("unknown capture: %v", err)
 	}

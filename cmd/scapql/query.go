@@ -247,6 +247,10 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 		conds = append(conds, where)
 	}
 	if qf.scope != "" {
+		if !db.Lazy() && len(paths) > 1 {
+			// The stored tables hold capture in two of them: a bare capture is ambiguous there.
+			return fmt.Errorf("--scope among several captures of a database file is not supported: query one capture at a time")
+		}
 		where, err := scopeSQL(stderr, qf.scope, paths)
 		if err != nil {
 			return err
