@@ -3,6 +3,7 @@ package repl
 import (
 	"context"
 	"database/sql"
+	"github.com/scapql/scapql/follow"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -127,6 +128,14 @@ func (s *Shell) completeMeta(text string) (string, []string) {
 	case ".color":
 		if !strings.ContainsAny(arg, " \t") {
 			return last, append(matching(last, []string{"auto", "on", "off"}), completeFile(last)...)
+		}
+	case ".scope":
+		if !strings.ContainsAny(arg, " \t") {
+			return last, matching(last, append(follow.KindNames(), "off"))
+		}
+	case ".follow":
+		if !strings.ContainsAny(arg, " \t") {
+			return last, matching(last, follow.Formats)
 		}
 	case ".report":
 		if !strings.ContainsAny(arg, " \t") {

@@ -45,6 +45,8 @@ func init() {
 		{".read", "FILE", "run the statements of a file", (*Shell).metaRead},
 		{".capture", "DURATION [FILTER]", "record the machine's syscalls live for DURATION (10s, 1m; Ctrl-C ends early), keeping FILTER's events if given, then load the capture", (*Shell).metaCapture},
 		{".color", "[auto|on|off|FILE]", "colour filter results by coloring rules (@NAME@FILTER@[FG][BG] lines; auto: on a terminal)", (*Shell).metaColor},
+		{".scope", "[KIND [CAPTURE:]EVENT|off]", "narrow the following SQL and filters to a scope of an event, KIND: thread, process, tree (the process and its descendants), container, fd (during its lifetime); off lifts it", (*Shell).metaScope},
+		{".follow", "[FORMAT] [CAPTURE:]EVENT|FILTER", "print (FORMAT: text, hex, yaml, raw) the data read and written on the fd of an event (or of the first event the filter matches that has one), as Stratoshark's Follow File Descriptor Stream", (*Shell).metaFollow},
 		{".report", "[SECTION [TABLE]]", "print a section of scapql report (the same SQL); no SECTION lists them", (*Shell).metaReport},
 		{".quit", "", "leave (also .exit or Ctrl-D)", (*Shell).metaQuit},
 		{".exit", "", "leave", (*Shell).metaQuit},

@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/scapql/scapql/report/coloring"
 )
 
 // The pseudo-terminal test runs the shell in a child process (this test binary, re-executed
@@ -265,7 +267,7 @@ type ptyTerm struct {
 	done   chan error
 }
 
-func startShell(t *testing.T, history string) *ptyTerm {
+func startShell(t *testing.T, history string, env ...string) *ptyTerm {
 	t.Helper()
 	const rows, cols = 40, 110
 	master, slave, err := openPTY(rows, cols)
@@ -273,7 +275,13 @@ func startShell(t *testing.T, history string) *ptyTerm {
 		t.Skipf("no pseudo-terminal: %v", err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=1", HistoryEnv+"="+history, "TERM=xterm", "HOME="+t.TempDir())
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "NO_COLOR=") {
+			cmd.Env = append(cmd.Env, e)
+		}
+	}
+	cmd.Env = append(cmd.Env, childEnv+"=1", HistoryEnv+"="+history, "TERM=xterm", "HOME="+t.TempDir())
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {
@@ -510,5 +518,47 @@ func TestPTYHistory(t *testing.T) {
 	case <-tm.done:
 	case <-time.After(10 * time.Second):
 		t.Fatal(".quit did not end the shell")
+	}
+}
+
+// TestPTYSQLColors: on a terminal, the rows of an SQL result that carry evt.num take their
+// event's coloring rule as a filter's rows do (the execve in the executions' colour, the close
+// in the fd closes'); NO_COLOR turns the colours of auto off.
+func TestPTYSQLColors(t *testing.T) {
+	const q = `SELECT evt.num AS "evt.num", evt.type FROM events ORDER BY 1;` // the engine heads evt.num so itself
+	set, err := coloring.Compile(coloring.Defaults(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ansi := map[string]string{}
+	for i, r := range set.Rules {
+		ansi[r.Name] = set.ANSI(i)
+	}
+	tm := startShell(t, filepath.Join(t.TempDir(), "history"))
+	tm.waitFor(promptMark, 1)
+	tm.run(q)
+	tm.run("evt.type = execve")
+	raw := tm.scr.raw.String()
+	for _, w := range []string{
+		ansi["Command execution"] + "       3 | execve",
+		ansi["File descriptor closes"] + "       6 | close",
+	} {
+		if !strings.Contains(raw, w) {
+			t.Errorf("SQL rows: no %q in %q", w, raw)
+		}
+	}
+	// The filter's row has the same colour as the SQL row of the same event.
+	if strings.Count(raw, ansi["Command execution"]+"       3 |") != 2 {
+		t.Errorf("the execve is not coloured alike by SQL and the filter: %q", raw)
+	}
+
+	tm = startShell(t, filepath.Join(t.TempDir(), "history"), "NO_COLOR=1")
+	tm.waitFor(promptMark, 1)
+	text := tm.run(q)
+	if !strings.Contains(text, "       3 | execve") {
+		t.Errorf("NO_COLOR: no result in %q", text)
+	}
+	if raw := tm.scr.raw.String(); strings.Contains(raw, "\x1b[38;2;") {
+		t.Errorf("NO_COLOR: colours in %q", raw)
 	}
 }

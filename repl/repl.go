@@ -137,6 +137,9 @@ type Options struct {
 	Timer bool
 	// Mode is the initial output mode (table, csv, json, line, markdown); default table.
 	Mode string
+	// Color is the initial .color mode: auto (on a terminal, unless NO_COLOR is set),
+	// always or never (on and off as .color takes them also do).
+	Color string
 	// MaxLine bounds a line of a script or of .read (0: DefaultMaxLine); MaxStatement an SQL
 	// statement over all its lines (0: DefaultMaxStatement).
 	MaxLine, MaxStatement int
@@ -168,6 +171,8 @@ type Shell struct {
 	colorMode  string          // .color: auto (on a terminal), on, off
 	colorRules []coloring.Rule // .color FILE, else the defaults
 	colors     *coloring.Set   // while a filter's coloured rows are printed
+
+	scope *shellScope // .scope, nil when off
 
 	last string // the last query that returned rows, for .export
 
@@ -217,6 +222,12 @@ func New(b Backend, o Options) *Shell {
 	}
 	if o.Mode != "" {
 		s.mode = o.Mode
+	}
+	switch o.Color {
+	case "always", "on":
+		s.colorMode = "on"
+	case "never", "off":
+		s.colorMode = "off"
 	}
 	s.columns = append([]string(nil), DefaultColumns...)
 	s.maxLine, s.maxStatement = o.MaxLine, o.MaxStatement
@@ -489,6 +500,10 @@ func (s *Shell) filterQuery(filter string) (query, where string, err error) {
 		return "", "", err
 	}
 	where = visibleEvents + " AND " + r.SQL
+	if s.scope != nil {
+		// The stored tables a filter's listing reads skip the scoped events view.
+		where += " AND (" + s.scope.sql + ")"
+	}
 	return "SELECT " + s.selectList() + " FROM " + s.eventsWhere(where) + " ORDER BY capture, evt.num", where, nil
 }
 
@@ -521,9 +536,10 @@ func (s *Shell) selectList() string {
 const colorColumn = "__color"
 
 // colorSet returns the compiled coloring rules when a filter's rows are to be coloured: in
-// table mode, with .color on, or auto and the results going to the terminal.
+// table mode, with .color on, or auto and the results going to the terminal (and NO_COLOR
+// not set).
 func (s *Shell) colorSet() (*coloring.Set, error) {
-	if s.mode != modeTable || s.colorMode == "off" || s.colorMode == "auto" && (!s.tty || s.outFile != nil) {
+	if s.mode != modeTable || s.colorMode == "off" || s.colorMode == "auto" && (!s.tty || s.outFile != nil || os.Getenv("NO_COLOR") != "") {
 		return nil, nil
 	}
 	rules := s.colorRules
@@ -695,6 +711,14 @@ func (s *Shell) queryTotal(ctx context.Context, q, countQuery string, knownTotal
 	if err := snk.header(hcols); err != nil {
 		return err
 	}
+	// An SQL result that carries evt.num (and capture, when several captures are loaded)
+	// is coloured like a filter's: each row by its event's first matching coloring rule.
+	var rc *rowColorer
+	if ts, ok := snk.(*tableSink); ok && colorAt < 0 {
+		if rc, err = s.newRowColorer(cols, ts); err != nil {
+			return err
+		}
+	}
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
@@ -726,6 +750,7 @@ func (s *Shell) queryTotal(ctx context.Context, q, countQuery string, knownTotal
 		if err := snk.row(row); err != nil {
 			return err
 		}
+		rc.add(row)
 		shown++
 	}
 	if err := rows.Err(); err != nil {
@@ -733,6 +758,12 @@ func (s *Shell) queryTotal(ctx context.Context, q, countQuery string, knownTotal
 	}
 	if ctx.Err() != nil {
 		return errInterrupted
+	}
+	if rc != nil {
+		rows.Close() // the connection answers one statement at a time
+		if err := rc.paint(ctx, s, conn); err != nil {
+			return err
+		}
 	}
 	if countQuery != "" && total > shown {
 		rows.Close()

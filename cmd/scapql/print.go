@@ -40,6 +40,7 @@ type printFlags struct {
 	remote     remoteFlags
 	color      string // auto, always, never
 	colors     string // coloring rules file ("" for scapql's)
+	scope      string // --scope KIND@EVENT
 }
 
 func init() {
@@ -87,6 +88,7 @@ metadata) are numbered but hidden unless -D is given.`,
 	f.Uint32VarP(&pf.snapLen, "snaplen", "s", 80, "with --live, bytes of each I/O buffer to keep")
 	pf.remote.register(f, false)
 	f.StringVar(&pf.color, "color", "auto", "colour lines by the coloring rules: auto (on a terminal), always or never")
+	f.StringVar(&pf.scope, "scope", "", "only the events of a conversation scope of an event: KIND@EVENT, KIND one of thread, process, tree, container, fd (process@1234)")
 	f.StringVar(&pf.colors, "colors", "", "coloring rules file (@NAME@FILTER@[FG][BG] lines, Wireshark's colorfilters syntax; default: scapql's)")
 	rootCmd.AddCommand(cmd)
 }
@@ -123,10 +125,10 @@ func compileFilter(filter, dialect string, rulesFiles []string) (func(*state.Eve
 }
 
 // printColors compiles the coloring rules when print's lines are to be coloured: --color
-// always, or auto with standard output a terminal; never for -j.
+// always, or auto with standard output a terminal and NO_COLOR not set; never for -j.
 func printColors(stdout io.Writer, pf printFlags) (*coloring.Set, error) {
 	f, isFile := stdout.(*os.File)
-	on, err := coloring.Mode(pf.color, isFile && term.IsTerminal(int(f.Fd())))
+	on, err := coloring.Mode(pf.color, isFile && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "")
 	if err != nil || !on || pf.json {
 		return nil, err
 	}
@@ -153,6 +155,14 @@ func runPrint(stdout, stderr io.Writer, pf printFlags, filter string) error {
 	match, err := compileFilter(filter, pf.dialect, pf.rules)
 	if err != nil {
 		return err
+	}
+	if pf.scope != "" {
+		if pf.live || ingest.IsAuditLog(pf.read) {
+			return fmt.Errorf("--scope goes with a capture file")
+		}
+		if match, err = withScope(stderr, pf.scope, pf.read, match); err != nil {
+			return err
+		}
 	}
 	if ingest.IsAuditLog(pf.read) {
 		return runPrintAudit(stdout, stderr, pf, match)

@@ -34,6 +34,7 @@ type queryFlags struct {
 	reads  []string
 	db     string
 	filter string
+	scope  string
 	format string
 	reload bool
 	memory string
@@ -85,6 +86,7 @@ result of the last one is printed.`,
 	f.StringArrayVarP(&qf.reads, "read", "r", nil, "capture file or glob to load (repeatable; - for standard input)")
 	f.StringVar(&qf.db, "db", "", "DuckDB database file to load into and query (default: in memory)")
 	f.StringVar(&qf.filter, "filter", "", "restrict the events table to the events this display filter matches")
+	f.StringVar(&qf.scope, "scope", "", "restrict the events table to a conversation scope of an event: KIND@EVENT or KIND@CAPTURE:EVENT, KIND one of thread, process, tree, container, fd")
 	f.StringVar(&qf.format, "format", "table", "output format: table, csv, tsv, json, jsonl or markdown")
 	f.BoolVar(&qf.reload, "reload", false, "read the captures again even if the database holds them")
 	f.StringVar(&qf.memory, "memory-limit", engine.DefaultMemoryLimit, "memory DuckDB keeps what questions built in (captures read without --db); past it, it spills to disk")
@@ -236,12 +238,27 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 		finish()
 		return err
 	}
+	var conds []string
 	if qf.filter != "" {
 		where, err := filterSQL(qf.filter)
 		if err != nil {
 			return err
 		}
-		if err := db.SetFilter(ctx, where); err != nil {
+		conds = append(conds, where)
+	}
+	if qf.scope != "" {
+		if !db.Lazy() && len(paths) > 1 {
+			// The stored tables hold capture in two of them: a bare capture is ambiguous there.
+			return fmt.Errorf("--scope among several captures of a database file is not supported: query one capture at a time")
+		}
+		where, err := scopeSQL(stderr, qf.scope, paths)
+		if err != nil {
+			return err
+		}
+		conds = append(conds, where)
+	}
+	if len(conds) > 0 {
+		if err := db.SetFilter(ctx, "("+strings.Join(conds, ") AND (")+")"); err != nil {
 			return err
 		}
 	}

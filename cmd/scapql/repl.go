@@ -16,6 +16,7 @@ import (
 
 	"github.com/scapql/scapql/columnar/engine"
 	"github.com/scapql/scapql/repl"
+	"github.com/scapql/scapql/report/coloring"
 	"github.com/scapql/scapql/translate"
 )
 
@@ -29,6 +30,7 @@ type replFlags struct {
 	limit    int
 	commands []string
 	memory   string
+	color    string
 }
 
 func init() {
@@ -63,6 +65,7 @@ status is 1 if one failed.`,
 	f.StringVar(&rf.mode, "mode", "table", "output mode: table, csv, json, line or markdown")
 	f.IntVar(&rf.limit, "limit", 0, "rows printed per result (default 100 on a terminal, all in scripts; -1 all)")
 	f.StringVar(&rf.memory, "memory-limit", engine.DefaultMemoryLimit, "memory DuckDB keeps what questions built in (without --db); past it, it spills to disk")
+	f.StringVar(&rf.color, "color", "auto", "colour filter results and SQL rows that carry evt.num by the coloring rules: auto (on a terminal, unless NO_COLOR is set), always or never")
 	f.StringArrayVarP(&rf.commands, "command", "c", nil, "run this statement (SQL, filter or .command) and exit (repeatable)")
 	rootCmd.AddCommand(cmd)
 }
@@ -74,6 +77,9 @@ func runRepl(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, pat
 	}
 	dialect, err := translate.ParseDialect(rf.dialect)
 	if err != nil {
+		return err
+	}
+	if _, err := coloring.Mode(rf.color, false); err != nil {
 		return err
 	}
 	switch rf.mode {
@@ -100,6 +106,7 @@ func runRepl(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, pat
 	s := repl.New(b, repl.Options{
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		HistoryFile: rf.history, Dialect: dialect, Limit: rf.limit, Mode: rf.mode,
+		Color:   rf.color,
 		MaxLine: inputLimits.maxLine, MaxStatement: inputLimits.maxStatement,
 	})
 	defer s.Close()
@@ -253,6 +260,34 @@ func (b *engineBackend) Capture(ctx context.Context, d time.Duration, filter str
 // repl.FirstMatcher): on a lazy database, only those k rows get the listed members built.
 func (b *engineBackend) FirstMatches(ctx context.Context, where string, k int, uses string) (string, int64, error) {
 	return b.db.FirstMatches(ctx, where, k, uses)
+}
+
+// CaptureFiles lists the capture files the events come from (repl.CaptureFiles): .follow and
+// .scope read them again.
+func (b *engineBackend) CaptureFiles() []string {
+	if b.db.Lazy() {
+		return b.db.LazyCaptures()
+	}
+	var out []string
+	rows, err := b.db.Conn().QueryContext(context.Background(), "SELECT DISTINCT capture FROM captures ORDER BY 1")
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		if rows.Scan(&c) == nil {
+			if info, err := os.Stat(c); err == nil && info.Mode().IsRegular() {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// SetScope restricts the events table to a scope (repl.Scoper), as query --filter does.
+func (b *engineBackend) SetScope(ctx context.Context, where string) error {
+	return b.db.SetFilter(ctx, where)
 }
 
 // FilteredEvents reads the matching events from the stored tables (see repl.EventFilterer).
