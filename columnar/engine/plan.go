@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -228,8 +230,10 @@ func collectRefs(n any, out *[]colRef, params map[string]bool) {
 				s, _ := x.(string)
 				r.names = append(r.names, strings.ToLower(s))
 			}
-			if loc, ok := n["query_location"].(float64); ok && loc < 1<<53 {
-				r.at = int(loc)
+			if loc, ok := n["query_location"].(json.Number); ok {
+				if at, err := strconv.Atoi(loc.String()); err == nil && at >= 0 {
+					r.at = at
+				}
 			}
 			if len(r.names) > 0 {
 				*out = append(*out, r)
