@@ -4,14 +4,14 @@ import (
 	"bufio"
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
+	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/ingest"
 	"github.com/scapql/scapql/ingest/audit"
-	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/state"
 	"github.com/scapql/scapql/translate"
 	"github.com/scapql/scapql/translate/rules"
@@ -22,12 +22,8 @@ var bundledFiles embed.FS
 
 // BundledVersion says where the bundled rules come from.
 const BundledVersion = "syscall rules: the conditions of falco_rules.yaml, falco-incubating_rules.yaml and " +
-	"falco-sandbox_rules.yaml at falcosecurity/rules c72713ee (enabled ones); aws_cloudtrail_rules.yaml and " +
-	"k8s_audit_rules.yaml at falcosecurity/plugins 0b3cbd8"
-
-// bundledOutput is the output of the bundled syscall rules, whose files give only conditions.
-const bundledOutput = "%evt.type by %proc.name (user=%user.name command=%proc.cmdline pid=%proc.pid " +
-	"file=%fd.name parent=%proc.pname container_id=%container.id image=%container.image.repository)"
+	"falco-sandbox_rules.yaml at falcosecurity/rules c72713ee (enabled ones), with the priority, output and tags " +
+	"of each rule in " + metaVersion + "; aws_cloudtrail_rules.yaml and k8s_audit_rules.yaml at falcosecurity/plugins 0b3cbd8"
 
 // EventsPerDetection bounds the matching events a detection lists (all are counted).
 const EventsPerDetection = 100
@@ -35,11 +31,12 @@ const EventsPerDetection = 100
 // Rule is a rule the report runs.
 type Rule struct {
 	Name     string
-	Priority string // "" when its file does not say (the bundled syscall conditions)
-	Output   string // a format of %field tokens with a leading "*" (rules.Rule.OutputFormat)
+	Priority string // as its file writes it
+	Tags     []string
 	Source   string // syscall, aws_cloudtrail, k8s_audit
 	Origin   string // the file it comes from
 	SQL      string // its condition as SQL over its table
+	alert    *rules.Alerting
 }
 
 // RulesInfo tells which rules ran.
@@ -48,18 +45,21 @@ type RulesInfo struct {
 	Files   []string `json:"files,omitempty"`
 	Run     int      `json:"run"`
 	Failed  []string `json:"untranslated,omitempty"` // rules whose condition does not translate, with why
+	// Unextracted lists the output fields scapql does not extract (of a newer libsinsp), per
+	// rule: they print <NA>.
+	Unextracted []string `json:"unextracted_output_fields,omitempty"`
 }
 
 // Detection is a rule with matching events.
 type Detection struct {
-	Rule     string  `json:"rule"`
-	Priority string  `json:"priority"`
-	Source   string  `json:"source"`
-	Origin   string  `json:"origin"`
-	SQL      string  `json:"sql"`
-	Count    int     `json:"count"`
-	Events   []Event `json:"events"`
-	format   *fields.Format
+	Rule     string   `json:"rule"`
+	Priority string   `json:"priority"`
+	Tags     []string `json:"tags,omitempty"`
+	Source   string   `json:"source"`
+	Origin   string   `json:"origin"`
+	SQL      string   `json:"sql"` // the query of its matching events, to rerun in the shell
+	Count    int      `json:"count"`
+	Events   []Event  `json:"events"`
 }
 
 // Event is one matching event.
@@ -82,33 +82,21 @@ func tableOf(source string) string {
 	return "events"
 }
 
-// BundledRules returns the bundled rules: the official syscall conditions (enabled ones),
-// and the official cloudtrail and k8saudit rules, the latter only when audit is true.
+// BundledRules returns the bundled rules: the official syscall rules (enabled ones), and the
+// official cloudtrail and k8saudit rules, the latter only when audit is true.
 func BundledRules(syscalls, audit bool) ([]Rule, *RulesInfo, error) {
 	info := &RulesInfo{Bundled: BundledVersion}
 	var out []Rule
 	if syscalls {
-		data, err := bundledFiles.ReadFile("rules/falco_rules_conditions.tsv")
+		rs, err := bundledSyscallRules()
 		if err != nil {
 			return nil, nil, err
 		}
-		for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-			if i < 2 {
-				continue // version, header
-			}
-			c := strings.Split(line, "\t")
-			if len(c) != 4 {
-				return nil, nil, fmt.Errorf("bundled rules line %d: %d columns, want 4", i+1, len(c))
-			}
-			if c[2] != "true" {
+		for _, r := range rs {
+			if !r.Enabled {
 				continue
 			}
-			where, err := translate.Translate(c[3], translate.Options{Dialect: translate.Falco})
-			if err != nil {
-				info.Failed = append(info.Failed, c[1]+": "+err.Error())
-				continue
-			}
-			out = append(out, Rule{Name: c[1], Output: "*" + bundledOutput, Source: "syscall", Origin: c[0], SQL: where})
+			out = appendRule(out, r, nil, info)
 		}
 	}
 	if audit {
@@ -127,7 +115,7 @@ func BundledRules(syscalls, audit bool) ([]Rule, *RulesInfo, error) {
 	return out, info, nil
 }
 
-// LoadRules loads rules files (--rules) and translates their enabled rules.
+// LoadRules loads rules files (--rules) and compiles their enabled rules.
 func LoadRules(paths []string, info *RulesInfo) ([]Rule, error) {
 	rs, err := rules.Load(paths...)
 	if err != nil {
@@ -137,24 +125,36 @@ func LoadRules(paths []string, info *RulesInfo) ([]Rule, error) {
 	return FromRuleset(rs, info), nil
 }
 
-// FromRuleset translates a ruleset's enabled rules of the sources scapql reads.
+// FromRuleset compiles a ruleset's enabled rules of the sources scapql reads; those that do
+// not compile are listed in info.Failed.
 func FromRuleset(rs *rules.Ruleset, info *RulesInfo) []Rule {
 	var out []Rule
-	for _, r := range rs.Check() {
-		if !r.Rule.Enabled || !rules.SupportedSource(r.Rule.Source) {
+	for _, r := range rs.Rules() {
+		if !r.Enabled || !rules.SupportedSource(r.Source) {
 			continue
 		}
-		if r.Err != nil {
-			info.Failed = append(info.Failed, r.Rule.Name+": "+r.Err.Error())
-			continue
-		}
-		out = append(out, Rule{Name: r.Rule.Name, Priority: r.Rule.Priority, Output: r.Rule.OutputFormat(),
-			Source: r.Rule.Source, Origin: r.Rule.Pos.File, SQL: r.SQL})
+		out = appendRule(out, r, rs, info)
 	}
 	return out
 }
 
-// Query is the SQL a rule's matching events are found with.
+// appendRule compiles r (res resolves its macros and lists) and appends it, or notes why not.
+func appendRule(out []Rule, r *rules.Rule, res translate.Resolver, info *RulesInfo) []Rule {
+	a, unknown, err := rules.CompileLenient(r, res)
+	if err != nil {
+		info.Failed = append(info.Failed, r.Name+": "+err.Error())
+		return out
+	}
+	if len(unknown) > 0 {
+		info.Unextracted = append(info.Unextracted, r.Name+": "+strings.Join(unknown, ", "))
+	}
+	return append(out, Rule{Name: r.Name, Priority: r.Priority, Tags: r.Tags, Source: r.Source,
+		Origin: r.Pos.File, SQL: a.SQL, alert: a})
+}
+
+// Query is the SQL a rule's matching events are found with: what the report shows under a
+// detection, to rerun in the shell (the report itself evaluates the same checked condition
+// in process).
 func (r *Rule) Query() string {
 	table := tableOf(r.Source)
 	where := "(" + r.SQL + ")"
@@ -164,77 +164,126 @@ func (r *Rule) Query() string {
 	return "SELECT capture, evt.num, evt.time FROM " + table + " WHERE " + where + " ORDER BY capture, evt.num"
 }
 
-// Detect runs the rules whose tables the inputs fill and returns those that match.
-func Detect(ctx context.Context, db DB, rs []Rule, info *RulesInfo, events, auditTables bool) ([]Detection, error) {
-	// One statement naming every rule's columns builds them in one pass over each capture,
-	// rather than a pass per rule that names a new one.
-	conds := map[string][]string{}
-	for _, r := range rs {
-		t := tableOf(r.Source)
-		conds[t] = append(conds[t], "("+r.SQL+")")
+// Colorer gives an event's coloring rule index, -1 for none.
+type Colorer func(*state.Event) int
+
+// DetectOptions say what Detect reads and how.
+type DetectOptions struct {
+	Captures []string       // capture files, read with Ingest
+	Logs     []string       // audit logs, read together (which numbers their records as the tables do)
+	Ingest   ingest.Options // how captures are read
+	// Keep, when set, restricts the syscall events (--filter, --from, --to); audit records
+	// are all kept.
+	Keep  func(*state.Event) bool
+	Color Colorer // the coloring rules, for the listed events
+}
+
+// Detect runs the rules in process, as rules run does: one pass over each input, every rule
+// of the event's source tested on every event the reference shows. Each matching rule gets
+// its count and its first EventsPerDetection events, rendered as Falco prints the alert and
+// coloured. The detections are in rule order. Rules of a source the inputs have (syscall:
+// captures given; audit sources: records seen) count as run; audit reports whether any
+// audit record was seen, in the logs or among the captures' plugin events.
+func Detect(ctx context.Context, rs []Rule, info *RulesInfo, opts DetectOptions) (ds []Detection, audited bool, err error) {
+	type running struct {
+		r *Rule
+		d *Detection
 	}
-	for t, c := range conds {
-		if t == "events" && !events || t != "events" && !auditTables {
-			continue
-		}
-		if _, err := db.Prepare(ctx, "SELECT capture, evt.num, evt.time FROM "+t+" WHERE "+strings.Join(c, " OR ")); err != nil {
-			return nil, fmt.Errorf("rules over %s: %w", t, err)
-		}
+	ds = make([]Detection, len(rs))
+	bySource := map[string][]running{}
+	for i := range rs {
+		r := &rs[i]
+		ds[i] = Detection{Rule: r.Name, Priority: r.Priority, Tags: r.Tags, Source: r.Source, Origin: r.Origin, SQL: r.Query()}
+		bySource[r.Source] = append(bySource[r.Source], running{r, &ds[i]})
 	}
-	var out []Detection
-	for _, r := range rs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	var line []byte
+	events := 0
+	apply := func(capture string, ev *state.Event) error {
+		if _, ok := ev.Plugin.(*audit.Record); ok {
+			audited = true
 		}
-		if tableOf(r.Source) == "events" && !events || tableOf(r.Source) != "events" && !auditTables {
-			continue
-		}
-		info.Run++
-		d := Detection{Rule: r.Name, Priority: r.Priority, Source: r.Source, Origin: r.Origin, SQL: r.Query()}
-		if _, err := db.Prepare(ctx, d.SQL); err != nil {
-			return nil, fmt.Errorf("rule %q: %w", r.Name, err)
-		}
-		rows, err := db.Query(ctx, d.SQL)
-		if err != nil {
-			return nil, fmt.Errorf("rule %q: %w", r.Name, err)
-		}
-		for rows.Next() {
-			var ev Event
-			var t any
-			if err := rows.Scan(&ev.Capture, &ev.Num, &t); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("rule %q: %w", r.Name, err)
+		if events++; events&0xfff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
+		}
+		color := -2 // not looked up yet
+		for _, x := range bySource[rules.EventSource(ev)] {
+			if !x.r.alert.Match(ev) {
+				continue
+			}
+			d := x.d
 			d.Count++
-			if len(d.Events) < EventsPerDetection {
-				ev.Time = Text(plain(t))
-				ev.Color = -1
-				d.Events = append(d.Events, ev)
+			if len(d.Events) == EventsPerDetection {
+				continue
 			}
+			if color == -2 {
+				color = -1
+				if opts.Color != nil {
+					color = opts.Color(ev)
+				}
+			}
+			c := capture
+			if rec, ok := ev.Plugin.(*audit.Record); ok && capture == "" {
+				c = columnar.CaptureName(rec.File)
+			}
+			line = x.r.alert.AppendAlert(line[:0], ev)
+			d.Events = append(d.Events, Event{Capture: c, Num: ev.Num,
+				Time: TimeText(time.Unix(0, int64(rules.EventTime(ev)))), Output: string(line), Color: color})
 		}
-		err = rows.Err()
-		rows.Close()
+		return nil
+	}
+	for _, path := range opts.Captures {
+		if err := detectCapture(path, opts, apply); err != nil {
+			return nil, false, err
+		}
+	}
+	if len(opts.Logs) > 0 {
+		err := ingest.ReadAudit(opts.Logs, audit.Options{}, state.Options{}, func(ev *state.Event) error {
+			return apply("", ev)
+		}, func(error) {}) // damaged records are reported when the tables are loaded
 		if err != nil {
-			return nil, fmt.Errorf("rule %q: %w", r.Name, err)
+			return nil, false, err
 		}
-		if d.Count == 0 {
+	}
+	out := ds[:0]
+	for i, d := range ds {
+		if rs[i].Source == "syscall" && len(opts.Captures) > 0 || rs[i].Source != "syscall" && audited {
+			info.Run++
+		}
+		if d.Count > 0 {
+			out = append(out, d)
+		}
+	}
+	return out, audited, nil
+}
+
+// detectCapture gives apply the events of one capture that the reference shows.
+func detectCapture(path string, opts DetectOptions, apply func(string, *state.Event) error) error {
+	src, err := ingest.Open(path, opts.Ingest)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	name := columnar.CaptureName(path)
+	for {
+		ev, err := src.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if ev.Initial || ev.Hidden {
 			continue
 		}
-		// Falco's alert: time, priority, output (Rule.Output is already a format with a
-		// leading "*"). The bundled conditions have no priority: the rule's name stands there.
-		head := priorityName(r.Priority)
-		if r.Priority == "" {
-			head = strings.ReplaceAll(r.Name, "%", "") + ":"
+		if opts.Keep != nil && rules.EventSource(ev) == "syscall" && !opts.Keep(ev) {
+			continue
 		}
-		f, err := fields.ParseFormat("*%evt.time: " + head + " " + strings.TrimPrefix(r.Output, "*"))
-		if err != nil {
-			// A field scapql does not know: the output is shown unrendered.
-			info.Failed = append(info.Failed, fmt.Sprintf("%s: output not rendered: %v", r.Name, err))
+		if err := apply(name, ev); err != nil {
+			return err
 		}
-		d.format = f
-		out = append(out, d)
 	}
-	return out, nil
 }
 
 // priorityName is the priority as Falco prints it in an alert (Warning, Critical, ...); a
@@ -244,103 +293,6 @@ func priorityName(p string) string {
 		return pr.String()
 	}
 	return p
-}
-
-// Colorer gives an event's coloring rule index, -1 for none.
-type Colorer func(*state.Event) int
-
-// Render fills the detections' outputs (and colours) in one pass over each input that has
-// matching events: captures through ingest.Open, audit logs (in the order they were loaded,
-// which numbers their records) through ingest.ReadAudit.
-func Render(ctx context.Context, ds []Detection, captures, logs []string, opts ingest.Options, color Colorer) error {
-	type ref struct{ d, e int }
-	byCapture := map[string]map[uint64][]ref{}
-	audits := map[uint64][]ref{}
-	for i := range ds {
-		for j, ev := range ds[i].Events {
-			if ds[i].Source != "syscall" {
-				audits[ev.Num] = append(audits[ev.Num], ref{i, j})
-				continue
-			}
-			m := byCapture[ev.Capture]
-			if m == nil {
-				m = map[uint64][]ref{}
-				byCapture[ev.Capture] = m
-			}
-			m[ev.Num] = append(m[ev.Num], ref{i, j})
-		}
-	}
-	var line []byte
-	fill := func(ev *state.Event, refs []ref) {
-		c := -1
-		if color != nil {
-			c = color(ev)
-		}
-		for _, r := range refs {
-			d := &ds[r.d]
-			e := &d.Events[r.e]
-			e.Color = c
-			if d.format != nil {
-				line, _ = d.format.Append(line[:0], ev)
-				e.Output = string(line)
-			}
-		}
-	}
-	for _, path := range captures {
-		want := byCapture[path]
-		if len(want) == 0 {
-			continue
-		}
-		src, err := ingest.Open(path, opts)
-		if err != nil {
-			return err
-		}
-		left := len(want)
-		for left > 0 {
-			if err := ctx.Err(); err != nil {
-				src.Close()
-				return err
-			}
-			ev, err := src.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				src.Close()
-				return fmt.Errorf("%s: %w", path, err)
-			}
-			if refs, ok := want[ev.Num]; ok && !ev.Initial {
-				fill(ev, refs)
-				left--
-			}
-		}
-		src.Close()
-	}
-	if len(audits) > 0 && len(logs) > 0 {
-		errStop := errors.New("stop")
-		left := len(audits)
-		err := ingest.ReadAudit(logs, audit.Options{}, state.Options{}, func(ev *state.Event) error {
-			if refs, ok := audits[ev.Num]; ok {
-				fill(ev, refs)
-				left--
-				if left == 0 {
-					return errStop
-				}
-			}
-			return ctx.Err()
-		}, func(error) {})
-		if err != nil && err != errStop {
-			return err
-		}
-	}
-	for i := range ds {
-		for j := range ds[i].Events {
-			if e := &ds[i].Events[j]; e.Output == "" {
-				e.Output = e.Time + ": " + priorityName(ds[i].Priority) + " " + ds[i].Rule
-			}
-		}
-	}
-	return nil
 }
 
 // errWriter is a helper of the text renderers: a writer that remembers its first error.
@@ -359,4 +311,61 @@ func (e *errWriter) str(s string) {
 	if e.err == nil {
 		_, e.err = e.w.WriteString(s)
 	}
+}
+
+// metaVersion says where the priorities, outputs and tags of the bundled syscall rules come
+// from (rules/falco_rules_meta.tsv's first line says the same).
+const metaVersion = "the copies of falcosecurity/rules at hand: falco_rules.yaml f69f4339, falco-incubating_rules.yaml " +
+	"ed27a95f and 0c8e178b, falco-sandbox_rules.yaml 18aa7004 (five incubating rules newer than those have none: " +
+	"no priority, a generic output)"
+
+// fallbackOutput is the output of a bundled rule whose official output is not at hand.
+const fallbackOutput = "%evt.type by %proc.name (user=%user.name command=%proc.cmdline pid=%proc.pid " +
+	"file=%fd.name parent=%proc.pname container_id=%container.id image=%container.image.repository)"
+
+// bundledSyscallRules joins the bundled conditions (rules/falco_rules_conditions.tsv: file,
+// rule, enabled, the condition with macros and lists expanded) with each rule's priority,
+// tags and output (rules/falco_rules_meta.tsv: file, rule, priority, tags, output).
+func bundledSyscallRules() ([]*rules.Rule, error) {
+	type meta struct{ priority, tags, output string }
+	metas := map[string]meta{}
+	data, err := bundledFiles.ReadFile("rules/falco_rules_meta.tsv")
+	if err != nil {
+		return nil, err
+	}
+	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if i < 2 {
+			continue // version, header
+		}
+		c := strings.Split(line, "\t")
+		if len(c) != 5 {
+			return nil, fmt.Errorf("bundled rules meta line %d: %d columns, want 5", i+1, len(c))
+		}
+		metas[c[0]+"\t"+c[1]] = meta{c[2], c[3], c[4]}
+	}
+	data, err = bundledFiles.ReadFile("rules/falco_rules_conditions.tsv")
+	if err != nil {
+		return nil, err
+	}
+	var out []*rules.Rule
+	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if i < 2 {
+			continue // version, header
+		}
+		c := strings.Split(line, "\t")
+		if len(c) != 4 {
+			return nil, fmt.Errorf("bundled rules line %d: %d columns, want 4", i+1, len(c))
+		}
+		m, ok := metas[c[0]+"\t"+c[1]]
+		if !ok {
+			m.output = fallbackOutput
+		}
+		r := &rules.Rule{Name: c[1], Condition: c[3], Output: m.output, Priority: m.priority, Source: "syscall",
+			Enabled: c[2] == "true", Pos: rules.Pos{File: c[0], Line: i + 1}}
+		if m.tags != "" {
+			r.Tags = strings.Split(m.tags, ",")
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

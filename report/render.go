@@ -271,6 +271,9 @@ func (r *Report) htmlDetections(w *errWriter) {
 	if len(r.Rules.Failed) > 0 {
 		w.printf("<details><summary>%d rules not run</summary><pre>%s</pre></details>\n", len(r.Rules.Failed), esc(strings.Join(r.Rules.Failed, "\n")))
 	}
+	if len(r.Rules.Unextracted) > 0 {
+		w.printf("<details><summary>Output fields scapql does not extract (printed &lt;NA&gt;)</summary><pre>%s</pre></details>\n", esc(strings.Join(r.Rules.Unextracted, "\n")))
+	}
 	w.str("</section>\n")
 }
 
@@ -376,6 +379,9 @@ func (r *Report) mdDetections(w *errWriter) {
 			w.printf("… %d more\n", d.Count-len(d.Events))
 		}
 		w.printf("```\n\n<details><summary>SQL</summary>\n\n```sql\n%s;\n```\n\n</details>\n", d.SQL)
+	}
+	if len(r.Rules.Unextracted) > 0 {
+		w.printf("\nOutput fields scapql does not extract (printed <NA>): %s.\n", strings.Join(r.Rules.Unextracted, "; "))
 	}
 }
 

@@ -14,9 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scapql/scapql/columnar/engine"
-	"github.com/scapql/scapql/ingest"
+	"github.com/scapql/scapql/ingest/state"
 	"github.com/scapql/scapql/report"
 	"github.com/scapql/scapql/report/coloring"
+	"github.com/scapql/scapql/translate"
 )
 
 type reportFlags struct {
@@ -152,20 +153,46 @@ func restrictSideTables(ctx context.Context, db *engine.DB) error {
 	return nil
 }
 
-// countRows counts a table's rows, 0 if it cannot be read.
-func countRows(ctx context.Context, db *engine.DB, table string) int64 {
-	q := "SELECT count(*) FROM " + table
-	if _, err := db.Prepare(ctx, q); err != nil {
-		return 0
+// reportKeep is the restriction of the events as a test in process (the detections' pass):
+// --filter and the time window, the same as reportWhere.
+func reportKeep(rf reportFlags) (func(*state.Event) bool, error) {
+	var tests []func(*state.Event) bool
+	if rf.filter != "" {
+		m, _, err := translate.Matcher(rf.filter, translate.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("--filter: %w", err)
+		}
+		tests = append(tests, m)
 	}
-	var n int64
-	if db.Conn().QueryRowContext(ctx, q).Scan(&n) != nil {
-		return 0
+	for _, b := range []struct {
+		flag, val string
+		after     bool
+	}{{"from", rf.from, true}, {"to", rf.to, false}} {
+		if b.val == "" {
+			continue
+		}
+		t, err := reportTime(b.flag, b.val)
+		if err != nil {
+			return nil, err
+		}
+		ns, after := uint64(t.UnixNano()), b.after
+		tests = append(tests, func(ev *state.Event) bool { return (ev.Raw.TS >= ns) == after })
 	}
-	return n
+	if len(tests) == 0 {
+		return nil, nil
+	}
+	return func(ev *state.Event) bool {
+		for _, t := range tests {
+			if !t(ev) {
+				return false
+			}
+		}
+		return true
+	}, nil
 }
 
-// buildReport reads the inputs and runs every section and rule.
+// buildReport reads the inputs and runs every section and rule: the detections in their own
+// pass over the inputs (rules evaluated in process), beside the sections' SQL.
 func buildReport(ctx context.Context, stderr io.Writer, rf reportFlags, args []string) (*report.Report, error) {
 	paths, err := expandCaptures(args)
 	if err != nil {
@@ -181,6 +208,10 @@ func buildReport(ctx context.Context, stderr io.Writer, rf reportFlags, args []s
 	if err != nil {
 		return nil, err
 	}
+	keep, err := reportKeep(rf)
+	if err != nil {
+		return nil, err
+	}
 	colorRules, err := coloring.Load(rf.colors)
 	if err != nil {
 		return nil, fmt.Errorf("--colors: %w", err)
@@ -189,59 +220,91 @@ func buildReport(ctx context.Context, stderr io.Writer, rf reportFlags, args []s
 	if err != nil {
 		return nil, fmt.Errorf("--colors: %w", err)
 	}
-	var userRules []report.Rule
 	info := &report.RulesInfo{}
-	if len(rf.rules) > 0 {
-		if userRules, err = report.LoadRules(rf.rules, info); err != nil {
-			return nil, err
-		}
-	}
-	progress, finish := newProgress(stderr, captures, "reading")
-	db, err := openInputs(ctx, progress, captures, "", false, rf.memory)
-	if err != nil {
-		finish()
-		return nil, err
-	}
-	defer db.Close()
-	if err := loadAudit(ctx, db, stderr, logs, nil); err != nil {
-		finish()
-		return nil, err
-	}
-	events := len(captures) > 0
-	auditRows := countRows(ctx, db, "cloudtrail") + countRows(ctx, db, "k8saudit")
-	if where != "" && events {
-		if err := db.SetFilter(ctx, where); err != nil {
-			finish()
-			return nil, err
-		}
-		if err := restrictSideTables(ctx, db); err != nil {
-			finish()
-			return nil, err
-		}
-	}
-	sections, err := report.RunSections(ctx, db, report.Options{Events: events, Audit: auditRows > 0})
-	finish()
-	if err != nil {
-		return nil, err
-	}
 	var ruleSet []report.Rule
 	if !rf.noBundled {
-		bundled, binfo, err := report.BundledRules(events, auditRows > 0)
+		bundled, binfo, err := report.BundledRules(len(captures) > 0, true)
 		if err != nil {
 			return nil, err
 		}
 		ruleSet = bundled
 		info.Bundled = binfo.Bundled
-		info.Failed = append(binfo.Failed, info.Failed...)
+		info.Failed = binfo.Failed
 	}
-	ruleSet = append(ruleSet, userRules...)
-	detected, err := report.Detect(ctx, db, ruleSet, info, events, auditRows > 0)
+	if len(rf.rules) > 0 {
+		user, err := report.LoadRules(rf.rules, info)
+		if err != nil {
+			return nil, err
+		}
+		ruleSet = append(ruleSet, user...)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type detections struct {
+		ds      []report.Detection
+		audited bool
+		err     error
+	}
+	// SCAPQL_REPORT_TIMINGS=1 prints how long each part took (benchmarks/README.md).
+	var timings io.Writer
+	if os.Getenv("SCAPQL_REPORT_TIMINGS") != "" {
+		timings = stderr
+	}
+	done := make(chan detections, 1)
+	go func() {
+		start := time.Now()
+		ds, audited, err := report.Detect(ctx, ruleSet, info, report.DetectOptions{Captures: captures, Logs: logs, Keep: keep, Color: colors.Match})
+		if timings != nil {
+			fmt.Fprintf(timings, "detections: %.2f s\n", time.Since(start).Seconds())
+		}
+		done <- detections{ds, audited, err}
+	}()
+	// wait returns the detections; an error of the tables' side cancels the pass first.
+	wait := func(err error) (detections, error) {
+		if err != nil {
+			cancel()
+			<-done
+			return detections{}, err
+		}
+		d := <-done
+		return d, d.err
+	}
+	progress, finish := newProgress(stderr, captures, "reading")
+	db, err := openInputs(ctx, progress, captures, "", false, rf.memory)
+	if err != nil {
+		finish()
+		_, err = wait(err)
+		return nil, err
+	}
+	defer db.Close()
+	if err := loadAudit(ctx, db, stderr, logs, nil); err != nil {
+		finish()
+		_, err = wait(err)
+		return nil, err
+	}
+	events := len(captures) > 0
+	if where != "" && events {
+		if err := db.SetFilter(ctx, where); err == nil {
+			err = restrictSideTables(ctx, db)
+		}
+		if err != nil {
+			finish()
+			_, err = wait(err)
+			return nil, err
+		}
+	}
+	sections, err := report.RunSections(ctx, db, report.Options{Events: events, Timings: timings})
+	finish()
+	d, err := wait(err)
 	if err != nil {
 		return nil, err
 	}
-	opts := ingest.Options{}
-	if err := report.Render(ctx, detected, captures, logs, opts, colors.Match); err != nil {
-		return nil, err
+	if d.audited {
+		cloud, err := report.RunSections(ctx, db, report.Options{Audit: true, Timings: timings})
+		if err != nil {
+			return nil, err
+		}
+		sections = append(sections, cloud...)
 	}
 	names := make([]string, len(paths))
 	for i, p := range paths {
@@ -254,7 +317,7 @@ func buildReport(ctx context.Context, stderr io.Writer, rf reportFlags, args []s
 		Filter:    where,
 		Sections:  sections,
 		Rules:     *info,
-		Detected:  detected,
+		Detected:  d.ds,
 	}
 	if r.Detected == nil {
 		r.Detected = []report.Detection{}

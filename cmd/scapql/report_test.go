@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -534,6 +535,50 @@ func TestSideTableOneKind(t *testing.T) {
 		}
 		if out.String() != tc.want {
 			t.Errorf("%s:\n%s\nwant\n%s", tc.q, out.String(), tc.want)
+		}
+	}
+}
+
+// TestReportBundledDetectionOutput: a bundled official rule fires with its own priority,
+// tags and output, rendered as sysdig 0.29.3 renders the same format for the rule's condition
+// (sysdig -r test_ipv6_client.scap -p "*%evt.time: Notice Unexpected UDP Traffic Seen
+// (connection=%fd.name ... container_name=%container.name)" with the rule's expanded
+// condition from falco_rules_conditions.tsv).
+func TestReportBundledDetectionOutput(t *testing.T) {
+	r := reportOf(t, reportFlags{}, filepath.Join(capturesDir, "test_ipv6_client.scap"))
+	const tail = " (connection=::1:38255->::1:2345 lport=38255 rport=2345 fd_type=ipv6 fd_proto=fd.l4proto evt_type=connect user=<NA> " +
+		"user_uid=4294967295 user_loginuid=-1 process=test_ipv6_clien proc_exepath= parent=bash command=test_ipv6_clien terminal=0 " +
+		"exe_flags=<NA> container_id=host container_name=host)"
+	tests := []struct {
+		rule, priority, tag string
+		nums                []uint64
+		outputs             []string
+	}{
+		{"Unexpected UDP Traffic", "NOTICE", "maturity_incubating", []uint64{227, 231}, []string{
+			"00:17:31.397761344: Notice Unexpected UDP Traffic Seen" + tail,
+			"00:17:31.397771971: Notice Unexpected UDP Traffic Seen" + tail,
+		}},
+	}
+	for _, tc := range tests {
+		var d *report.Detection
+		for i := range r.Detected {
+			if r.Detected[i].Rule == tc.rule {
+				d = &r.Detected[i]
+			}
+		}
+		if d == nil {
+			t.Fatalf("%s: no detection among %d", tc.rule, len(r.Detected))
+		}
+		if d.Priority != tc.priority || !slices.Contains(d.Tags, tc.tag) || d.Count != len(tc.nums) || len(d.Events) != len(tc.nums) {
+			t.Fatalf("%s: priority %q tags %v count %d events %d, want %s, %s, %d", tc.rule, d.Priority, d.Tags, d.Count, len(d.Events), tc.priority, tc.tag, len(tc.nums))
+		}
+		for i, e := range d.Events {
+			if e.Num != tc.nums[i] || e.Output != tc.outputs[i] {
+				t.Errorf("%s event %d: #%d %q\nwant #%d %q", tc.rule, i, e.Num, e.Output, tc.nums[i], tc.outputs[i])
+			}
+		}
+		if !strings.Contains(d.SQL, "fd.l4proto") {
+			t.Errorf("%s: SQL %q", tc.rule, d.SQL)
 		}
 	}
 }

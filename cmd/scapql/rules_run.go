@@ -15,7 +15,6 @@ import (
 	"github.com/scapql/scapql/ingest/audit"
 	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/state"
-	"github.com/scapql/scapql/translate"
 	"github.com/scapql/scapql/translate/rules"
 )
 
@@ -28,14 +27,10 @@ type rulesRunFlags struct {
 	pf          printFlags // reading options shared with print
 }
 
-// alertRule is a rule ready to run: its matcher and its output formats.
+// alertRule is a rule ready to run and its count of alerts.
 type alertRule struct {
-	rule     *rules.Rule
-	priority rules.Priority
-	match    func(*state.Event) bool
-	prefix   *fields.Format // "*%evt.time: "
-	output   *fields.Format // the rule's output, with a leading "*" as Falco adds
-	matches  int
+	*rules.Alerting
+	matches int
 }
 
 // loadAlertRules loads the rules files and prepares the enabled rules of supported sources
@@ -56,10 +51,6 @@ func loadAlertRules(files []string, minPriority string, warn io.Writer) ([]*aler
 	}
 	for _, w := range rs.Warnings {
 		fmt.Fprintln(warn, "warning:", w)
-	}
-	prefix, err := fields.ParseFormat("*%evt.time: ")
-	if err != nil {
-		return nil, 0, err
 	}
 	var out []*alertRule
 	skipped := 0
@@ -83,34 +74,17 @@ func loadAlertRules(files []string, minPriority string, warn io.Writer) ([]*aler
 			skipped++
 			continue
 		}
-		match, _, err := translate.Matcher(r.FullCondition(), translate.Options{Dialect: translate.Falco, Resolver: rs})
+		a, err := rules.Compile(r, rs)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("rule %q (%s): %s", r.Name, r.Pos, reason(err)))
 			continue
 		}
-		output, err := fields.ParseFormat(r.OutputFormat())
-		if err != nil {
-			errs = append(errs, fmt.Errorf("rule %q (%s): output: %w", r.Name, r.Pos, err))
-			continue
-		}
-		out = append(out, &alertRule{rule: r, priority: p, match: match, prefix: prefix, output: output})
+		out = append(out, &alertRule{Alerting: a})
 	}
 	if len(errs) > 0 {
 		return nil, 0, errors.Join(errs...)
 	}
 	return out, skipped, nil
-}
-
-// eventSource is the Falco event source of an event: a plugin event's record kind, else
-// syscall; "" for plugin events of a plugin scapql does not decode.
-func eventSource(ev *state.Event) string {
-	if rec, ok := ev.Plugin.(*audit.Record); ok {
-		return rec.Kind.Source()
-	}
-	if ev.Raw != nil && ev.Raw.Type == state.PluginEventType {
-		return ""
-	}
-	return "syscall"
 }
 
 // alertWriter writes alerts in Falco's text or JSON format.
@@ -127,10 +101,7 @@ type alertWriter struct {
 // write writes one alert of rule r for event ev.
 func (aw *alertWriter) write(r *alertRule, ev *state.Event) error {
 	// The text: "TIME: Priority output", with <NA> for absent fields.
-	text, _ := r.prefix.Append(aw.scratch[:0], ev)
-	text = append(text, r.priority.String()...)
-	text = append(text, ' ')
-	text, _ = r.output.Append(text, ev)
+	text := r.AppendAlert(aw.scratch[:0], ev)
 	aw.scratch = text
 	aw.count++
 	r.matches++
@@ -142,13 +113,13 @@ func (aw *alertWriter) write(r *alertRule, ev *state.Event) error {
 	}
 	// Falco's JSON alert: keys sorted, output_fields with the output's fields (typed, null
 	// when absent) and evt.time as nanoseconds.
-	ts := eventTime(ev)
+	ts := rules.EventTime(ev)
 	b := append(aw.line[:0], `{"hostname":`...)
 	b = appendJSONText(b, []byte(aw.hostname))
 	b = append(b, `,"output":`...)
 	b = appendJSONText(b, text)
 	b = append(b, `,"output_fields":{`...)
-	aw.vals = r.output.AppendValues(aw.vals[:0], ev)
+	aw.vals = r.Output.AppendValues(aw.vals[:0], ev)
 	type kv struct {
 		k string
 		v fields.Value
@@ -156,7 +127,7 @@ func (aw *alertWriter) write(r *alertRule, ev *state.Event) error {
 	kvs := make([]kv, 0, len(aw.vals)+1)
 	seen := map[string]bool{"evt.time": true}
 	kvs = append(kvs, kv{"evt.time", fields.Value{Kind: fields.KindUint, I: int64(ts)}})
-	for i, name := range r.output.Fields {
+	for i, name := range r.Output.Fields {
 		if !seen[name] {
 			seen[name] = true
 			kvs = append(kvs, kv{name, aw.vals[i]})
@@ -177,13 +148,13 @@ func (aw *alertWriter) write(r *alertRule, ev *state.Event) error {
 		b = appendJSONValue(b, f.v)
 	}
 	b = append(b, `},"priority":`...)
-	b = appendJSONText(b, []byte(r.priority.String()))
+	b = appendJSONText(b, []byte(r.Priority.String()))
 	b = append(b, `,"rule":`...)
-	b = appendJSONText(b, []byte(r.rule.Name))
+	b = appendJSONText(b, []byte(r.Rule.Name))
 	b = append(b, `,"source":`...)
-	b = appendJSONText(b, []byte(r.rule.Source))
+	b = appendJSONText(b, []byte(r.Rule.Source))
 	b = append(b, `,"tags":[`...)
-	tags := append([]string(nil), r.rule.Tags...)
+	tags := append([]string(nil), r.Rule.Tags...)
 	sort.Strings(tags) // Falco keeps them in a set
 	for i, t := range tags {
 		if i > 0 {
@@ -232,14 +203,6 @@ func appendJSONList(b []byte, l []string) []byte {
 	return append(b, ']')
 }
 
-// eventTime is the event's time in nanoseconds since the epoch.
-func eventTime(ev *state.Event) uint64 {
-	if r := fields.Record(ev); r != nil {
-		return uint64(r.Time)
-	}
-	return ev.Raw.TS
-}
-
 // isoTime is ts in UTC as Falco writes an alert's time: 2006-01-02T15:04:05.000000000Z.
 func isoTime(ts uint64) []byte {
 	sec := int64(ts / 1e9)
@@ -262,7 +225,7 @@ func runRules(stdout, stderr io.Writer, rf rulesRunFlags, inputs []string) error
 	}
 	bySource := map[string][]*alertRule{}
 	for _, r := range ars {
-		bySource[r.rule.Source] = append(bySource[r.rule.Source], r)
+		bySource[r.Rule.Source] = append(bySource[r.Rule.Source], r)
 	}
 	host, _ := os.Hostname()
 	aw := &alertWriter{w: bufio.NewWriterSize(stdout, 1<<16), json: rf.json, hostname: host}
@@ -270,8 +233,8 @@ func runRules(stdout, stderr io.Writer, rf rulesRunFlags, inputs []string) error
 	events := 0
 	apply := func(ev *state.Event) error {
 		events++
-		for _, r := range bySource[eventSource(ev)] {
-			if r.match(ev) {
+		for _, r := range bySource[rules.EventSource(ev)] {
+			if r.Match(ev) {
 				if err := aw.write(r, ev); err != nil {
 					return err
 				}

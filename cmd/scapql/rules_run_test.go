@@ -247,7 +247,7 @@ func ruleOutputs(t *testing.T, path string) map[string]string {
 	}
 	out := map[string]string{}
 	for _, r := range ars {
-		out[r.rule.Name] = strings.TrimSpace(r.rule.Output)
+		out[r.Rule.Name] = strings.TrimSpace(r.Rule.Output)
 	}
 	return out
 }

@@ -27,6 +27,23 @@ type formatPart struct {
 
 // ParseFormat parses a sysdig-style format string.
 func ParseFormat(s string) (*Format, error) {
+	f, _, err := parseFormat(s, false)
+	return f, err
+}
+
+// ParseFormatLenient parses like ParseFormat, except that a reference to a field this
+// package does not know (one of a newer libsinsp) is kept as a field that never has a value,
+// printed <NA> under "*"; unknown lists those references.
+func ParseFormatLenient(s string) (f *Format, unknown []string) {
+	f, unknown, _ = parseFormat(s, true)
+	return f, unknown
+}
+
+// absentField stands for a field this package does not know (ParseFormatLenient).
+var absentField = &Field{Name: "?", Extract: func(*state.Event, string) Value { return Value{} }}
+
+func parseFormat(s string, lenient bool) (*Format, []string, error) {
+	var unknown []string
 	f := &Format{}
 	if strings.HasPrefix(s, "*") {
 		f.All = true
@@ -58,7 +75,11 @@ func ParseFormat(s string) (*Format, error) {
 		}
 		fld, arg, err := Lookup(ref)
 		if err != nil {
-			return nil, fmt.Errorf("format at %d: %w", i, err)
+			if !lenient {
+				return nil, nil, fmt.Errorf("format at %d: %w", i, err)
+			}
+			unknown = append(unknown, ref)
+			fld, arg = absentField, ""
 		}
 		if lit.Len() > 0 {
 			f.parts = append(f.parts, formatPart{lit: lit.String()})
@@ -71,7 +92,7 @@ func ParseFormat(s string) (*Format, error) {
 	if lit.Len() > 0 {
 		f.parts = append(f.parts, formatPart{lit: lit.String()})
 	}
-	return f, nil
+	return f, unknown, nil
 }
 
 func isFieldChar(c byte) bool {

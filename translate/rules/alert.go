@@ -1,0 +1,116 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/scapql/scapql/ingest/audit"
+	"github.com/scapql/scapql/ingest/fields"
+	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/translate"
+)
+
+// Alerting is a rule ready to run in process, as `rules run` and the report run rules: its
+// condition compiled by translate.Matcher (the checked form its SQL is emitted from) and its
+// output by the -p format parser, so that an alert is rendered as Falco prints it.
+type Alerting struct {
+	Rule     *Rule
+	Priority Priority
+	Match    func(*state.Event) bool
+	SQL      string         // the condition as SQL over the rule's table
+	Output   *fields.Format // OutputFormat(): absent fields print <NA>
+}
+
+// NoPriority is the priority of a rule whose file gives none (a rule Falco would refuse, which
+// rules run refuses too; the report's bundled conditions whose official metadata is not at
+// hand): its alerts name the rule where the priority goes.
+const NoPriority Priority = -1
+
+// alertPrefix is what Falco writes before an alert's priority.
+var alertPrefix = mustFormat("*%evt.time: ")
+
+func mustFormat(s string) *fields.Format {
+	f, err := fields.ParseFormat(s)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+// Compile prepares rule r to run: res resolves its macros and lists (nil when its condition
+// names none). Its condition and output must compile, and its priority be known or empty
+// (NoPriority); the error says which did not.
+func Compile(r *Rule, res translate.Resolver) (*Alerting, error) {
+	a, _, err := compile(r, res, false)
+	return a, err
+}
+
+// CompileLenient is Compile, except that output fields package fields does not know (those
+// of a newer libsinsp) print <NA>; unknown lists them.
+func CompileLenient(r *Rule, res translate.Resolver) (a *Alerting, unknown []string, err error) {
+	return compile(r, res, true)
+}
+
+func compile(r *Rule, res translate.Resolver, lenient bool) (*Alerting, []string, error) {
+	p := NoPriority
+	if text := strings.TrimSpace(r.Priority); text != "" {
+		var err error
+		if p, err = ParsePriority(text); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !SupportedSource(r.Source) {
+		return nil, nil, fmt.Errorf("source %q is not supported (only syscall, aws_cloudtrail and k8s_audit rules)", r.Source)
+	}
+	opts := translate.Options{Dialect: translate.Falco}
+	if res != nil {
+		opts.Resolver = res
+	}
+	match, tr, err := translate.Matcher(r.FullCondition(), opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out *fields.Format
+	var unknown []string
+	if lenient {
+		out, unknown = fields.ParseFormatLenient(r.OutputFormat())
+	} else if out, err = fields.ParseFormat(r.OutputFormat()); err != nil {
+		return nil, nil, fmt.Errorf("output: %w", err)
+	}
+	return &Alerting{Rule: r, Priority: p, Match: match, SQL: tr.SQL, Output: out}, unknown, nil
+}
+
+// AppendAlert appends the alert's text for ev as Falco prints it: "TIME: Priority output".
+func (a *Alerting) AppendAlert(b []byte, ev *state.Event) []byte {
+	b, _ = alertPrefix.Append(b, ev)
+	if a.Priority == NoPriority {
+		b = append(b, a.Rule.Name...)
+		b = append(b, ':')
+	} else {
+		b = append(b, a.Priority.String()...)
+	}
+	b = append(b, ' ')
+	b, _ = a.Output.Append(b, ev)
+	return b
+}
+
+// EventSource is the Falco event source of an event: an audit record's kind, else syscall;
+// "" for plugin events of a plugin scapql does not decode.
+func EventSource(ev *state.Event) string {
+	if rec, ok := ev.Plugin.(*audit.Record); ok {
+		return rec.Kind.Source()
+	}
+	if ev.Raw != nil && ev.Raw.Type == state.PluginEventType {
+		return ""
+	}
+	return "syscall"
+}
+
+// EventTime is an event's time in nanoseconds since the epoch: an audit record's own time,
+// else the event's timestamp.
+func EventTime(ev *state.Event) uint64 {
+	if r := fields.Record(ev); r != nil {
+		return uint64(r.Time)
+	}
+	return ev.Raw.TS
+}
