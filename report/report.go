@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/internal/sqlquote"
 )
 
@@ -327,13 +329,27 @@ func RunSections(ctx context.Context, db DB, opts Options) ([]Section, error) {
 }
 
 // prepareAll makes ready what all the sections' statements read at once: one statement
-// naming the union of their columns and tables builds them in one pass over each capture,
-// rather than a pass per statement that names a new member.
+// naming the union of their events columns and side tables builds them in one pass over each
+// capture, rather than a pass per statement that names a new member. (Each statement is still
+// prepared before it runs, which builds anything this missed.) Statements over the side
+// tables alone join the union by their tables' names only: their columns are not events
+// members, and a star or a column named like a struct there (p."user", c.fd) would read as
+// every events member.
 func prepareAll(ctx context.Context, db DB, ss []Section) error {
 	var from []string
+	sides := map[string]bool{}
 	for _, s := range ss {
 		for _, t := range s.Tables {
-			from = append(from, fmt.Sprintf("(%s) AS %s", t.SQL, sqlquote.Ident(s.Name+"_"+t.Name)))
+			if readsEvents.MatchString(t.SQL) {
+				from = append(from, fmt.Sprintf("(%s) AS %s", t.SQL, sqlquote.Ident(s.Name+"_"+t.Name)))
+				continue
+			}
+			for _, side := range columnar.Tables {
+				if side.Name != "events" && !sides[side.Name] && tableWord(side.Name).MatchString(t.SQL) {
+					sides[side.Name] = true
+					from = append(from, fmt.Sprintf("(SELECT 1 FROM %s) AS %s", side.Name, sqlquote.Ident("side_"+side.Name)))
+				}
+			}
 		}
 	}
 	if len(from) == 0 {
@@ -343,6 +359,14 @@ func prepareAll(ctx context.Context, db DB, ss []Section) error {
 		return fmt.Errorf("report sections: %w", err)
 	}
 	return nil
+}
+
+// readsEvents tells a statement that reads the events view.
+var readsEvents = regexp.MustCompile(`(?i)\b(from|join)\s+events\b`)
+
+// tableWord finds a table's name as a word of a statement.
+func tableWord(name string) *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b(from|join)\s+` + regexp.QuoteMeta(name) + `\b`)
 }
 
 // captures lists the distinct values of a table's capture column, sorted.
