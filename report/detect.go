@@ -185,16 +185,12 @@ type DetectOptions struct {
 // captures given; audit sources: records seen) count as run; audit reports whether any
 // audit record was seen, in the logs or among the captures' plugin events.
 func Detect(ctx context.Context, rs []Rule, info *RulesInfo, opts DetectOptions) (ds []Detection, audited bool, err error) {
-	type running struct {
-		r *Rule
-		d *Detection
-	}
 	ds = make([]Detection, len(rs))
-	bySource := map[string][]running{}
+	var index rules.Index
 	for i := range rs {
 		r := &rs[i]
 		ds[i] = Detection{Rule: r.Name, Priority: r.Priority, Tags: r.Tags, Source: r.Source, Origin: r.Origin, SQL: r.Query()}
-		bySource[r.Source] = append(bySource[r.Source], running{r, &ds[i]})
+		index.Add(i, r.alert)
 	}
 	var line []byte
 	events := 0
@@ -208,11 +204,12 @@ func Detect(ctx context.Context, rs []Rule, info *RulesInfo, opts DetectOptions)
 			}
 		}
 		color := -2 // not looked up yet
-		for _, x := range bySource[rules.EventSource(ev)] {
-			if !x.r.alert.Match(ev) {
+		for _, i := range index.Candidates(ev) {
+			r := &rs[i]
+			if !r.alert.Match(ev) {
 				continue
 			}
-			d := x.d
+			d := &ds[i]
 			d.Count++
 			if len(d.Events) == EventsPerDetection {
 				continue
@@ -227,7 +224,7 @@ func Detect(ctx context.Context, rs []Rule, info *RulesInfo, opts DetectOptions)
 			if rec, ok := ev.Plugin.(*audit.Record); ok && capture == "" {
 				c = columnar.CaptureName(rec.File)
 			}
-			line = x.r.alert.AppendAlert(line[:0], ev)
+			line = r.alert.AppendAlert(line[:0], ev)
 			d.Events = append(d.Events, Event{Capture: c, Num: ev.Num,
 				Time: TimeText(time.Unix(0, int64(rules.EventTime(ev)))), Output: string(line), Color: color})
 		}

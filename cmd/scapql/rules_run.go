@@ -223,9 +223,9 @@ func runRules(stdout, stderr io.Writer, rf rulesRunFlags, inputs []string) error
 	if err != nil {
 		return &exitError{err, 2}
 	}
-	bySource := map[string][]*alertRule{}
-	for _, r := range ars {
-		bySource[r.Rule.Source] = append(bySource[r.Rule.Source], r)
+	var index rules.Index
+	for i, r := range ars {
+		index.Add(i, r.Alerting)
 	}
 	host, _ := os.Hostname()
 	aw := &alertWriter{w: bufio.NewWriterSize(stdout, 1<<16), json: rf.json, hostname: host}
@@ -233,8 +233,8 @@ func runRules(stdout, stderr io.Writer, rf rulesRunFlags, inputs []string) error
 	events := 0
 	apply := func(ev *state.Event) error {
 		events++
-		for _, r := range bySource[rules.EventSource(ev)] {
-			if r.Match(ev) {
+		for _, i := range index.Candidates(ev) {
+			if r := ars[i]; r.Match(ev) {
 				if err := aw.write(r, ev); err != nil {
 					return err
 				}

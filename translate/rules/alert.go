@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/scapql/scapql/ingest/audit"
@@ -19,6 +20,9 @@ type Alerting struct {
 	Match    func(*state.Event) bool
 	SQL      string         // the condition as SQL over the rule's table
 	Output   *fields.Format // OutputFormat(): absent fields print <NA>
+	// Types are the event types the rule can match (translate.Result.EventTypes), nil for
+	// any: a pass tests the rule only on events of those types, as Falco does.
+	Types []string
 }
 
 // NoPriority is the priority of a rule whose file gives none (a rule Falco would refuse, which
@@ -77,7 +81,7 @@ func compile(r *Rule, res translate.Resolver, lenient bool) (*Alerting, []string
 	} else if out, err = fields.ParseFormat(r.OutputFormat()); err != nil {
 		return nil, nil, fmt.Errorf("output: %w", err)
 	}
-	return &Alerting{Rule: r, Priority: p, Match: match, SQL: tr.SQL, Output: out}, unknown, nil
+	return &Alerting{Rule: r, Priority: p, Match: match, SQL: tr.SQL, Output: out, Types: tr.EventTypes()}, unknown, nil
 }
 
 // AppendAlert appends the alert's text for ev as Falco prints it: "TIME: Priority output".
@@ -113,4 +117,56 @@ func EventTime(ev *state.Event) uint64 {
 		return uint64(r.Time)
 	}
 	return ev.Raw.TS
+}
+
+// Index finds the rules to test on an event: those of the event's source whose event types
+// (Alerting.Types) include the event's, and those that can match any type, in the order
+// they were added, as Falco indexes rules by source and event type.
+type Index struct {
+	sources map[string]*typeIndex
+	merged  []int
+}
+
+type typeIndex struct {
+	byType map[string][]int
+	any    []int
+}
+
+// Add adds rule a under its position n (positions grow as rules are added).
+func (x *Index) Add(n int, a *Alerting) {
+	if x.sources == nil {
+		x.sources = map[string]*typeIndex{}
+	}
+	t := x.sources[a.Rule.Source]
+	if t == nil {
+		t = &typeIndex{byType: map[string][]int{}}
+		x.sources[a.Rule.Source] = t
+	}
+	if a.Types == nil {
+		t.any = append(t.any, n)
+		return
+	}
+	for _, ty := range a.Types {
+		t.byType[ty] = append(t.byType[ty], n)
+	}
+}
+
+// Candidates returns the positions of the rules to test on ev, in order. The slice is
+// reused by the next call.
+func (x *Index) Candidates(ev *state.Event) []int {
+	t := x.sources[EventSource(ev)]
+	if t == nil {
+		return nil
+	}
+	typed := t.byType[fields.EventType(ev)]
+	switch {
+	case len(typed) == 0:
+		return t.any
+	case len(t.any) == 0:
+		return typed
+	}
+	x.merged = append(x.merged[:0], t.any...)
+	x.merged = append(x.merged, typed...)
+	slices.Sort(x.merged)
+	return x.merged
 }
