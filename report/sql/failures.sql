@@ -11,9 +11,9 @@ SELECT capture, proc.name AS process, proc.pid AS pid, evt.type AS call, evt.res
 FROM events WHERE evt.failed AND NOT evt.hidden
 GROUP BY ALL ORDER BY capture, events DESC, process, pid, call, error;
 -- table: paths | Paths that fail most
-SELECT coalesce(fd.name, evt.arg['name'], evt.arg['path'], evt.arg['filename']) AS path,
-       evt.res AS error, count(*) AS events, string_agg(DISTINCT proc.name, ', ') AS processes
-FROM events
-WHERE evt.failed AND NOT evt.hidden
-  AND coalesce(fd.name, evt.arg['name'], evt.arg['path'], evt.arg['filename']) IS NOT NULL
+SELECT coalesce(e.fd.name, s.args['name'], s.args['path'], s.args['filename']) AS path,
+       e.evt.res AS error, count(*) AS events, string_agg(DISTINCT e.proc.name, ', ' ORDER BY e.proc.name) AS processes
+FROM events e LEFT JOIN syscalls s ON s.capture = e.capture AND s.exit_num = e.evt.num
+WHERE e.evt.failed AND NOT e.evt.hidden
+  AND coalesce(e.fd.name, s.args['name'], s.args['path'], s.args['filename']) IS NOT NULL
 GROUP BY ALL ORDER BY events DESC, path, error LIMIT 30;

@@ -8,18 +8,18 @@ FROM files
 WHERE type = 'file' AND (writes > 0 OR flags_text LIKE '%O_WRONLY%' OR flags_text LIKE '%O_RDWR%')
 ORDER BY capture, first_seen, pid, path;
 -- table: changes | Files created, deleted, renamed, linked, permissions changed
-SELECT capture, evt.time AS time, proc.name AS process, proc.pid AS pid, evt.type AS call,
-       coalesce(fd.name, evt.arg['path'], evt.arg['name'], evt.arg['oldpath'], evt.arg['target'],
-                evt.arg['filename']) AS path,
-       evt.args AS args
-FROM events
-WHERE evt.dir = '<' AND NOT evt.failed AND NOT evt.hidden
-  AND (evt.type IN ('creat', 'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'mkdir',
-                    'mkdirat', 'rmdir', 'link', 'linkat', 'symlink', 'symlinkat', 'chmod',
-                    'fchmod', 'fchmodat', 'chown', 'fchown', 'fchownat', 'lchown', 'truncate',
-                    'ftruncate')
-       OR (evt.type IN ('open', 'openat', 'openat2') AND evt.arg['flags'] LIKE '%O_CREAT%'))
-ORDER BY capture, evt.num;
+SELECT e.capture, e.evt.time AS time, e.proc.name AS process, e.proc.pid AS pid, e.evt.type AS call,
+       coalesce(e.fd.name, s.args['path'], s.args['name'], s.args['oldpath'], s.args['target'],
+                s.args['filename']) AS path,
+       e.evt.args AS args
+FROM events e LEFT JOIN syscalls s ON s.capture = e.capture AND s.exit_num = e.evt.num
+WHERE e.evt.dir = '<' AND NOT e.evt.failed AND NOT e.evt.hidden
+  AND (e.evt.type IN ('creat', 'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'mkdir',
+                      'mkdirat', 'rmdir', 'link', 'linkat', 'symlink', 'symlinkat', 'chmod',
+                      'fchmod', 'fchmodat', 'chown', 'fchown', 'fchownat', 'lchown', 'truncate',
+                      'ftruncate')
+       OR (e.evt.type IN ('open', 'openat', 'openat2') AND s.args['flags'] LIKE '%O_CREAT%'))
+ORDER BY e.capture, e.evt.num;
 -- table: sensitive | Reads of sensitive paths
 SELECT capture, evt.time AS time, proc.name AS process, proc.pid AS pid, user.name AS "user",
        fd.name AS path, proc.cmdline AS cmdline

@@ -14,11 +14,11 @@ FROM events
 WHERE evt.type = 'listen' AND evt.dir = '<' AND NOT evt.failed AND NOT evt.hidden
 ORDER BY capture, evt.num;
 -- table: failed_connects | Failed connects
-SELECT capture, evt.time AS time, proc.name AS process, proc.pid AS pid,
-       coalesce(fd.name, evt.arg['addr']) AS target, evt.res AS error
-FROM events
-WHERE evt.type = 'connect' AND evt.dir = '<' AND evt.failed AND NOT evt.hidden
-ORDER BY capture, evt.num;
+SELECT e.capture, e.evt.time AS time, e.proc.name AS process, e.proc.pid AS pid,
+       coalesce(e.fd.name, s.args['addr']) AS target, e.evt.res AS error
+FROM events e LEFT JOIN syscalls s ON s.capture = e.capture AND s.exit_num = e.evt.num
+WHERE e.evt.type = 'connect' AND e.evt.dir = '<' AND e.evt.failed AND NOT e.evt.hidden
+ORDER BY e.capture, e.evt.num;
 -- table: dns | DNS questions
 SELECT capture, evt.time AS time, proc.name AS process, proc.pid AS pid, evt.type AS call,
        fd.name AS tuple,
