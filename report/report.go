@@ -43,6 +43,10 @@ type Table struct {
 	Rows    [][]any  `json:"rows"`
 	Total   int      `json:"total"` // rows of the result; more than len(Rows) when cut at the limit
 	all     bool     // keep every row ("| all" after the title): the chart's data
+	// alone leaves the statement out of the shared preparation ("| alone"): it reads a
+	// member costly to build for every event (evt.buffer) on few rows, and its own WHERE
+	// narrows its own pass to the events that can match (the engine's pushdown).
+	alone bool
 }
 
 // order is the order of the sections in a report; detections come between users and cloud.
@@ -91,7 +95,14 @@ func LoadSection(name string) (Section, error) {
 			if len(parts) > 1 {
 				cur.Title = strings.TrimSpace(parts[1])
 			}
-			cur.all = len(parts) > 2 && strings.TrimSpace(parts[2]) == "all"
+			for _, flag := range parts[min(2, len(parts)):] {
+				switch strings.TrimSpace(flag) {
+				case "all":
+					cur.all = true
+				case "alone":
+					cur.alone = true
+				}
+			}
 		case cur == nil && strings.HasPrefix(line, "-- "):
 			about = append(about, strings.TrimPrefix(line, "-- "))
 		case cur != nil:
@@ -340,6 +351,9 @@ func prepareAll(ctx context.Context, db DB, ss []Section) error {
 	sides := map[string]bool{}
 	for _, s := range ss {
 		for _, t := range s.Tables {
+			if t.alone {
+				continue
+			}
 			if readsEvents.MatchString(t.SQL) {
 				from = append(from, fmt.Sprintf("(%s) AS %s", t.SQL, sqlquote.Ident(s.Name+"_"+t.Name)))
 				continue

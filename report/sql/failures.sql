@@ -13,7 +13,9 @@ GROUP BY ALL ORDER BY capture, events DESC, process, pid, call, error;
 -- table: paths | Paths that fail most
 SELECT coalesce(e.fd.name, s.args['name'], s.args['path'], s.args['filename']) AS path,
        e.evt.res AS error, count(*) AS events, string_agg(DISTINCT e.proc.name, ', ' ORDER BY e.proc.name) AS processes
-FROM events e LEFT JOIN syscalls s ON s.capture = e.capture AND s.exit_num = e.evt.num
+FROM events e
+LEFT JOIN (SELECT capture, exit_num, args FROM syscalls WHERE failed) s
+  ON s.capture = e.capture AND s.exit_num = e.evt.num
 WHERE e.evt.failed AND NOT e.evt.hidden
   AND coalesce(e.fd.name, s.args['name'], s.args['path'], s.args['filename']) IS NOT NULL
 GROUP BY ALL ORDER BY events DESC, path, error LIMIT 30;

@@ -11,8 +11,15 @@ ORDER BY capture, first_seen, pid, path;
 SELECT e.capture, e.evt.time AS time, e.proc.name AS process, e.proc.pid AS pid, e.evt.type AS call,
        coalesce(e.fd.name, s.args['path'], s.args['name'], s.args['oldpath'], s.args['target'],
                 s.args['filename']) AS path,
-       e.evt.args AS args
-FROM events e LEFT JOIN syscalls s ON s.capture = e.capture AND s.exit_num = e.evt.num
+       array_to_string(list_transform(map_entries(s.args), a -> a.key || '=' || a.value), ' ') AS args
+FROM events e
+LEFT JOIN (SELECT capture, exit_num, args FROM syscalls
+           WHERE NOT failed
+             AND name IN ('creat', 'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'mkdir',
+                          'mkdirat', 'rmdir', 'link', 'linkat', 'symlink', 'symlinkat', 'chmod',
+                          'fchmod', 'fchmodat', 'chown', 'fchown', 'fchownat', 'lchown', 'truncate',
+                          'ftruncate', 'open', 'openat', 'openat2')) s
+  ON s.capture = e.capture AND s.exit_num = e.evt.num
 WHERE e.evt.dir = '<' AND NOT e.evt.failed AND NOT e.evt.hidden
   AND (e.evt.type IN ('creat', 'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'mkdir',
                       'mkdirat', 'rmdir', 'link', 'linkat', 'symlink', 'symlinkat', 'chmod',

@@ -16,10 +16,12 @@ ORDER BY capture, evt.num;
 -- table: failed_connects | Failed connects
 SELECT e.capture, e.evt.time AS time, e.proc.name AS process, e.proc.pid AS pid,
        coalesce(e.fd.name, s.args['addr']) AS target, e.evt.res AS error
-FROM events e LEFT JOIN syscalls s ON s.capture = e.capture AND s.exit_num = e.evt.num
+FROM events e
+LEFT JOIN (SELECT capture, exit_num, args FROM syscalls WHERE name = 'connect' AND failed) s
+  ON s.capture = e.capture AND s.exit_num = e.evt.num
 WHERE e.evt.type = 'connect' AND e.evt.dir = '<' AND e.evt.failed AND NOT e.evt.hidden
 ORDER BY e.capture, e.evt.num;
--- table: dns | DNS questions
+-- table: dns | DNS questions | alone
 SELECT capture, evt.time AS time, proc.name AS process, proc.pid AS pid, evt.type AS call,
        fd.name AS tuple,
        ltrim(regexp_replace(split_part(CAST(unhex(substr(hex(evt.buffer), 25)) AS VARCHAR), '\x00', 1),
