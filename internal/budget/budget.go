@@ -1,5 +1,5 @@
 // Package budget runs a piece of a test in a child process and measures what it cost: the
-// child's peak resident memory (from rusage) and its wall time, so that tests of hostile
+// child's peak resident memory (as the child measures it) and its wall time, so that tests of hostile
 // inputs can hold each case to a memory and time budget without measuring the test binary's
 // own heap.
 package budget
@@ -39,7 +39,8 @@ func (c Cost) String() string {
 func Run(t *testing.T, fn func() string) (string, Cost, bool) {
 	t.Helper()
 	if os.Getenv(childEnv) == t.Name() {
-		fmt.Printf("\n%s%s\n", marker, strconv.Quote(fn()))
+		res := fn()
+		fmt.Printf("\n%s%d %s\n", marker, peakRSS(), strconv.Quote(res))
 		return "", Cost{}, false
 	}
 	parts := strings.Split(t.Name(), "/")
@@ -70,15 +71,42 @@ func Run(t *testing.T, fn func() string) (string, Cost, bool) {
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {
 		if s, ok := strings.CutPrefix(sc.Text(), marker); ok {
-			res, err := strconv.Unquote(s)
+			peak, quoted, _ := strings.Cut(s, " ")
+			res, err := strconv.Unquote(quoted)
 			if err != nil {
 				t.Fatalf("child result: %v", err)
+			}
+			if n, err := strconv.ParseInt(peak, 10, 64); err == nil && n > 0 {
+				cost.MaxRSS = n
 			}
 			return res, cost, true
 		}
 	}
 	t.Fatalf("child reported no result:\n%s", tail(out.String()))
 	return "", cost, false
+}
+
+// peakRSS is this process's peak resident memory since it started its program, and that of
+// the children it waited for, in bytes (0 if unknown). The rusage the parent gets back is
+// not that: Linux starts a child's peak at its parent's peak when it forks, so a test binary
+// that once grew large would charge its size to every child.
+func peakRSS() int64 {
+	var peak int64
+	if data, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+				if err == nil {
+					peak = kb * 1024
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil && ru.Maxrss*1024 > peak {
+		peak = ru.Maxrss * 1024
+	}
+	return peak
 }
 
 // Within fails t if cost exceeds the budget. Time is the child's CPU time: on a machine
