@@ -62,26 +62,18 @@ type Origin struct {
 }
 
 var (
-	fTID       = mustField("thread.tid")
-	fPID       = mustField("proc.pid")
-	fProc      = mustField("proc.name")
-	fContainer = mustField("container.id")
-	fFDNum     = mustField("fd.num")
-	fFDName    = mustField("fd.name")
-	fFDType    = mustField("fd.type")
-	fType      = mustField("evt.type")
-	fBuffer    = mustField("evt.buffer")
-	fRawRes    = mustField("evt.rawres")
-	fIsWrite   = mustField("evt.is_io_write")
+	fTID       = fields.MustLookup("thread.tid")
+	fPID       = fields.MustLookup("proc.pid")
+	fProc      = fields.MustLookup("proc.name")
+	fContainer = fields.MustLookup("container.id")
+	fFDNum     = fields.MustLookup("fd.num")
+	fFDName    = fields.MustLookup("fd.name")
+	fFDType    = fields.MustLookup("fd.type")
+	fType      = fields.MustLookup("evt.type")
+	fBuffer    = fields.MustLookup("evt.buffer")
+	fRawRes    = fields.MustLookup("evt.rawres")
+	fIsWrite   = fields.MustLookup("evt.is_io_write")
 )
-
-func mustField(name string) *fields.Field {
-	f, _, err := fields.Lookup(name)
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
 
 // fdNum is the event's fd.num, -1 when it has none.
 func fdNum(ev *state.Event) int64 {

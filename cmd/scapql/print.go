@@ -295,17 +295,9 @@ type jsonWriter struct {
 }
 
 var (
-	fieldProcName  = mustField("proc.name")
-	fieldThreadTid = mustField("thread.tid")
+	fieldProcName  = fields.MustLookup("proc.name")
+	fieldThreadTid = fields.MustLookup("thread.tid")
 )
-
-func mustField(name string) *fields.Field {
-	f, _, err := fields.Lookup(name)
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
 
 func newJSONWriter(format *fields.Format, dflt bool) *jsonWriter {
 	jw := &jsonWriter{format: format, dflt: dflt}

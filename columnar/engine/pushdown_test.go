@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scapql/scapql/internal/sqlrows"
 )
 
 // answer is a statement's result rows as sorted text lines.
@@ -16,28 +18,10 @@ func answer(t *testing.T, db *DB, q string) []string {
 		t.Fatalf("%s: prepare: %v", q, err)
 	}
 	rows, err := db.Query(ctx, q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, vals := allRows(t, sqlrows.Driver{Rows: rows}, err)
 	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fmt.Sprint(vals...))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", q, err)
+	for _, v := range vals {
+		out = append(out, fmt.Sprint(v...))
 	}
 	slices.Sort(out)
 	return out

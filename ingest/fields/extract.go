@@ -36,6 +36,16 @@ func regArg(name string, f Extractor) {
 	registry[name] = &Field{Name: name, Extract: f, ArgAllowed: true}
 }
 
+// MustLookup is the field of a catalogue name, for package-level variables of the fields a
+// package extracts itself; an unknown name is a programming error.
+func MustLookup(name string) *Field {
+	f, _, err := Lookup(name)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 // Lookup resolves a field reference such as "proc.aname[2]", "evt.arg.fd" or "proc.name" to
 // its field and argument.
 func Lookup(ref string) (*Field, string, error) {
