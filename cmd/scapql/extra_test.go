@@ -11,12 +11,16 @@ import (
 // Fields of the extra golden list that the test leaves out, because the reference's text for
 // them is not a property of the capture.
 var referenceArtifacts = map[string]string{
-	"proc.aname":        "the reference misparses %proc.aname without an index in a -p format",
 	"fd.dev":            "for sockets and pipes created during the capture the reference prints uninitialised memory",
 	"evt.latency.human": "on events without a thread the reference prints the previous event's text",
 	"fd.cproto":         "unix sockets print an empty string that depends on the previous event",
 	"fd.sproto":         "unix sockets print an empty string that depends on the previous event",
 }
+
+// referenceEcho: sysdig 0.29.3 prints %proc.aname without an index as the process's own name
+// followed by the field's name itself (its format parser does not move past an optional
+// argument left out); the value before that text is compared.
+var referenceEcho = map[string]string{"proc.aname": "proc.aname"}
 
 // Fields where scapql still differs from the reference on a few rows: the test holds the
 // number of differing rows to at most this many, so any regression fails.
@@ -56,6 +60,12 @@ func TestExtraFieldsMatchReference(t *testing.T) {
 			total++
 			g, ok := got[num]
 			for i, f := range names {
+				if echo := referenceEcho[f]; echo != "" && w[i] != "<NA>" {
+					if !strings.HasSuffix(w[i], echo) {
+						t.Fatalf("%s #%s: the reference's %s no longer ends with %q: %q", name, num, f, echo, w[i])
+					}
+					w[i] = strings.TrimSuffix(w[i], echo)
+				}
 				if !ok || g[i] != w[i] {
 					bad[f]++
 				}

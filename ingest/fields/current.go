@@ -1,6 +1,7 @@
 package fields
 
 import (
+	"cmp"
 	"regexp"
 	"strconv"
 	"strings"
@@ -203,12 +204,7 @@ func init() {
 	// own, as libsinsp does; a filter on it matches any ancestor (translate/check).
 	reg("proc.pexe", ofParent(func(p *state.Thread) Value { return strV(p.Exe) }))
 	aexe := ofAncestor(func(a *state.Thread) Value { return strV(a.Exe) })
-	regArg("proc.aexe", func(ev *state.Event, arg string) Value {
-		if arg == "" {
-			arg = "0"
-		}
-		return aexe(ev, arg)
-	})
+	regArg("proc.aexe", func(ev *state.Event, arg string) Value { return aexe(ev, cmp.Or(arg, "0")) })
 
 	// fd.nameraw is the fd's name as the event gave it, before the path was resolved.
 	reg("fd.nameraw", func(ev *state.Event, _ string) Value {

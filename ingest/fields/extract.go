@@ -1,6 +1,7 @@
 package fields
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"sort"
@@ -731,20 +732,12 @@ func init() {
 	}))
 	reg("proc.pname", ofParent(func(p *state.Thread) Value { return strV(p.Comm) }))
 	reg("proc.pcmdline", ofParent(func(p *state.Thread) Value { return strV(Cmdline(p.Comm, p.Args)) }))
-	regArg("proc.aname", func(ev *state.Event, arg string) Value {
-		if arg == "" {
-			var names []string
-			for a, i := FirstAncestor(ev), 0; a != nil && i < MaxAncestors; a, i = NextAncestor(ev, a), i+1 {
-				names = append(names, a.Comm)
-			}
-			if len(names) == 0 {
-				return None
-			}
-			return strV(strings.Join(names, " "))
-		}
-		return ofAncestor(func(a *state.Thread) Value { return strV(a.Comm) })(ev, arg)
-	})
-	regArg("proc.apid", ofAncestor(func(a *state.Thread) Value { return intV(a.Pid) }))
+	// Without an index proc.aname and proc.apid extract the process's own, as libsinsp does
+	// (the ancestor level defaults to 0); a filter on them matches any ancestor (translate/check).
+	aname := ofAncestor(func(a *state.Thread) Value { return strV(a.Comm) })
+	apid := ofAncestor(func(a *state.Thread) Value { return intV(a.Pid) })
+	regArg("proc.aname", func(ev *state.Event, arg string) Value { return aname(ev, cmp.Or(arg, "0")) })
+	regArg("proc.apid", func(ev *state.Event, arg string) Value { return apid(ev, cmp.Or(arg, "0")) })
 
 	// Users and groups.
 	reg("user.uid", func(ev *state.Event, _ string) Value {
