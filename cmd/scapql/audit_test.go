@@ -252,5 +252,20 @@ func TestAuditFilters(t *testing.T) {
 		if n != c.want {
 			t.Errorf("SQL %s: %d rows, want %d", c.filter, n, c.want)
 		}
+		// query --filter restricts the audit table the fields belong to.
+		out.Reset()
+		qf := queryFlags{reads: []string{c.input}, filter: c.filter, format: "csv", memory: "640MB"}
+		if err := runQuery(ctx, &out, &errb, qf, "SELECT count(*) FROM "+c.table); err != nil {
+			t.Fatalf("query --filter %s: %v %s", c.filter, err, errb.String())
+		}
+		if got := strings.TrimSpace(out.String()); !strings.HasSuffix(got, "\n"+strconv.Itoa(c.want)) {
+			t.Errorf("query --filter %s: %q, want %d rows", c.filter, got, c.want)
+		}
+	}
+	// Capture and audit fields in one filter restrict no one kind of input.
+	var out, errb bytes.Buffer
+	qf := queryFlags{reads: []string{trail}, filter: `ct.name = ConsoleLogin and proc.name = bash`, format: "csv", memory: "640MB"}
+	if err := runQuery(ctx, &out, &errb, qf, "SELECT count(*) FROM cloudtrail"); err == nil || !strings.Contains(err.Error(), "capture fields and audit fields") {
+		t.Errorf("mixed filter: %v", err)
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/scapql/scapql/columnar/engine"
+	"github.com/scapql/scapql/internal/sqlquote"
 	"github.com/scapql/scapql/internal/sqlrows"
 	"github.com/scapql/scapql/translate"
 )
@@ -140,8 +141,39 @@ func filterSQL(filter string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// The reference filters only the events it shows.
-	return "NOT coalesce(evt.hidden, false) AND " + where, nil
+	return eventsWhere(where), nil
+}
+
+// eventsWhere restricts the events to a filter's condition: the reference filters only the
+// events it shows.
+func eventsWhere(where string) string { return "NOT coalesce(evt.hidden, false) AND " + where }
+
+// filterTables is what --filter restricts, table by table: the events for a filter of
+// capture fields, the audit tables whose records have its fields for a filter of audit fields.
+func filterTables(filter string) (map[string]string, error) {
+	res, err := translate.Compile(filter, translate.Options{})
+	if err != nil {
+		return nil, err
+	}
+	srcs := res.Sources()
+	if srcs == nil {
+		srcs = []string{"syscall"} // no field: a constant condition over the events
+	}
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("the filter reads capture fields and audit fields together: a filter restricts one kind of input")
+	}
+	out := map[string]string{}
+	for _, s := range srcs {
+		switch s {
+		case "syscall":
+			out["events"] = eventsWhere(res.SQL)
+		case "aws_cloudtrail":
+			out["cloudtrail"] = res.SQL
+		case "k8s_audit":
+			out["k8saudit"] = res.SQL
+		}
+	}
+	return out, nil
 }
 
 // expandCaptures expands globs among capture arguments ("-" and plain paths pass as is).
@@ -240,11 +272,21 @@ func runQuery(ctx context.Context, stdout, stderr io.Writer, qf queryFlags, quer
 	}
 	var conds []string
 	if qf.filter != "" {
-		where, err := filterSQL(qf.filter)
+		tables, err := filterTables(qf.filter)
 		if err != nil {
-			return err
+			return fmt.Errorf("--filter: %w", err)
 		}
-		conds = append(conds, where)
+		for table, where := range tables {
+			if table == "events" {
+				conds = append(conds, where)
+				continue
+			}
+			// An audit filter restricts the audit table its fields belong to.
+			q := `CREATE OR REPLACE TEMP VIEW ` + sqlquote.Ident(table) + ` AS SELECT * FROM ` + db.Table(table) + ` WHERE (` + where + `)`
+			if _, err := db.Exec(ctx, q); err != nil {
+				return fmt.Errorf("--filter: %w", err)
+			}
+		}
 	}
 	if qf.scope != "" {
 		if !db.Lazy() && len(paths) > 1 {
