@@ -268,7 +268,7 @@ func function(n map[string]any, children []any, alias string) rowCond {
 		}
 	}
 	kind := map[string]string{"starts_with": "prefix", "prefix": "prefix", "ends_with": "suffix",
-		"suffix": "suffix", "contains": "contains"}[strings.ToLower(str(n["function_name"]))]
+		"suffix": "suffix", "contains": "contains", "~~": "like", "!~~": "not like"}[strings.ToLower(str(n["function_name"]))]
 	if kind == "" {
 		return nil
 	}
@@ -599,7 +599,8 @@ func (c *isNull) eval(b arrow.RecordBatch, out []tri) error {
 func (c *isNull) key() string               { return fmt.Sprintf("%s NULL %v", c.col.Field, c.not) }
 func (c *isNull) members(m map[string]bool) { m[c.col.Field] = true }
 
-// textTest is starts_with, ends_with or contains of a text member and a constant.
+// textTest is starts_with, ends_with, contains, LIKE or NOT LIKE of a text member and a
+// constant.
 type textTest struct {
 	col  *columnar.Column
 	kind string
@@ -612,12 +613,39 @@ func (c *textTest) eval(b arrow.RecordBatch, out []tri) error {
 		return err
 	}
 	f := map[string]func(string, string) bool{"prefix": strings.HasPrefix, "suffix": strings.HasSuffix,
-		"contains": strings.Contains}[c.kind]
+		"contains": strings.Contains, "like": like,
+		"not like": func(s, p string) bool { return !like(s, p) }}[c.kind]
 	return eachString(a, out, func(s string) bool { return f(s, c.s) })
 }
 
 func (c *textTest) key() string               { return fmt.Sprintf("%s %s %q", c.col.Field, c.kind, c.s) }
 func (c *textTest) members(m map[string]bool) { m[c.col.Field] = true }
+
+// like is DuckDB's LIKE without ESCAPE: '%' matches any run of characters, '_' one character
+// (not byte), everything else itself, case and backslash included.
+func like(s, pattern string) bool {
+	str, pat := []rune(s), []rune(pattern)
+	i, j := 0, 0
+	star, mark := -1, 0 // the last '%' seen in pat, and where in str it began to match
+	for i < len(str) {
+		switch {
+		case j < len(pat) && (pat[j] == '_' || pat[j] != '%' && pat[j] == str[i]):
+			i, j = i+1, j+1
+		case j < len(pat) && pat[j] == '%':
+			star, mark = j, i
+			j++
+		case star >= 0:
+			mark++
+			i, j = mark, star+1
+		default:
+			return false
+		}
+	}
+	for j < len(pat) && pat[j] == '%' {
+		j++
+	}
+	return j == len(pat)
+}
 
 func truth(b bool) tri {
 	if b {

@@ -75,8 +75,11 @@ func TestPushdownSameAnswers(t *testing.T) {
 		{`WHERE ((evt.type IN ('open', 'openat')) AND ((starts_with(fd.name, '/etc')) IS TRUE))`, true},
 		{`WHERE (((proc.name = 'cat') IS TRUE) AND ((evt.failed = true) IS TRUE))`, true},
 		{`WHERE ((fd.num = 3) IS NOT TRUE)`, true},
-		// A conjunct the pass cannot evaluate is left to DuckDB.
 		{`WHERE evt.type = 'connect' AND fd.name LIKE '%:%'`, true},
+		{`WHERE fd.name LIKE '%etc%' OR proc.name LIKE 'c_r_'`, true},
+		{`WHERE fd.name NOT LIKE '/usr/%' AND evt.type = 'openat'`, true},
+		// A conjunct the pass cannot evaluate is left to DuckDB.
+		{`WHERE evt.type = 'connect' AND fd.name ILIKE '%:%'`, true},
 		{`WHERE evt.type = 'execve' AND length(proc.name) > 2 ORDER BY ALL`, true},
 		{`SELECT e.capture, e.evt.num, e.proc.name FROM events e WHERE e.evt.type = 'execve'`, true},
 		{`SELECT proc.name, count(*) n FROM events WHERE evt.type = 'connect' GROUP BY ALL`, true},
@@ -165,4 +168,31 @@ func TestPushdownSession(t *testing.T) {
 	if got, want := answer(t, fdb, all), answer(t, whole, `SELECT count(*) FROM events WHERE proc.name = 'curl'`); !slices.Equal(got, want) {
 		t.Errorf("filtered %s: %v, want %v", all, got, want)
 	}
+}
+
+// TestLikeAsDuckDB holds the pass's LIKE to DuckDB's on texts and patterns with wildcards,
+// backslashes, case and multi-byte characters.
+func TestLikeAsDuckDB(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	texts := []string{"", "a", "abc", "ABC", "a%b", "a_b", `a\b`, "é", "éa", "/etc/passwd", "a\nb", "aaa", "abab"}
+	patterns := []string{"", "%", "_", "a%", "%a", "%b%", "a_c", "_b_", "a\\%", `a\b`, "%%", "a%b%", "é%", "_a", "%etc%", "a%a%a", "ab%ab", "A%"}
+	n := 0
+	for _, s := range texts {
+		for _, p := range patterns {
+			var want bool
+			if err := db.Conn().QueryRowContext(ctx, `SELECT ? LIKE ?`, s, p).Scan(&want); err != nil {
+				t.Fatal(err)
+			}
+			if got := like(s, p); got != want {
+				t.Errorf("%q LIKE %q: %v, DuckDB says %v", s, p, got, want)
+			}
+			n++
+		}
+	}
+	t.Logf("%d pairs", n)
 }
