@@ -49,13 +49,8 @@ type rowCond interface {
 // pushable returns the row condition of a statement's parse tree (serialize's document), and
 // whether the statement qualifies: a single SELECT whose only table, named once, is events.
 func pushable(doc map[string]any) (rowCond, bool) {
-	stmts, _ := doc["statements"].([]any)
-	if len(stmts) != 1 {
-		return nil, false
-	}
-	st, _ := stmts[0].(map[string]any)
-	node, _ := st["node"].(map[string]any)
-	if node == nil || node["type"] != "SELECT_NODE" {
+	node := onlySelect(doc)
+	if node == nil {
 		return nil, false
 	}
 	if cte, _ := node["cte_map"].(map[string]any); cte != nil {
@@ -79,15 +74,28 @@ func pushable(doc map[string]any) (rowCond, bool) {
 	return c, c != nil
 }
 
-// filterCond is the row condition of the filter set with SetFilter ("" has none).
+// filterCond is the row condition of the filter set with SetFilter, given as the parse tree
+// of "SELECT 1 FROM events WHERE filter" (nil: none).
 func filterCond(doc map[string]any) rowCond {
+	node := onlySelect(doc)
+	if node == nil {
+		return nil
+	}
+	return conjuncts(node["where_clause"], "events")
+}
+
+// onlySelect is the SELECT node of a parse tree of one SELECT statement, nil otherwise.
+func onlySelect(doc map[string]any) map[string]any {
 	stmts, _ := doc["statements"].([]any)
 	if len(stmts) != 1 {
 		return nil
 	}
 	st, _ := stmts[0].(map[string]any)
 	node, _ := st["node"].(map[string]any)
-	return conjuncts(node["where_clause"], "events")
+	if node == nil || node["type"] != "SELECT_NODE" {
+		return nil
+	}
+	return node
 }
 
 // countTables counts the table references below a node (base tables and table functions).
@@ -205,27 +213,35 @@ func condOf(x any, alias string) rowCond {
 			in.vals = append(in.vals, v)
 		}
 		return in
-	case "COMPARE_EQUAL", "COMPARE_NOTEQUAL", "COMPARE_LESSTHAN", "COMPARE_GREATERTHAN",
-		"COMPARE_LESSTHANOREQUALTO", "COMPARE_GREATERTHANOREQUALTO",
-		"COMPARE_DISTINCT_FROM", "COMPARE_NOT_DISTINCT_FROM":
-		return comparison(n, alias)
 	case "FUNCTION":
 		return function(n, children, alias)
+	}
+	if _, ok := compareOps[str(n["type"])]; ok {
+		return comparison(n, alias)
 	}
 	return nil
 }
 
+// compareOps are DuckDB's comparisons, as compare's operators.
+var compareOps = map[string]string{
+	"COMPARE_EQUAL": "=", "COMPARE_NOTEQUAL": "<>", "COMPARE_LESSTHAN": "<", "COMPARE_GREATERTHAN": ">",
+	"COMPARE_LESSTHANOREQUALTO": "<=", "COMPARE_GREATERTHANOREQUALTO": ">=",
+	"COMPARE_DISTINCT_FROM": "distinct", "COMPARE_NOT_DISTINCT_FROM": "not distinct",
+}
+
+// mirrored is the operators that change when a comparison's sides are swapped.
+var mirrored = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
 // comparison is a comparison of a member with a constant, either way round, or of a
 // condition with TRUE or FALSE by IS [NOT] DISTINCT FROM.
 func comparison(n map[string]any, alias string) rowCond {
-	op := map[string]string{
-		"COMPARE_EQUAL": "=", "COMPARE_NOTEQUAL": "<>", "COMPARE_LESSTHAN": "<", "COMPARE_GREATERTHAN": ">",
-		"COMPARE_LESSTHANOREQUALTO": "<=", "COMPARE_GREATERTHANOREQUALTO": ">=",
-		"COMPARE_DISTINCT_FROM": "distinct", "COMPARE_NOT_DISTINCT_FROM": "not distinct",
-	}[str(n["type"])]
+	op := compareOps[str(n["type"])]
 	left, right := n["left"], n["right"]
 	if memberOf(left, alias) == nil && memberOf(right, alias) != nil {
-		left, right, op = right, left, flipped(str(n["type"]))
+		left, right = right, left
+		if m, ok := mirrored[op]; ok {
+			op = m
+		}
 	}
 	if m := memberOf(left, alias); m != nil {
 		v, ok := constantFor(right, m)
@@ -246,15 +262,6 @@ func comparison(n map[string]any, alias string) rowCond {
 		return nil
 	}
 	return &distinct{c: c, val: b, not: op == "not distinct"}
-}
-
-// flipped is a comparison's operator with its sides swapped.
-func flipped(t string) string {
-	return map[string]string{
-		"COMPARE_EQUAL": "=", "COMPARE_NOTEQUAL": "<>", "COMPARE_LESSTHAN": ">", "COMPARE_GREATERTHAN": "<",
-		"COMPARE_LESSTHANOREQUALTO": ">=", "COMPARE_GREATERTHANOREQUALTO": "<=",
-		"COMPARE_DISTINCT_FROM": "distinct", "COMPARE_NOT_DISTINCT_FROM": "not distinct",
-	}[t]
 }
 
 // function is one of DuckDB's string tests of a text member against a constant.
