@@ -88,6 +88,32 @@ func newBuilder(cols []Column, ids []string, capture string, batchRows int, memo
 	return b
 }
 
+// restrict makes each member of cols that types names NULL on events of other types (see
+// ReadOptions.MemberTypes); cols are the builder's members, in its order.
+func (b *EventBuilder) restrict(cols []Column, types map[string]map[string]bool) {
+	if len(types) == 0 {
+		return
+	}
+	var all []column
+	for _, ms := range b.members {
+		all = append(all, ms...)
+	}
+	for k := range b.apps {
+		ts := types[cols[k].Field]
+		if ts == nil {
+			continue
+		}
+		inner, col := b.apps[k], all[k]
+		b.apps[k] = func(c *rowCtx, ev *state.Event) {
+			if ts[fields.EventType(ev)] {
+				inner(c, ev)
+			} else {
+				col.appendNull()
+			}
+		}
+	}
+}
+
 // withIDs inserts BIGINT columns named ids after the schema's capture column.
 func withIDs(s *arrow.Schema, ids []string) *arrow.Schema {
 	fs := []arrow.Field{s.Field(0)}

@@ -50,6 +50,10 @@ type ReadOptions struct {
 	// Keep, when set, keeps in the events table only the events it is true for (the state is
 	// still rebuilt from every event).
 	Keep func(ev *state.Event) bool
+	// MemberTypes, when set, names for some of Members the event types whose events need them:
+	// the member is NULL on the other events, which spares building it (the member of a
+	// selective question, built in the same pass as others' members for every event).
+	MemberTypes map[string]map[string]bool
 	// BatchRows caps the rows of a batch (0: DefaultBatchRows).
 	BatchRows int
 	Ingest    ingest.Options
@@ -171,6 +175,7 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 			}
 		}
 		eb = NewProjectedBuilder(cols, r.capture, r.batchRows)
+		eb.restrict(cols, opts.MemberTypes)
 		defer eb.Release()
 		r.ctx = &eb.ctx // the side tables share the rendered parameters
 	}

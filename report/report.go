@@ -11,13 +11,9 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/scapql/scapql/columnar"
-	"github.com/scapql/scapql/internal/sqlquote"
 )
 
 //go:embed sql/*.sql
@@ -43,10 +39,10 @@ type Table struct {
 	Rows    [][]any  `json:"rows"`
 	Total   int      `json:"total"` // rows of the result; more than len(Rows) when cut at the limit
 	all     bool     // keep every row ("| all" after the title): the chart's data
-	// alone leaves the statement out of the shared preparation ("| alone"): it reads a
-	// member costly to build for every event (evt.buffer) on few rows, and its own WHERE
-	// narrows its own pass to the events that can match (the engine's pushdown).
-	alone bool
+	// narrow marks a selective statement ("| narrow"): the shared preparation keeps for it
+	// only the events its own WHERE can match, with only its members (the engine's
+	// pushdown), instead of building its members for every event.
+	narrow bool
 }
 
 // order is the order of the sections in a report; detections come between users and cloud.
@@ -99,8 +95,8 @@ func LoadSection(name string) (Section, error) {
 				switch strings.TrimSpace(flag) {
 				case "all":
 					cur.all = true
-				case "alone":
-					cur.alone = true
+				case "narrow":
+					cur.narrow = true
 				}
 			}
 		case cur == nil && strings.HasPrefix(line, "-- "):
@@ -126,9 +122,11 @@ func SQL(name string) ([]Table, error) {
 	return s.Tables, nil
 }
 
-// DB is what the report runs on: engine.DB (Prepare builds what a lazy database needs).
+// DB is what the report runs on: engine.DB (Prepare builds what a lazy database needs;
+// PrepareShared builds what several statements need in one pass).
 type DB interface {
 	Prepare(ctx context.Context, query string) ([]string, error)
+	PrepareShared(ctx context.Context, narrow, whole []string) error
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
@@ -339,48 +337,26 @@ func RunSections(ctx context.Context, db DB, opts Options) ([]Section, error) {
 	return out, nil
 }
 
-// prepareAll makes ready what all the sections' statements read at once: one statement
-// naming the union of their events columns and side tables builds them in one pass over each
-// capture, rather than a pass per statement that names a new member. (Each statement is still
-// prepared before it runs, which builds anything this missed.) Statements over the side
-// tables alone join the union by their tables' names only: their columns are not events
-// members, and a star or a column named like a struct there (p."user", c.fd) would read as
-// every events member.
+// prepareAll makes ready what all the sections' statements read at once, in one pass over
+// each capture rather than a pass per statement that names a new member: the narrow
+// statements' own events, and the other statements' members for every event and their side
+// tables. (Each statement is still prepared before it runs, which builds anything this
+// missed.)
 func prepareAll(ctx context.Context, db DB, ss []Section) error {
-	var from []string
-	sides := map[string]bool{}
+	var narrow, whole []string
 	for _, s := range ss {
 		for _, t := range s.Tables {
-			if t.alone {
-				continue
-			}
-			if readsEvents.MatchString(t.SQL) {
-				from = append(from, fmt.Sprintf("(%s) AS %s", t.SQL, sqlquote.Ident(s.Name+"_"+t.Name)))
-				continue
-			}
-			for _, side := range columnar.Tables {
-				if side.Name != "events" && !sides[side.Name] && tableWord(side.Name).MatchString(t.SQL) {
-					sides[side.Name] = true
-					from = append(from, fmt.Sprintf("(SELECT 1 FROM %s) AS %s", side.Name, sqlquote.Ident("side_"+side.Name)))
-				}
+			if t.narrow {
+				narrow = append(narrow, t.SQL)
+			} else {
+				whole = append(whole, t.SQL)
 			}
 		}
 	}
-	if len(from) == 0 {
-		return nil
-	}
-	if _, err := db.Prepare(ctx, "SELECT 1 FROM "+strings.Join(from, ", ")); err != nil {
+	if err := db.PrepareShared(ctx, narrow, whole); err != nil {
 		return fmt.Errorf("report sections: %w", err)
 	}
 	return nil
-}
-
-// readsEvents tells a statement that reads the events view.
-var readsEvents = regexp.MustCompile(`(?i)\b(from|join)\s+events\b`)
-
-// tableWord finds a table's name as a word of a statement.
-func tableWord(name string) *regexp.Regexp {
-	return regexp.MustCompile(`(?i)\b(from|join)\s+` + regexp.QuoteMeta(name) + `\b`)
 }
 
 // captures lists the distinct values of a table's capture column, sorted.

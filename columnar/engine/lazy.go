@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 
 	"github.com/scapql/scapql/columnar"
@@ -57,7 +60,7 @@ type lazySet struct {
 // pushedSet is what a pass under a pushed condition built: per capture, a table of the
 // members named holding the events that can match.
 type pushedSet struct {
-	key     string
+	keys    map[string]bool // the conditions whose statements it serves (several: PrepareShared)
 	members map[string]bool
 	tables  map[*lazyCapture]memberTable
 }
@@ -345,18 +348,31 @@ func (db *DB) build(ctx context.Context, r *refs) error {
 // pass reads one capture, inserting the members named (if any) into a new member table and
 // filling the side tables listed.
 func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, members []string) error {
-	group, err := db.passInto(ctx, ins, c, tables, members, nil)
-	if err != nil {
-		return err
-	}
-	if group != nil {
-		c.groups = append(c.groups, *group)
-		for _, m := range group.members {
-			c.built[m.Field] = true
+	var outs []*passOutput
+	if len(members) > 0 {
+		out, err := db.newOutput(ctx, members, nil)
+		if err != nil {
+			return err
 		}
+		outs = append(outs, out)
+	}
+	if err := db.passInto(ctx, ins, c, tables, outs); err != nil {
+		return err
 	}
 	for _, t := range tables {
 		c.sides[t] = true
+	}
+	if len(outs) == 0 {
+		return nil
+	}
+	return db.addGroup(ctx, c, outs[0].table)
+}
+
+// addGroup adds a member table built for every event of a capture to its groups.
+func (db *DB) addGroup(ctx context.Context, c *lazyCapture, g memberTable) error {
+	c.groups = append(c.groups, g)
+	for _, m := range g.members {
+		c.built[m.Field] = true
 	}
 	if len(c.groups) > maxMemberTables {
 		return db.mergeMemberTables(ctx, c)
@@ -364,52 +380,180 @@ func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, me
 	return nil
 }
 
-// passInto reads one capture, inserting the members named (if any) into a new member table,
-// which it returns, and filling the side tables listed. With keep, the member table holds
-// only the events for which keep is true. On an error nothing it made is left.
-func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables, members []string, keep rowCond) (*memberTable, error) {
-	lz := db.lazy
-	var group *memberTable
-	if len(members) > 0 {
-		cols, err := columnar.SelectColumns(members)
-		if err != nil {
-			return nil, err
+// passOutput is a member table a pass fills: the members it holds, for the events for which
+// keep can be true (nil: every event).
+type passOutput struct {
+	table memberTable
+	keep  rowCond
+	types map[string]bool // the event types keep can be true for (nil: any)
+}
+
+// typeIndex numbers the event types of a batch's rows (evt.type), to pick an output's rows
+// by type with one look-up per distinct type rather than a text comparison per row.
+type typeIndex struct {
+	names []string // distinct types, by number
+	ids   []int32  // per row; -1: NULL
+}
+
+// newTypeIndex indexes the rows of a batch of the events table by type (nil: the batch has
+// no evt.type).
+func newTypeIndex(rec arrow.RecordBatch) *typeIndex {
+	idx := rec.Schema().FieldIndices("evt")
+	if len(idx) != 1 {
+		return nil
+	}
+	evt, ok := rec.Column(idx[0]).(*array.Struct)
+	if !ok {
+		return nil
+	}
+	j, ok := evt.DataType().(*arrow.StructType).FieldIdx("type")
+	if !ok {
+		return nil
+	}
+	col, ok := evt.Field(j).(*array.String)
+	if !ok {
+		return nil
+	}
+	t := &typeIndex{ids: make([]int32, col.Len())}
+	num := map[string]int32{}
+	for i := range t.ids {
+		if col.IsNull(i) {
+			t.ids[i] = -1
+			continue
 		}
-		// A projection always carries evt.num; a member table holds it only when asked, since
-		// the view joins the tables by position.
-		if !slices.Contains(members, "evt.num") {
-			cols = slices.DeleteFunc(cols, func(c columnar.Column) bool { return c.Field == "evt.num" })
+		s := col.Value(i)
+		n, ok := num[s]
+		if !ok {
+			n = int32(len(t.names))
+			num[s] = n
+			t.names = append(t.names, s)
 		}
-		lz.tables++
-		group = &memberTable{name: fmt.Sprintf("members_%d", lz.tables), members: cols}
-		ddl, err := createTableNamed(db.qualified(internalSchema+"."+group.name), flatSchema(columnar.SchemaOf(cols)))
-		if err != nil {
-			return nil, err
+		t.ids[i] = n
+	}
+	return t
+}
+
+// rowsOf is the rows of rec (which t indexes) whose type is in types: rec itself (retained)
+// when all are, nil when none is.
+func (t *typeIndex) rowsOf(ctx context.Context, rec arrow.RecordBatch, types map[string]bool) (arrow.RecordBatch, error) {
+	allowed := make([]bool, len(t.names))
+	some := false
+	for i, n := range t.names {
+		allowed[i] = types[n]
+		some = some || allowed[i]
+	}
+	if !some {
+		return nil, nil
+	}
+	mb := array.NewBooleanBuilder(memory.DefaultAllocator)
+	defer mb.Release()
+	mb.Reserve(len(t.ids))
+	kept := 0
+	for _, id := range t.ids {
+		ok := id >= 0 && allowed[id]
+		if ok {
+			kept++
 		}
-		if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
-			return nil, fmt.Errorf("create member table: %w", err)
+		mb.UnsafeAppend(ok)
+	}
+	if kept == len(t.ids) {
+		rec.Retain()
+		return rec, nil
+	}
+	mask := mb.NewArray()
+	defer mask.Release()
+	out, err := compute.FilterRecordBatch(ctx, rec, mask, compute.DefaultFilterOptions())
+	if err != nil {
+		return nil, fmt.Errorf("pushed condition: %w", err)
+	}
+	return out, nil
+}
+
+// newOutput creates an empty member table of the members named.
+func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*passOutput, error) {
+	cols, err := columnar.SelectColumns(members)
+	if err != nil {
+		return nil, err
+	}
+	// A projection always carries evt.num; a member table holds it only when asked, since
+	// the view joins the tables by position.
+	if !slices.Contains(members, "evt.num") {
+		cols = slices.DeleteFunc(cols, func(c columnar.Column) bool { return c.Field == "evt.num" })
+	}
+	db.lazy.tables++
+	t := memberTable{name: fmt.Sprintf("members_%d", db.lazy.tables), members: cols}
+	ddl, err := createTableNamed(db.qualified(internalSchema+"."+t.name), flatSchema(columnar.SchemaOf(cols)))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
+		return nil, fmt.Errorf("create member table: %w", err)
+	}
+	return &passOutput{table: t, keep: keep}, nil
+}
+
+// passInto reads one capture once, filling each output's member table (see passOutput) and
+// the side tables listed. The events are built with the members of all the outputs; an
+// event type none of them can keep is not built at all. On an error nothing it made is
+// left: the outputs' tables are dropped.
+func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables []string, outs []*passOutput) error {
+	// Each member is built for the events of the types the outputs that hold it can keep
+	// (nil: every type), and an event is built at all when an output can keep its type.
+	var members []string
+	memberTypes := map[string]map[string]bool{}
+	var types map[string]bool
+	for i, o := range outs {
+		ts := eventTypes(o.keep)
+		o.types = ts
+		for _, m := range o.table.members {
+			mt, seen := memberTypes[m.Field]
+			if !seen {
+				members = append(members, m.Field)
+				mt = map[string]bool{}
+			}
+			memberTypes[m.Field] = union(mt, ts, seen)
 		}
+		types = union(types, ts, i > 0)
+	}
+	for m, ts := range memberTypes {
+		if ts == nil {
+			delete(memberTypes, m)
+		}
+	}
+	if len(outs) > 0 {
 		tables = append(slices.Clip(tables), "events")
 	}
 	sink := columnar.NewAsyncSink(columnar.SinkFunc(func(table string, rec arrow.RecordBatch) error {
 		if table != "events" {
 			return ins.insert(ctx, table, rec)
 		}
-		flat := flatten(rec, group.members)
-		defer flat.Release()
-		if keep != nil {
-			kept, err := keepRows(ctx, flat, keep)
-			if err != nil || kept == nil {
+		byType := newTypeIndex(rec)
+		for _, o := range outs {
+			part := rec
+			if o.types != nil && byType != nil {
+				// Only the rows of the types its condition can keep are tested.
+				var err error
+				if part, err = byType.rowsOf(ctx, rec, o.types); err != nil {
+					return err
+				}
+				if part == nil {
+					continue
+				}
+				defer part.Release()
+			}
+			if err := insertKept(ctx, ins, internalSchema+"."+o.table.name, part, o); err != nil {
 				return err
 			}
-			defer kept.Release()
-			flat = kept
 		}
-		return ins.insert(ctx, internalSchema+"."+group.name, flat)
+		return nil
 	}), 1)
 	opts := db.readOptions(c)
-	opts.Tables, opts.Members = tables, members
-	if types := eventTypes(keep); types != nil {
+	opts.Tables = tables
+	if len(outs) > 0 {
+		opts.Members = members
+	}
+	opts.MemberTypes = memberTypes
+	if types != nil {
 		// Events of other types are not even built.
 		opts.Keep = func(ev *state.Event) bool { return types[fields.EventType(ev)] }
 	}
@@ -418,17 +562,52 @@ func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables
 		err = cerr
 	}
 	if err != nil {
-		if group != nil {
-			db.conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+db.qualified(internalSchema+"."+group.name))
+		for _, o := range outs {
+			db.conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+db.qualified(internalSchema+"."+o.table.name))
 		}
 		for _, t := range tables {
 			if t != "events" {
 				db.conn.ExecContext(context.WithoutCancel(ctx), `DELETE FROM `+db.Table(t)+` WHERE capture = ?`, c.name)
 			}
 		}
-		return nil, err
+		return err
 	}
-	return group, nil
+	return nil
+}
+
+// union adds the event types ts to acc, nil standing for every type: acc is returned, ts
+// itself when acc has none yet (before false).
+func union(acc, ts map[string]bool, before bool) map[string]bool {
+	switch {
+	case !before:
+		return maps.Clone(ts)
+	case acc == nil || ts == nil:
+		return nil
+	}
+	for t := range ts {
+		acc[t] = true
+	}
+	return acc
+}
+
+// insertKept inserts into table the output's members of the rows of rec it keeps.
+func insertKept(ctx context.Context, ins inserter, table string, rec arrow.RecordBatch, o *passOutput) error {
+	if o.keep == nil {
+		flat := flatten(rec, o.table.members)
+		defer flat.Release()
+		return ins.insert(ctx, table, flat)
+	}
+	// The condition reads the plain arrays, and only the rows kept are interned.
+	flat := project(rec, o.table.members)
+	defer flat.Release()
+	kept, err := keepRows(ctx, flat, o.keep)
+	if err != nil || kept == nil {
+		return err
+	}
+	defer kept.Release()
+	interned := intern(kept, o.table.members)
+	defer interned.Release()
+	return ins.insert(ctx, table, interned)
 }
 
 // maxMemberTables bounds the tables the events view joins per capture: a long session that
@@ -561,9 +740,17 @@ func flatSchema(s *arrow.Schema) *arrow.Schema {
 // columns: its arrays, with repeated texts as dictionaries (columnar.Interned), which DuckDB
 // inserts about twice as fast (each distinct text is copied once).
 func flatten(rec arrow.RecordBatch, cols []columnar.Column) arrow.RecordBatch {
-	byName := make(map[string]*columnar.Column, len(cols))
+	p := project(rec, cols)
+	defer p.Release()
+	return intern(p, cols)
+}
+
+// project is a batch of the events table, built with the members cols, as flatSchema's
+// columns: its arrays as they are.
+func project(rec arrow.RecordBatch, cols []columnar.Column) arrow.RecordBatch {
+	want := make(map[string]bool, len(cols))
 	for i := range cols {
-		byName[cols[i].Struct+"."+cols[i].Member] = &cols[i]
+		want[cols[i].Struct+"."+cols[i].Member] = true
 	}
 	var arrays []arrow.Array
 	var fields []arrow.Field
@@ -573,16 +760,31 @@ func flatten(rec arrow.RecordBatch, cols []columnar.Column) arrow.RecordBatch {
 			continue
 		}
 		for j := 0; j < st.NumField(); j++ {
-			name := f.Name + "." + f.Type.(*arrow.StructType).Field(j).Name
-			c := byName[name]
-			if c == nil {
+			m := f.Type.(*arrow.StructType).Field(j)
+			name := f.Name + "." + m.Name
+			if !want[name] {
 				continue // built but not kept (evt.num, which every projection carries)
 			}
-			a := columnar.Interned(c, st.Field(j))
-			defer a.Release()
-			arrays = append(arrays, a)
-			fields = append(fields, arrow.Field{Name: name, Type: a.DataType(), Nullable: true})
+			arrays = append(arrays, st.Field(j))
+			fields = append(fields, arrow.Field{Name: name, Type: m.Type, Nullable: true})
 		}
+	}
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), arrays, rec.NumRows())
+}
+
+// intern is a batch of project's with repeated texts as dictionaries (columnar.Interned).
+func intern(rec arrow.RecordBatch, cols []columnar.Column) arrow.RecordBatch {
+	byName := make(map[string]*columnar.Column, len(cols))
+	for i := range cols {
+		byName[cols[i].Struct+"."+cols[i].Member] = &cols[i]
+	}
+	arrays := make([]arrow.Array, rec.NumCols())
+	fields := make([]arrow.Field, rec.NumCols())
+	for i, f := range rec.Schema().Fields() {
+		a := columnar.Interned(byName[f.Name], rec.Column(i))
+		defer a.Release()
+		arrays[i] = a
+		fields[i] = arrow.Field{Name: f.Name, Type: a.DataType(), Nullable: true}
 	}
 	return array.NewRecordBatch(arrow.NewSchema(fields, nil), arrays, rec.NumRows())
 }

@@ -774,7 +774,18 @@ func eventTypes(cond rowCond) map[string]bool {
 	switch c := cond.(type) {
 	case *junction:
 		if !c.and {
-			return nil
+			// Any kid may match: the union of their types, when each has some.
+			out := map[string]bool{}
+			for _, k := range c.kids {
+				ts := eventTypes(k)
+				if ts == nil {
+					return nil
+				}
+				for t := range ts {
+					out[t] = true
+				}
+			}
+			return out
 		}
 		var out map[string]bool
 		for _, k := range c.kids {
@@ -816,20 +827,16 @@ func eventTypes(cond rowCond) map[string]bool {
 // maxPushedSets bounds the tables kept from passes under pushed conditions.
 const maxPushedSets = 3
 
-// pushDown prepares a statement that qualifies (see pushable) by a pass that keeps only the
-// events that can match, or by such a pass's tables kept from before, and makes the name
-// events read them. It reports false, having done nothing, when the statement does not
-// qualify, when every member it reads is built already, or when a pass under another
-// condition built the same members before: then the members are built whole once, so that
-// every later question on them answers from memory.
-func (db *DB) pushDown(ctx context.Context, r *refs, filterDoc map[string]any) (bool, error) {
-	lz := db.lazy
-	if !r.reads("events") || r.all || r.doc == nil || len(lz.files) > 0 {
-		return false, nil
+// pushPlan is what a pass under a pushed condition needs for a statement: the condition
+// (with the filter's, if any) and the members to build; ok is false when the statement does
+// not qualify (see pushable).
+func (db *DB) pushPlan(r *refs, filterDoc map[string]any) (cond rowCond, want []string, ok bool) {
+	if !r.reads("events") || r.all || r.doc == nil || len(db.lazy.files) > 0 {
+		return nil, nil, false
 	}
-	cond, ok := pushable(r.doc)
+	cond, ok = pushable(r.doc)
 	if !ok {
-		return false, nil
+		return nil, nil, false
 	}
 	if filterDoc != nil {
 		if f := filterCond(filterDoc); f != nil {
@@ -838,33 +845,56 @@ func (db *DB) pushDown(ctx context.Context, r *refs, filterDoc map[string]any) (
 	}
 	cols, err := columnar.SelectColumns(r.memberList())
 	if err != nil {
-		return false, nil
+		return nil, nil, false
 	}
-	var want []string
 	for _, c := range cols {
 		if !c.Null && (c.Field != "evt.num" || r.members["evt.num"]) {
 			want = append(want, c.Field)
 		}
 	}
-	var lacking []*lazyCapture
-	for _, c := range lz.captures {
+	return cond, want, true
+}
+
+// lacking lists the captures (not staged) that have not built every member of want.
+func (db *DB) lacking(want []string) []*lazyCapture { return db.lackingOf(db.lazy.captures, want) }
+
+// lackingOf is lacking among the captures listed.
+func (db *DB) lackingOf(captures []*lazyCapture, want []string) []*lazyCapture {
+	var out []*lazyCapture
+	for _, c := range captures {
 		if c.staged != "" {
 			continue
 		}
 		for _, m := range want {
 			if !c.built[m] {
-				lacking = append(lacking, c)
+				out = append(out, c)
 				break
 			}
 		}
 	}
+	return out
+}
+
+// pushDown prepares a statement that qualifies (see pushable) by a pass that keeps only the
+// events that can match, or by such a pass's tables kept from before (its own or a shared
+// one, PrepareShared), and makes the name events read them. It reports false, having done
+// nothing, when the statement does not qualify, when every member it reads is built already,
+// or when a pass under another condition built the same members before: then the members are
+// built whole once, so that every later question on them answers from memory.
+func (db *DB) pushDown(ctx context.Context, r *refs, filterDoc map[string]any) (bool, error) {
+	lz := db.lazy
+	cond, want, ok := db.pushPlan(r, filterDoc)
+	if !ok {
+		return false, nil
+	}
+	lacking := db.lacking(want)
 	if len(lacking) == 0 {
 		return false, nil
 	}
 	key := cond.key()
 	var set *pushedSet
 	for i, s := range lz.pushed {
-		if s.key == key && hasAll(s.members, want) {
+		if s.keys[key] && hasAll(s.members, want) {
 			set = s
 			lz.pushed = append(append(lz.pushed[:i:i], lz.pushed[i+1:]...), s) // most recent last
 			break
@@ -876,39 +906,10 @@ func (db *DB) pushDown(ctx context.Context, r *refs, filterDoc map[string]any) (
 				return false, nil
 			}
 		}
-		set = &pushedSet{key: key, members: map[string]bool{}, tables: map[*lazyCapture]memberTable{}}
-		if lz.pushedMembers == nil {
-			lz.pushedMembers = map[string]bool{}
-		}
-		for _, m := range want {
-			set.members[m] = true
-			lz.pushedMembers[m] = true
-		}
-		lz.pushed = append(lz.pushed, set)
-		if len(lz.pushed) > maxPushedSets {
-			for _, s := range lz.pushed[:len(lz.pushed)-maxPushedSets] {
-				db.dropPushed(ctx, s)
-			}
-			lz.pushed = slices.Clone(lz.pushed[len(lz.pushed)-maxPushedSets:])
-		}
+		set = db.newPushedSet(ctx, []string{key}, want)
 	}
-	// Captures added since the set was built have no table in it yet.
-	var ins inserter
-	for _, c := range lacking {
-		if _, ok := set.tables[c]; ok {
-			continue
-		}
-		if ins == nil {
-			if ins, err = newInserter(ctx, db); err != nil {
-				return false, err
-			}
-			defer ins.close()
-		}
-		t, err := db.passInto(ctx, ins, c, nil, slices.Sorted(maps.Keys(set.members)), cond)
-		if err != nil {
-			return false, err
-		}
-		set.tables[c] = *t
+	if err := db.fillPushed(ctx, set, lacking, cond); err != nil {
+		return false, err
 	}
 	narrow := map[*lazyCapture]memberTable{}
 	for _, c := range lacking {
@@ -926,6 +927,244 @@ func (db *DB) pushDown(ctx context.Context, r *refs, filterDoc map[string]any) (
 	}
 	lz.narrowed = true
 	return true, nil
+}
+
+// newPushedSet adds an empty pushed set found under the condition keys, building the members
+// want, and drops the oldest sets past maxPushedSets.
+func (db *DB) newPushedSet(ctx context.Context, keys, want []string) *pushedSet {
+	lz := db.lazy
+	set := &pushedSet{keys: map[string]bool{}, members: map[string]bool{}, tables: map[*lazyCapture]memberTable{}}
+	for _, k := range keys {
+		set.keys[k] = true
+	}
+	if lz.pushedMembers == nil {
+		lz.pushedMembers = map[string]bool{}
+	}
+	for _, m := range want {
+		set.members[m] = true
+		lz.pushedMembers[m] = true
+	}
+	lz.pushed = append(lz.pushed, set)
+	if len(lz.pushed) > maxPushedSets {
+		for _, s := range lz.pushed[:len(lz.pushed)-maxPushedSets] {
+			db.dropPushed(ctx, s)
+		}
+		lz.pushed = slices.Clone(lz.pushed[len(lz.pushed)-maxPushedSets:])
+	}
+	return set
+}
+
+// fillPushed makes the set's table of each capture listed that has none yet (captures added
+// since the set was built) by a pass keeping the events for which cond can be true.
+func (db *DB) fillPushed(ctx context.Context, set *pushedSet, captures []*lazyCapture, cond rowCond) error {
+	var ins inserter
+	defer func() {
+		if ins != nil {
+			ins.close()
+		}
+	}()
+	for _, c := range captures {
+		if _, ok := set.tables[c]; ok {
+			continue
+		}
+		if ins == nil {
+			var err error
+			if ins, err = newInserter(ctx, db); err != nil {
+				return err
+			}
+		}
+		out, err := db.newOutput(ctx, slices.Sorted(maps.Keys(set.members)), cond)
+		if err != nil {
+			return err
+		}
+		if err := db.passInto(ctx, ins, c, nil, []*passOutput{out}); err != nil {
+			return err
+		}
+		set.tables[c] = out.table
+	}
+	return nil
+}
+
+// PrepareShared makes ready, by one pass over each capture, what several statements read:
+// each of narrow that qualifies for pushing down (see pushable) gets a table of its own
+// members for the events its condition can match, which its Prepare then finds; whole's
+// (and the other narrow statements') members are built for every event, and their side
+// tables filled. A report's statements so cost one pass instead of one each. Give narrow
+// only selective statements: rows kept are stored once per statement that keeps them.
+// Prepare is still needed before each statement runs, and builds whatever this did not.
+func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string) error {
+	lz := db.lazy
+	if lz == nil {
+		return nil
+	}
+	var filter *refs
+	if db.filter != "" {
+		var err error
+		if filter, err = parseRefs(ctx, db.conn, "SELECT 1 FROM events WHERE "+db.filter); err != nil {
+			return err
+		}
+	}
+	parse := func(q string) (*refs, error) {
+		r, err := parseRefs(ctx, db.conn, q)
+		if err != nil || filter == nil || !r.reads("events") {
+			return r, err
+		}
+		for m := range filter.members {
+			r.members[m] = true
+		}
+		r.all = r.all || filter.all
+		return r, nil
+	}
+	all := newRefs() // what the statements read of every event
+	merge := func(r *refs) {
+		if r.reads("events") {
+			for m := range r.members {
+				all.members[m] = true
+			}
+			all.all = all.all || r.all
+		}
+		for t := range r.tables {
+			all.tables[t] = true
+		}
+	}
+	type pushedPlan struct {
+		set  *pushedSet
+		cond rowCond
+	}
+	var plans []pushedPlan
+	for _, q := range narrow {
+		r, err := parse(q)
+		if err != nil {
+			return err
+		}
+		var filterDoc map[string]any
+		if filter != nil {
+			filterDoc = filter.doc
+		}
+		cond, want, ok := db.pushPlan(r, filterDoc)
+		if !ok {
+			merge(r)
+			continue
+		}
+		for t := range r.tables {
+			if t != "events" {
+				all.tables[t] = true
+			}
+		}
+		plans = append(plans, pushedPlan{set: &pushedSet{keys: map[string]bool{cond.key(): true},
+			members: map[string]bool{}, tables: map[*lazyCapture]memberTable{}}, cond: cond})
+		for _, m := range want {
+			plans[len(plans)-1].set.members[m] = true
+		}
+	}
+	for _, q := range whole {
+		r, err := parse(q)
+		if err != nil {
+			return err
+		}
+		merge(r)
+	}
+	if all.all {
+		// Every member: the staging path of Prepare, apart.
+		return nil
+	}
+	var wholeCols []string
+	if all.reads("events") {
+		cols, err := columnar.SelectColumns(all.memberList())
+		if err != nil {
+			return nil
+		}
+		for _, c := range cols {
+			if !c.Null {
+				wholeCols = append(wholeCols, c.Field)
+			}
+		}
+	}
+	var ins inserter
+	defer func() {
+		if ins != nil {
+			ins.close()
+		}
+	}()
+	rebuilt := false
+	for _, c := range lz.captures {
+		if c.staged != "" {
+			continue
+		}
+		var members, tables []string
+		for _, m := range wholeCols {
+			if !c.built[m] {
+				members = append(members, m)
+			}
+		}
+		for _, t := range columnar.Tables {
+			if t.Name != "events" && all.reads(t.Name) && !c.sides[t.Name] {
+				tables = append(tables, t.Name)
+			}
+		}
+		var outs []*passOutput
+		var pushedOuts []*pushedPlan
+		if len(members) > 0 {
+			out, err := db.newOutput(ctx, members, nil)
+			if err != nil {
+				return err
+			}
+			outs = append(outs, out)
+		}
+		for i := range plans {
+			p := &plans[i]
+			if len(db.lackingOf([]*lazyCapture{c}, slices.Collect(maps.Keys(p.set.members)))) == 0 {
+				continue // built for every event already
+			}
+			out, err := db.newOutput(ctx, slices.Sorted(maps.Keys(p.set.members)), p.cond)
+			if err != nil {
+				return err
+			}
+			outs = append(outs, out)
+			pushedOuts = append(pushedOuts, p)
+		}
+		if len(outs) == 0 && len(tables) == 0 {
+			continue
+		}
+		if ins == nil {
+			var err error
+			if ins, err = newInserter(ctx, db); err != nil {
+				return err
+			}
+		}
+		if err := db.passInto(ctx, ins, c, tables, outs); err != nil {
+			return err
+		}
+		for _, t := range tables {
+			c.sides[t] = true
+		}
+		if len(members) > 0 {
+			if err := db.addGroup(ctx, c, outs[0].table); err != nil {
+				return err
+			}
+			outs = outs[1:]
+			rebuilt = true
+		}
+		for i, p := range pushedOuts {
+			p.set.tables[c] = outs[i].table
+		}
+	}
+	if lz.pushedMembers == nil {
+		lz.pushedMembers = map[string]bool{}
+	}
+	for _, p := range plans {
+		if len(p.set.tables) == 0 {
+			continue
+		}
+		lz.pushed = append(lz.pushed, p.set)
+		for m := range p.set.members {
+			lz.pushedMembers[m] = true
+		}
+	}
+	if rebuilt {
+		return db.createEventsView(ctx)
+	}
+	return nil
 }
 
 // widen makes the name events read the whole events view again after a pushed statement:

@@ -196,3 +196,43 @@ func TestLikeAsDuckDB(t *testing.T) {
 	}
 	t.Logf("%d pairs", n)
 }
+
+// TestPrepareSharedSameAnswers prepares selective and whole statements together in one pass
+// per capture (PrepareShared) and requires each statement's rows to equal those of a database
+// that prepared it alone; no statement may need a pass of its own afterwards.
+func TestPrepareSharedSameAnswers(t *testing.T) {
+	narrow := []string{
+		`SELECT capture, evt.num, proc.name, fd.name FROM events WHERE evt.type = 'connect' AND evt.dir = '<'`,
+		`SELECT capture, evt.num, evt.arg['name'] FROM events WHERE evt.type IN ('open', 'openat') AND evt.failed`,
+		`SELECT evt.res, count(*) FROM events WHERE evt.failed AND NOT evt.hidden GROUP BY ALL`,
+		`SELECT capture, evt.num, octet_length(evt.buffer) FROM events WHERE evt.type IN ('sendto', 'recvfrom') AND (fd.sport = 53 OR fd.cport = 53)`,
+		`SELECT capture, evt.num, proc.cmdline FROM events WHERE evt.type = 'execve' AND evt.dir = '<' AND (NOT evt.failed OR proc.name IN ('sudo', 'su'))`,
+		// Not selective by type, and one that cannot be pushed: built for every event.
+		`SELECT fd.name, sum(evt.rawres) FROM events WHERE evt.is_io AND evt.dir = '<' AND evt.rawres > 0 GROUP BY ALL`,
+		`SELECT e.capture, e.evt.num, p.name FROM events e JOIN processes p ON p.capture = e.capture AND p.id = e.proc.id WHERE e.evt.type = 'clone'`,
+	}
+	whole := []string{
+		`SELECT evt.category, count(*) FILTER (WHERE evt.failed) FROM events WHERE NOT evt.hidden GROUP BY ALL`,
+		`SELECT capture, count(*) FROM connections GROUP BY ALL`,
+	}
+	ctx := context.Background()
+	shared := openBundled(t)
+	if err := shared.PrepareShared(ctx, narrow, whole); err != nil {
+		t.Fatal(err)
+	}
+	tables := shared.lazy.tables
+	for _, q := range append(slices.Clone(narrow), whole...) {
+		alone := openBundled(t)
+		want := answer(t, alone, q)
+		got := answer(t, shared, q)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d rows, want %d; first difference %s", q, len(got), len(want), firstDiff(strings.Join(got, "\n"), strings.Join(want, "\n")))
+		}
+		if len(want) == 0 {
+			t.Errorf("%s: no rows: the case tests nothing", q)
+		}
+	}
+	if shared.lazy.tables != tables {
+		t.Errorf("the statements made %d more tables after the shared pass", shared.lazy.tables-tables)
+	}
+}

@@ -8,25 +8,25 @@ SELECT c.capture, c.proc_name AS process, c.pid, c.role, c.l4proto AS proto, c.n
 FROM connections c LEFT JOIN processes p ON p.capture = c.capture AND p.id = c.proc_id
 WHERE coalesce(c.name, '') <> ''
 ORDER BY c.capture, c.first_seen, c.pid, c.fd;
--- table: listening | Listening sockets
+-- table: listening | Listening sockets | narrow
 SELECT capture, evt.time AS time, proc.name AS process, proc.pid AS pid, fd.name AS socket
 FROM events
 WHERE evt.type = 'listen' AND evt.dir = '<' AND NOT evt.failed AND NOT evt.hidden
 ORDER BY capture, evt.num;
--- table: failed_connects | Failed connects
-SELECT e.capture, e.evt.time AS time, e.proc.name AS process, e.proc.pid AS pid,
-       coalesce(e.fd.name, s.args['addr']) AS target, e.evt.res AS error
-FROM events e
-LEFT JOIN (SELECT capture, exit_num, args FROM syscalls WHERE name = 'connect' AND failed) s
-  ON s.capture = e.capture AND s.exit_num = e.evt.num
-WHERE e.evt.type = 'connect' AND e.evt.dir = '<' AND e.evt.failed AND NOT e.evt.hidden
-ORDER BY e.capture, e.evt.num;
--- table: dns | DNS questions | alone
+-- table: failed_connects | Failed connects | narrow
+SELECT capture, evt.time AS time, proc.name AS process, proc.pid AS pid,
+       coalesce(fd.name, evt.arg['tuple'], evt.arg['addr']) AS target, evt.res AS error
+FROM events
+WHERE evt.type = 'connect' AND evt.dir = '<' AND evt.failed AND NOT evt.hidden
+ORDER BY capture, evt.num;
+-- table: dns | DNS questions | narrow
 SELECT capture, evt.time AS time, proc.name AS process, proc.pid AS pid, evt.type AS call,
        fd.name AS tuple,
        ltrim(regexp_replace(split_part(CAST(unhex(substr(hex(evt.buffer), 25)) AS VARCHAR), '\x00', 1),
                             '\\x[0-9A-Fa-f]{2}', '.', 'g'), '.') AS name
 FROM events
-WHERE evt.dir = '<' AND NOT evt.hidden AND fd.l4proto = 'udp' AND (fd.sport = 53 OR fd.cport = 53)
+WHERE evt.type IN ('sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'write', 'read',
+                   'writev', 'readv', 'send', 'recv')
+  AND evt.dir = '<' AND NOT evt.hidden AND fd.l4proto = 'udp' AND (fd.sport = 53 OR fd.cport = 53)
   AND evt.is_io AND octet_length(evt.buffer) > 12
 ORDER BY capture, evt.num;

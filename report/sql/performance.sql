@@ -1,19 +1,22 @@
 -- section: Performance
 -- What sysdig's bottlenecks, topscalls, topprocs_* and topfiles_* chisels show.
 -- table: slowest | Slowest system calls
-SELECT capture, name AS call, proc_name AS process, pid, tid, latency AS latency_ns, enter_time,
-       res, fd_name
-FROM syscalls WHERE latency IS NOT NULL
-ORDER BY latency DESC, capture, enter_num LIMIT 20;
--- table: calls | System calls by count
-SELECT name AS call, count(*) AS calls, sum(latency)::BIGINT AS total_latency_ns,
-       count(*) FILTER (WHERE failed) AS failed
-FROM syscalls GROUP BY ALL ORDER BY calls DESC, call LIMIT 30;
+SELECT e.capture, e.evt.type AS call, p.name AS process, p.pid, e.evt.latency AS latency_ns,
+       e.evt.time AS exit_time
+FROM events e LEFT JOIN processes p ON p.capture = e.capture AND p.id = e.proc.id
+WHERE e.evt.dir = '<' AND e.evt.latency IS NOT NULL AND NOT e.evt.hidden
+ORDER BY latency_ns DESC, e.capture, exit_time LIMIT 20;
+-- table: calls | System calls by count (their exit events)
+SELECT evt.type AS call, count(*) AS calls, sum(evt.latency)::BIGINT AS total_latency_ns,
+       count(*) FILTER (WHERE evt.failed) AS failed
+FROM events WHERE evt.dir = '<' AND evt.latency IS NOT NULL AND NOT evt.hidden
+GROUP BY ALL ORDER BY calls DESC, call LIMIT 30;
 -- table: procs_events | Processes by events
-SELECT capture, arg_max(proc.name, evt.num) AS process, proc.pid AS pid, count(*) AS events
-FROM events WHERE NOT evt.hidden
-GROUP BY capture, proc.id, proc.pid ORDER BY events DESC, capture, process, pid LIMIT 20;
--- table: procs_io | Processes by I/O bytes
+SELECT e.capture, p.name AS process, p.pid, count(*) AS events
+FROM events e LEFT JOIN processes p ON p.capture = e.capture AND p.id = e.proc.id
+WHERE NOT e.evt.hidden
+GROUP BY e.capture, e.proc.id, p.name, p.pid ORDER BY events DESC, e.capture, process, p.pid LIMIT 20;
+-- table: procs_io | Processes by I/O bytes | narrow
 SELECT capture, arg_max(proc.name, evt.num) AS process, proc.pid AS pid,
        sum(evt.rawres) FILTER (WHERE evt.is_io_read)::BIGINT AS bytes_read,
        sum(evt.rawres) FILTER (WHERE evt.is_io_write)::BIGINT AS bytes_written,
@@ -23,7 +26,7 @@ FROM events
 WHERE evt.is_io AND evt.dir = '<' AND evt.rawres > 0 AND NOT evt.hidden
 GROUP BY capture, proc.id, proc.pid ORDER BY coalesce(bytes_read, 0) + coalesce(bytes_written, 0) DESC, capture, process, pid
 LIMIT 20;
--- table: files_bytes | Files by I/O bytes
+-- table: files_bytes | Files by I/O bytes | narrow
 SELECT fd.name AS file, sum(evt.rawres)::BIGINT AS bytes,
        sum(evt.rawres) FILTER (WHERE evt.is_io_read)::BIGINT AS bytes_read,
        sum(evt.rawres) FILTER (WHERE evt.is_io_write)::BIGINT AS bytes_written

@@ -20,10 +20,9 @@ SELECT p.capture, repeat('· ', t.depth) || p.name AS process, p.pid, p.ppid, p.
        p.events
 FROM tree t JOIN p ON p.capture = t.capture AND p.id = t.id
 ORDER BY p.capture, t.path;
--- table: execs | Commands executed
-SELECT e.capture, e.evt.time AS time, e.proc.pid AS pid, e.proc.name AS name, e.proc.cmdline AS cmdline,
-       e.user.name AS "user", e.proc.pname AS parent,
-       array_to_string(p.anames, ' < ') AS ancestry
-FROM events e LEFT JOIN processes p ON p.capture = e.capture AND p.id = e.proc.id
-WHERE e.evt.type IN ('execve', 'execveat') AND e.evt.dir = '<' AND NOT e.evt.failed AND NOT e.evt.hidden
-ORDER BY e.capture, e.evt.num;
+-- table: execs | Commands executed | narrow
+SELECT capture, evt.time AS time, proc.pid AS pid, proc.name AS name, proc.cmdline AS cmdline,
+       user.name AS "user", proc.pname AS parent, array_to_string(proc.anames, ' < ') AS ancestry
+FROM events
+WHERE evt.type IN ('execve', 'execveat') AND evt.dir = '<' AND NOT evt.failed AND NOT evt.hidden
+ORDER BY capture, evt.num;
