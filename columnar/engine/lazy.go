@@ -294,7 +294,8 @@ func (db *DB) build(ctx context.Context, r *refs) error {
 			cols = columnar.EventColumns() // all, or a name it could not place: all, to be sure
 		}
 		for _, c := range cols {
-			if !c.Null {
+			// Every projection carries evt.num; it is built only when read.
+			if !c.Null && (c.Field != "evt.num" || r.members["evt.num"] || r.all) {
 				want = append(want, c)
 			}
 		}
@@ -312,6 +313,9 @@ func (db *DB) build(ctx context.Context, r *refs) error {
 			if !c.built[m.Field] {
 				members = append(members, m.Field)
 			}
+		}
+		if r.reads("events") && len(c.groups) == 0 && c.staged == "" && len(members) == 0 {
+			members = []string{"evt.num"} // the rows themselves (count(*)): one member
 		}
 		for _, t := range columnar.Tables {
 			if t.Name != "events" && r.reads(t.Name) && !c.sides[t.Name] {
@@ -433,7 +437,7 @@ func newTypeIndex(rec arrow.RecordBatch) *typeIndex {
 	return t
 }
 
-// rowsOf is the rows of rec (which t indexes) whose type is in types: rec itself (retained)
+// rowsOf is the rows of rec (whose rows t indexes) whose type is in types: rec itself (retained)
 // when all are, nil when none is.
 func (t *typeIndex) rowsOf(ctx context.Context, rec arrow.RecordBatch, types map[string]bool) (arrow.RecordBatch, error) {
 	allowed := make([]bool, len(t.names))
@@ -529,24 +533,13 @@ func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables
 		}
 		byType := newTypeIndex(rec)
 		for _, o := range outs {
-			part := rec
-			if o.types != nil && byType != nil {
-				// Only the rows of the types its condition can keep are tested.
-				var err error
-				if part, err = byType.rowsOf(ctx, rec, o.types); err != nil {
-					return err
-				}
-				if part == nil {
-					continue
-				}
-				defer part.Release()
-			}
-			if err := insertKept(ctx, ins, internalSchema+"."+o.table.name, part, o); err != nil {
+			if err := insertKept(ctx, ins, internalSchema+"."+o.table.name, rec, o, byType); err != nil {
 				return err
 			}
 		}
 		return nil
 	}), 1)
+
 	opts := db.readOptions(c)
 	opts.Tables = tables
 	if len(outs) > 0 {
@@ -590,22 +583,30 @@ func union(acc, ts map[string]bool, before bool) map[string]bool {
 	return acc
 }
 
-// insertKept inserts into table the output's members of the rows of rec it keeps.
-func insertKept(ctx context.Context, ins inserter, table string, rec arrow.RecordBatch, o *passOutput) error {
-	if o.keep == nil {
-		flat := flatten(rec, o.table.members)
-		defer flat.Release()
-		return ins.insert(ctx, table, flat)
-	}
-	// The condition reads the plain arrays, and only the rows kept are interned.
+// insertKept inserts into table the output's members of the rows of rec it keeps: first
+// those of the types its condition allows (byType indexes rec's rows; nil: none is picked
+// by type), then those its condition is true for. The condition reads the plain arrays, and
+// only the rows kept are interned.
+func insertKept(ctx context.Context, ins inserter, table string, rec arrow.RecordBatch, o *passOutput, byType *typeIndex) error {
 	flat := project(rec, o.table.members)
 	defer flat.Release()
-	kept, err := keepRows(ctx, flat, o.keep)
-	if err != nil || kept == nil {
-		return err
+	if o.types != nil && byType != nil {
+		part, err := byType.rowsOf(ctx, flat, o.types)
+		if err != nil || part == nil {
+			return err
+		}
+		defer part.Release()
+		flat = part
 	}
-	defer kept.Release()
-	interned := intern(kept, o.table.members)
+	if o.keep != nil {
+		kept, err := keepRows(ctx, flat, o.keep)
+		if err != nil || kept == nil {
+			return err
+		}
+		defer kept.Release()
+		flat = kept
+	}
+	interned := intern(flat, o.table.members)
 	defer interned.Release()
 	return ins.insert(ctx, table, interned)
 }

@@ -1075,7 +1075,8 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string) error {
 			return nil
 		}
 		for _, c := range cols {
-			if !c.Null {
+			// Every projection carries evt.num; it is built only when read.
+			if !c.Null && (c.Field != "evt.num" || all.members["evt.num"]) {
 				wholeCols = append(wholeCols, c.Field)
 			}
 		}
@@ -1096,6 +1097,9 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string) error {
 			if !c.built[m] {
 				members = append(members, m)
 			}
+		}
+		if all.reads("events") && len(c.groups) == 0 && len(members) == 0 {
+			members = []string{"evt.num"} // the rows themselves (count(*)): one member
 		}
 		for _, t := range columnar.Tables {
 			if t.Name != "events" && all.reads(t.Name) && !c.sides[t.Name] {

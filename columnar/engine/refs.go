@@ -25,6 +25,33 @@ type refs struct {
 	// ("proc.name") would otherwise be headed by its last part ("name"); "" keeps DuckDB's.
 	headers []string
 	doc     map[string]any // DuckDB's parse tree, when it serialised the text
+	// others are the names (aliases, else table names) of the statement's tables other than
+	// events: "p.user" with processes p is the column user of p, not the struct user.
+	others map[string]bool
+}
+
+// otherTables adds to out the names of the base tables below n other than events.
+func otherTables(n any, out map[string]bool) {
+	switch n := n.(type) {
+	case []any:
+		for _, x := range n {
+			otherTables(x, out)
+		}
+	case map[string]any:
+		if n["type"] == "BASE_TABLE" {
+			t, _ := n["table_name"].(string)
+			if !strings.EqualFold(t, "events") {
+				name, _ := n["alias"].(string)
+				if name == "" {
+					name = t
+				}
+				out[strings.ToLower(name)] = true
+			}
+		}
+		for _, v := range n {
+			otherTables(v, out)
+		}
+	}
 }
 
 func newRefs() *refs { return &refs{members: map[string]bool{}, tables: map[string]bool{}} }
@@ -66,6 +93,8 @@ func parseRefs(ctx context.Context, q *sql.Conn, sqlText string) (*refs, error) 
 	if ok {
 		r.doc = doc
 		stmts, _ := doc["statements"].([]any)
+		r.others = map[string]bool{}
+		otherTables(stmts, r.others)
 		for i, s := range stmts {
 			node, _ := s.(map[string]any)
 			r.walk(node["node"])
@@ -157,6 +186,11 @@ func orderByAll(x any) bool {
 // the member after it, or the whole struct when it has none or an unknown one.
 func (r *refs) column(v any) {
 	names, _ := v.([]any)
+	if len(names) >= 2 {
+		if t, _ := names[0].(string); r.others[strings.ToLower(t)] {
+			return // a column of another table
+		}
+	}
 	for i, x := range names {
 		s, _ := x.(string)
 		s = strings.ToLower(s)
