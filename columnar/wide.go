@@ -53,17 +53,6 @@ func interned(c *Column) bool {
 	return false
 }
 
-// Interned is a batch's array of the member c with its texts as a dictionary when they
-// repeat from event to event (the rule of WideBuilder), and a itself otherwise: a reader
-// that copies every value (DuckDB's insert) then copies each distinct text once.
-func Interned(c *Column, a arrow.Array) arrow.Array {
-	if c.Type != String || !interned(c) {
-		a.Retain()
-		return a
-	}
-	return internArray(dictOf(a.DataType()), a)
-}
-
 // dictOf is the type t with its texts (themselves, a list's elements, a map's keys and
 // values) as dictionaries.
 func dictOf(t arrow.DataType) arrow.DataType {

@@ -96,7 +96,7 @@ func (db *DB) buildListing(ctx context.Context, cols []columnar.Column, nums map
 			continue
 		}
 		sink := columnar.SinkFunc(func(table string, rec arrow.RecordBatch) error {
-			f := flatten(rec, cols)
+			f := project(rec, cols)
 			defer f.Release()
 			arrays := append([]arrow.Array{rec.Column(0)}, f.Columns()...)
 			out := array.NewRecordBatch(arrow.NewSchema(append([]arrow.Field{fields[0]}, f.Schema().Fields()...), nil), arrays, rec.NumRows())
