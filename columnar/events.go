@@ -36,6 +36,7 @@ type EventBuilder struct {
 	apps     []appender
 	ctx      rowCtx
 	rows     int
+	seq      uint64 // rows appended ever (rows restarts at each batch)
 	name     string
 	maxRows  int
 	maxBytes int
@@ -89,10 +90,32 @@ func newBuilder(cols []Column, ids []string, capture string, batchRows int, memo
 }
 
 // restrict makes each member of cols that types names NULL on events of other types (see
-// ReadOptions.MemberTypes); cols are the builder's members, in its order.
+// ReadOptions.MemberTypes); cols are the builder's members, in its order. A row's type is
+// looked up once, as a number into each member's table of allowed types.
 func (b *EventBuilder) restrict(cols []Column, types map[string]map[string]bool) {
 	if len(types) == 0 {
 		return
+	}
+	ids := map[string]int{}
+	for _, ts := range types {
+		for t := range ts {
+			if _, ok := ids[t]; !ok {
+				ids[t] = len(ids)
+			}
+		}
+	}
+	var row uint64 // the row (seq) whose type id is known
+	id := -1       // and that id (-1: none named)
+	typeID := func(ev *state.Event) int {
+		if row != b.seq {
+			row = b.seq
+			if n, ok := ids[fields.EventType(ev)]; ok {
+				id = n
+			} else {
+				id = -1
+			}
+		}
+		return id
 	}
 	var all []column
 	for _, ms := range b.members {
@@ -103,9 +126,13 @@ func (b *EventBuilder) restrict(cols []Column, types map[string]map[string]bool)
 		if ts == nil {
 			continue
 		}
+		allowed := make([]bool, len(ids))
+		for t := range ts {
+			allowed[ids[t]] = true
+		}
 		inner, col := b.apps[k], all[k]
 		b.apps[k] = func(c *rowCtx, ev *state.Event) {
-			if ts[fields.EventType(ev)] {
+			if id := typeID(ev); id >= 0 && allowed[id] {
 				inner(c, ev)
 			} else {
 				col.appendNull()
@@ -149,6 +176,7 @@ func (b *EventBuilder) Append(ev *state.Event) {
 // appendWith appends a row using c, which the caller has begun for ev (and may share with
 // the side tables, so parameters are rendered once).
 func (b *EventBuilder) appendWith(c *rowCtx, ev *state.Event) {
+	b.seq++
 	b.capture.add(b.name)
 	for _, a := range b.apps {
 		a(c, ev)

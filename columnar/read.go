@@ -50,6 +50,9 @@ type ReadOptions struct {
 	// Keep, when set, keeps in the events table only the events it is true for (the state is
 	// still rebuilt from every event).
 	Keep func(ev *state.Event) bool
+	// Observe, when set, is called with every event but the leading container ones, after
+	// it is built (another reader's work done in the same pass: the report's detections).
+	Observe func(ev *state.Event) error
 	// MemberTypes, when set, names for some of Members the event types whose events need them:
 	// the member is NULL on the other events, which spares building it (the member of a
 	// selective question, built in the same pass as others' members for every event).
@@ -291,6 +294,11 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 		}
 		if err := sd.observe(c, ev); err != nil {
 			return nil, err
+		}
+		if opts.Observe != nil {
+			if err := opts.Observe(ev); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if eb != nil && eb.Len() > 0 || wb != nil && wb.Len() > 0 {

@@ -178,81 +178,128 @@ type DetectOptions struct {
 	Color Colorer // the coloring rules, for the listed events
 }
 
-// Detect runs the rules in process, as rules run does: one pass over each input, every rule
-// of the event's source tested on every event the reference shows. Each matching rule gets
-// its count and its first EventsPerDetection events, rendered as Falco prints the alert and
-// coloured. The detections are in rule order. Rules of a source the inputs have (syscall:
-// captures given; audit sources: records seen) count as run; audit reports whether any
-// audit record was seen, in the logs or among the captures' plugin events.
-func Detect(ctx context.Context, rs []Rule, info *RulesInfo, opts DetectOptions) (ds []Detection, audited bool, err error) {
-	ds = make([]Detection, len(rs))
-	var index rules.Index
+// Detector runs the rules in process, as rules run does: every rule of the event's source is
+// tested on every event the reference shows. Each matching rule gets its count and its first
+// EventsPerDetection events, rendered as Falco prints the alert and coloured. Events come
+// from another reader's pass over a capture (Observe: the report's tables) or from the
+// Detector's own reading (Finish: audit logs, and captures nothing observed).
+type Detector struct {
+	ctx      context.Context
+	rs       []Rule
+	opts     DetectOptions
+	ds       []Detection
+	index    rules.Index
+	line     []byte
+	events   int
+	audited  bool
+	observed map[string]bool // capture paths given to Observe
+}
+
+// NewDetector prepares the rules rs for the inputs of opts.
+func NewDetector(ctx context.Context, rs []Rule, opts DetectOptions) *Detector {
+	d := &Detector{ctx: ctx, rs: rs, opts: opts, ds: make([]Detection, len(rs)), observed: map[string]bool{}}
 	for i := range rs {
 		r := &rs[i]
-		ds[i] = Detection{Rule: r.Name, Priority: r.Priority, Tags: r.Tags, Source: r.Source, Origin: r.Origin, SQL: r.Query()}
-		index.Add(i, r.alert)
+		d.ds[i] = Detection{Rule: r.Name, Priority: r.Priority, Tags: r.Tags, Source: r.Source, Origin: r.Origin, SQL: r.Query()}
+		d.index.Add(i, r.alert)
 	}
-	var line []byte
-	events := 0
-	apply := func(capture string, ev *state.Event) error {
-		if _, ok := ev.Plugin.(*audit.Record); ok {
-			audited = true
-		}
-		if events++; events&0xfff == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		color := -2 // not looked up yet
-		for _, i := range index.Candidates(ev) {
-			r := &rs[i]
-			if !r.alert.Match(ev) {
-				continue
-			}
-			d := &ds[i]
-			d.Count++
-			if len(d.Events) == EventsPerDetection {
-				continue
-			}
-			if color == -2 {
-				color = -1
-				if opts.Color != nil {
-					color = opts.Color(ev)
-				}
-			}
-			c := capture
-			if rec, ok := ev.Plugin.(*audit.Record); ok && capture == "" {
-				c = columnar.CaptureName(rec.File)
-			}
-			line = r.alert.AppendAlert(line[:0], ev)
-			d.Events = append(d.Events, Event{Capture: c, Num: ev.Num,
-				Time: TimeText(time.Unix(0, int64(rules.EventTime(ev)))), Output: string(line), Color: color})
-		}
+	return d
+}
+
+// Observe tests an event of the capture at path, read by another pass (see
+// engine.DB.PrepareShared); it takes the events the reference shows.
+func (d *Detector) Observe(path string, ev *state.Event) error {
+	d.observed[path] = true
+	if !shown(ev, d.opts) {
 		return nil
 	}
-	for _, path := range opts.Captures {
-		if err := detectCapture(path, opts, apply); err != nil {
+	return d.apply(columnar.CaptureName(path), ev)
+}
+
+// shown tells the events of a capture the detections read: those the reference shows,
+// within the restriction given.
+func shown(ev *state.Event, opts DetectOptions) bool {
+	if ev.Initial || ev.Hidden {
+		return false
+	}
+	return opts.Keep == nil || rules.EventSource(ev) != "syscall" || opts.Keep(ev)
+}
+
+// apply tests every candidate rule on the event.
+func (d *Detector) apply(capture string, ev *state.Event) error {
+	if _, ok := ev.Plugin.(*audit.Record); ok {
+		d.audited = true
+	}
+	if d.events++; d.events&0xfff == 0 {
+		if err := d.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	color := -2 // not looked up yet
+	for _, i := range d.index.Candidates(ev) {
+		r := &d.rs[i]
+		if !r.alert.Match(ev) {
+			continue
+		}
+		det := &d.ds[i]
+		det.Count++
+		if len(det.Events) == EventsPerDetection {
+			continue
+		}
+		if color == -2 {
+			color = -1
+			if d.opts.Color != nil {
+				color = d.opts.Color(ev)
+			}
+		}
+		c := capture
+		if rec, ok := ev.Plugin.(*audit.Record); ok && capture == "" {
+			c = columnar.CaptureName(rec.File)
+		}
+		d.line = r.alert.AppendAlert(d.line[:0], ev)
+		det.Events = append(det.Events, Event{Capture: c, Num: ev.Num,
+			Time: TimeText(time.Unix(0, int64(rules.EventTime(ev)))), Output: string(d.line), Color: color})
+	}
+	return nil
+}
+
+// Finish reads what was not observed (the captures no pass gave, and the audit logs) and
+// returns the detections, in rule order. Rules of a source the inputs have (syscall:
+// captures given; audit sources: records seen) count as run; audit reports whether any
+// audit record was seen, in the logs or among the captures' plugin events.
+func (d *Detector) Finish(info *RulesInfo) (ds []Detection, audited bool, err error) {
+	for _, path := range d.opts.Captures {
+		if d.observed[path] {
+			continue
+		}
+		if err := detectCapture(path, d.opts, d.apply); err != nil {
 			return nil, false, err
 		}
 	}
-	if len(opts.Logs) > 0 {
-		err := ingest.ReadAudit(opts.Logs, audit.Options{}, state.Options{}, func(ev *state.Event) error {
-			return apply("", ev)
+	if len(d.opts.Logs) > 0 {
+		err := ingest.ReadAudit(d.opts.Logs, audit.Options{}, state.Options{}, func(ev *state.Event) error {
+			return d.apply("", ev)
 		}, func(error) {}) // damaged records are reported when the tables are loaded
 		if err != nil {
 			return nil, false, err
 		}
 	}
-	out := ds[:0]
-	for i, d := range ds {
-		if rs[i].Source == "syscall" && len(opts.Captures) > 0 || rs[i].Source != "syscall" && audited {
+	out := d.ds[:0]
+	for i, det := range d.ds {
+		if d.rs[i].Source == "syscall" && len(d.opts.Captures) > 0 || d.rs[i].Source != "syscall" && d.audited {
 			info.Run++
 		}
-		if d.Count > 0 {
-			out = append(out, d)
+		if det.Count > 0 {
+			out = append(out, det)
 		}
 	}
-	return out, audited, nil
+	return out, d.audited, nil
+}
+
+// Detect runs the rules over the inputs of opts, each read once by Detect itself (see
+// Detector).
+func Detect(ctx context.Context, rs []Rule, info *RulesInfo, opts DetectOptions) ([]Detection, bool, error) {
+	return NewDetector(ctx, rs, opts).Finish(info)
 }
 
 // detectCapture gives apply the events of one capture that the reference shows.
@@ -271,10 +318,7 @@ func detectCapture(path string, opts DetectOptions, apply func(string, *state.Ev
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		if ev.Initial || ev.Hidden {
-			continue
-		}
-		if opts.Keep != nil && rules.EventSource(ev) == "syscall" && !opts.Keep(ev) {
+		if !shown(ev, opts) {
 			continue
 		}
 		if err := apply(name, ev); err != nil {

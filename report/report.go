@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/scapql/scapql/ingest/state"
 )
 
 //go:embed sql/*.sql
@@ -126,7 +128,7 @@ func SQL(name string) ([]Table, error) {
 // PrepareShared builds what several statements need in one pass).
 type DB interface {
 	Prepare(ctx context.Context, query string) ([]string, error)
-	PrepareShared(ctx context.Context, narrow, whole []string) error
+	PrepareShared(ctx context.Context, narrow, whole []string, observe func(path string, ev *state.Event) error) error
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
@@ -296,6 +298,9 @@ type Options struct {
 	// Timings, when set, receives how long the shared preparation and each statement took
 	// (benchmarks/README.md's profiling).
 	Timings io.Writer
+	// Observe, when set, is given every event of the shared preparation's pass over each
+	// capture (Detector.Observe: the detections need no pass of their own).
+	Observe func(path string, ev *state.Event) error
 }
 
 // RunSections runs every section's statements.
@@ -312,7 +317,7 @@ func RunSections(ctx context.Context, db DB, opts Options) ([]Section, error) {
 		run = append(run, s)
 	}
 	start := time.Now()
-	if err := prepareAll(ctx, db, run); err != nil {
+	if err := prepareAll(ctx, db, run, opts.Observe); err != nil {
 		return nil, err
 	}
 	if opts.Timings != nil {
@@ -342,7 +347,7 @@ func RunSections(ctx context.Context, db DB, opts Options) ([]Section, error) {
 // statements' own events, and the other statements' members for every event and their side
 // tables. (Each statement is still prepared before it runs, which builds anything this
 // missed.)
-func prepareAll(ctx context.Context, db DB, ss []Section) error {
+func prepareAll(ctx context.Context, db DB, ss []Section, observe func(string, *state.Event) error) error {
 	var narrow, whole []string
 	for _, s := range ss {
 		for _, t := range s.Tables {
@@ -353,7 +358,7 @@ func prepareAll(ctx context.Context, db DB, ss []Section) error {
 			}
 		}
 	}
-	if err := db.PrepareShared(ctx, narrow, whole); err != nil {
+	if err := db.PrepareShared(ctx, narrow, whole, observe); err != nil {
 		return fmt.Errorf("report sections: %w", err)
 	}
 	return nil

@@ -238,48 +238,23 @@ func buildReport(ctx context.Context, stderr io.Writer, rf reportFlags, args []s
 		}
 		ruleSet = append(ruleSet, user...)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type detections struct {
-		ds      []report.Detection
-		audited bool
-		err     error
-	}
 	// SCAPQL_REPORT_TIMINGS=1 prints how long each part took (benchmarks/README.md).
 	var timings io.Writer
 	if os.Getenv("SCAPQL_REPORT_TIMINGS") != "" {
 		timings = stderr
 	}
-	done := make(chan detections, 1)
-	go func() {
-		start := time.Now()
-		ds, audited, err := report.Detect(ctx, ruleSet, info, report.DetectOptions{Captures: captures, Logs: logs, Keep: keep, Color: colors.Match})
-		if timings != nil {
-			fmt.Fprintf(timings, "detections: %.2f s\n", time.Since(start).Seconds())
-		}
-		done <- detections{ds, audited, err}
-	}()
-	// wait returns the detections; an error of the tables' side cancels the pass first.
-	wait := func(err error) (detections, error) {
-		if err != nil {
-			cancel()
-			<-done
-			return detections{}, err
-		}
-		d := <-done
-		return d, d.err
-	}
+	// The detections test each capture's events during the tables' pass over it
+	// (Detector.Observe); Finish reads the audit logs, and any capture no pass gave.
+	det := report.NewDetector(ctx, ruleSet, report.DetectOptions{Captures: captures, Logs: logs, Keep: keep, Color: colors.Match})
 	progress, finish := newProgress(stderr, captures, "reading")
 	db, err := openInputs(ctx, progress, captures, "", false, rf.memory)
 	if err != nil {
 		finish()
-		_, err = wait(err)
 		return nil, err
 	}
 	defer db.Close()
 	if err := loadAudit(ctx, db, stderr, logs, nil); err != nil {
 		finish()
-		_, err = wait(err)
 		return nil, err
 	}
 	events := len(captures) > 0
@@ -289,17 +264,23 @@ func buildReport(ctx context.Context, stderr io.Writer, rf reportFlags, args []s
 		}
 		if err != nil {
 			finish()
-			_, err = wait(err)
 			return nil, err
 		}
 	}
-	sections, err := report.RunSections(ctx, db, report.Options{Events: events, Timings: timings})
+	sections, err := report.RunSections(ctx, db, report.Options{Events: events, Timings: timings, Observe: det.Observe})
 	finish()
-	d, err := wait(err)
 	if err != nil {
 		return nil, err
 	}
-	if d.audited {
+	start := time.Now()
+	detected, audited, err := det.Finish(info)
+	if err != nil {
+		return nil, err
+	}
+	if timings != nil {
+		fmt.Fprintf(timings, "detections (what no pass gave): %.2f s\n", time.Since(start).Seconds())
+	}
+	if audited {
 		cloud, err := report.RunSections(ctx, db, report.Options{Audit: true, Timings: timings})
 		if err != nil {
 			return nil, err
@@ -317,7 +298,7 @@ func buildReport(ctx context.Context, stderr io.Writer, rf reportFlags, args []s
 		Filter:    where,
 		Sections:  sections,
 		Rules:     *info,
-		Detected:  d.ds,
+		Detected:  detected,
 	}
 	if r.Detected == nil {
 		r.Detected = []report.Detection{}

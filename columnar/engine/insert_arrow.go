@@ -4,6 +4,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,7 +38,12 @@ type tableAppender struct {
 }
 
 func newInserter(ctx context.Context, db *DB) (inserter, error) {
-	conn, err := rawConnection(db)
+	return newInserterOn(ctx, db, db.conn)
+}
+
+// newInserterOn is an inserter appending through the connection c of the database.
+func newInserterOn(ctx context.Context, db *DB, c *sql.Conn) (inserter, error) {
+	conn, err := rawConn(c)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb appender: %w", err)
 	}

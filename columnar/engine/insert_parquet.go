@@ -27,11 +27,16 @@ type parquetInserter struct {
 }
 
 func newInserter(ctx context.Context, db *DB) (inserter, error) {
+	return newInserterOn(ctx, db, db.conn)
+}
+
+// newInserterOn is an inserter through the connection c of the database.
+func newInserterOn(ctx context.Context, db *DB, c *sql.Conn) (inserter, error) {
 	dir, err := os.MkdirTemp("", "scapql-load-")
 	if err != nil {
 		return nil, err
 	}
-	return &parquetInserter{conn: db.conn, dir: dir, table: db.qualified}, nil
+	return &parquetInserter{conn: c, dir: dir, table: db.qualified}, nil
 }
 
 func (p *parquetInserter) insert(ctx context.Context, table string, rec arrow.RecordBatch) error {

@@ -360,7 +360,7 @@ func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, me
 		}
 		outs = append(outs, out)
 	}
-	if err := db.passInto(ctx, ins, c, tables, outs); err != nil {
+	if err := db.passInto(ctx, ins, c, tables, outs, nil); err != nil {
 		return err
 	}
 	for _, t := range tables {
@@ -500,7 +500,7 @@ func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*p
 // the side tables listed. The events are built with the members of all the outputs; an
 // event type none of them can keep is not built at all. On an error nothing it made is
 // left: the outputs' tables are dropped.
-func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables []string, outs []*passOutput) error {
+func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables []string, outs []*passOutput, observe func(path string, ev *state.Event) error) error {
 	// Each member is built for the events of the types the outputs that hold it can keep
 	// (nil: every type), and an event is built at all when an output can keep its type.
 	var members []string
@@ -527,21 +527,44 @@ func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables
 	if len(outs) > 0 {
 		tables = append(slices.Clip(tables), "events")
 	}
+	// The member table of every event, when the pass fills others too, is appended to on a
+	// connection of its own, beside them: DuckDB appends to two tables at once, and that
+	// table alone cost as much as all the others (4M-event report).
+	narrow := outs
+	var whole *columnar.AsyncSink
+	closeWhole := func() error { return nil }
+	if len(outs) > 1 && outs[0].keep == nil {
+		w, done, err := db.wholeSink(ctx, outs[0])
+		if err != nil {
+			return err
+		}
+		whole, closeWhole, narrow = w, done, outs[1:]
+	}
 	sink := columnar.NewAsyncSink(columnar.SinkFunc(func(table string, rec arrow.RecordBatch) error {
 		if table != "events" {
 			return ins.insert(ctx, table, rec)
 		}
+		if whole != nil {
+			if err := whole.Write(table, rec); err != nil {
+				return err
+			}
+		}
 		byType := newTypeIndex(rec)
-		for _, o := range outs {
+		for _, o := range narrow {
 			if err := insertKept(ctx, ins, internalSchema+"."+o.table.name, rec, o, byType); err != nil {
 				return err
 			}
 		}
 		return nil
 	}), 1)
-
 	opts := db.readOptions(c)
 	opts.Tables = tables
+	if opts.Tables == nil {
+		opts.Tables = []string{} // none (nil is every table)
+	}
+	if observe != nil {
+		opts.Observe = func(ev *state.Event) error { return observe(c.path, ev) }
+	}
 	if len(outs) > 0 {
 		opts.Members = members
 	}
@@ -551,9 +574,7 @@ func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables
 		opts.Keep = func(ev *state.Event) bool { return types[fields.EventType(ev)] }
 	}
 	_, err := columnar.ReadCapture(ctx, c.path, sink, opts)
-	if cerr := sink.Close(); err == nil {
-		err = cerr
-	}
+	err = errors.Join(err, sink.Close(), closeWhole())
 	if err != nil {
 		for _, o := range outs {
 			db.conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+db.qualified(internalSchema+"."+o.table.name))
@@ -581,6 +602,26 @@ func union(acc, ts map[string]bool, before bool) map[string]bool {
 		acc[t] = true
 	}
 	return acc
+}
+
+// wholeSink is a sink inserting the member table out (of every event) through a connection
+// of its own; done waits for its batches, closes its inserter (its rows are then in the
+// table) and its connection.
+func (db *DB) wholeSink(ctx context.Context, out *passOutput) (*columnar.AsyncSink, func() error, error) {
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("second connection: %w", err)
+	}
+	ins, err := newInserterOn(ctx, db, conn)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	sink := columnar.NewAsyncSink(columnar.SinkFunc(func(_ string, rec arrow.RecordBatch) error {
+		return insertKept(ctx, ins, internalSchema+"."+out.table.name, rec, out, nil)
+	}), 1)
+	done := func() error { return errors.Join(sink.Close(), ins.close(), conn.Close()) }
+	return sink, done, nil
 }
 
 // insertKept inserts into table the output's members of the rows of rec it keeps: first

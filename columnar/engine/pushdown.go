@@ -16,6 +16,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/scapql/scapql/columnar"
+	et "github.com/scapql/scapql/ingest/eventtable"
+	"github.com/scapql/scapql/ingest/state"
 )
 
 // Pushing a question's WHERE into the pass. Inserting rows into DuckDB costs more than
@@ -808,6 +810,9 @@ func eventTypes(cond rowCond) map[string]bool {
 		if s, ok := c.val.(string); ok && c.col.Field == "evt.type" && (c.op == "=" || c.op == "not distinct") {
 			return map[string]bool{s: true}
 		}
+		if f, ok := typeFlags[c.col.Field]; ok && c.val == true && (c.op == "=" || c.op == "not distinct") {
+			return flaggedTypes(f)
+		}
 	case *inList:
 		if c.col.Field == "evt.type" && !c.not {
 			out := map[string]bool{}
@@ -822,6 +827,25 @@ func eventTypes(cond rowCond) map[string]bool {
 		}
 	}
 	return nil
+}
+
+// typeFlags are the boolean members that are their event type's flags (evt.is_io is true
+// for the events of the types that read or write an fd): true, they allow those types only.
+var typeFlags = map[string]et.Flag{
+	"evt.is_io":       et.EF_READS_FROM_FD | et.EF_WRITES_TO_FD,
+	"evt.is_io_read":  et.EF_READS_FROM_FD,
+	"evt.is_io_write": et.EF_WRITES_TO_FD,
+}
+
+// flaggedTypes is the names of the event types with any of the flags f.
+func flaggedTypes(f et.Flag) map[string]bool {
+	out := map[string]bool{}
+	for i := range et.Events {
+		if et.Events[i].Flags&f != 0 {
+			out[et.Events[i].Name] = true
+		}
+	}
+	return out
 }
 
 // maxPushedSets bounds the tables kept from passes under pushed conditions.
@@ -977,7 +1001,7 @@ func (db *DB) fillPushed(ctx context.Context, set *pushedSet, captures []*lazyCa
 		if err != nil {
 			return err
 		}
-		if err := db.passInto(ctx, ins, c, nil, []*passOutput{out}); err != nil {
+		if err := db.passInto(ctx, ins, c, nil, []*passOutput{out}, nil); err != nil {
 			return err
 		}
 		set.tables[c] = out.table
@@ -992,7 +1016,10 @@ func (db *DB) fillPushed(ctx context.Context, set *pushedSet, captures []*lazyCa
 // tables filled. A report's statements so cost one pass instead of one each. Give narrow
 // only selective statements: rows kept are stored once per statement that keeps them.
 // Prepare is still needed before each statement runs, and builds whatever this did not.
-func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string) error {
+// observe, when set, is given every event of each capture read (the report's detections, so
+// that they need no pass of their own); a capture this does not read (one staged whole) is
+// not observed.
+func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe func(path string, ev *state.Event) error) error {
 	lz := db.lazy
 	if lz == nil {
 		return nil
@@ -1064,12 +1091,9 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string) error {
 		}
 		merge(r)
 	}
-	if all.all {
-		// Every member: the staging path of Prepare, apart.
-		return nil
-	}
 	var wholeCols []string
-	if all.reads("events") {
+	// Every member (all) takes the staging path of Prepare, apart.
+	if all.reads("events") && !all.all {
 		cols, err := columnar.SelectColumns(all.memberList())
 		if err != nil {
 			return nil
@@ -1127,7 +1151,7 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string) error {
 			outs = append(outs, out)
 			pushedOuts = append(pushedOuts, p)
 		}
-		if len(outs) == 0 && len(tables) == 0 {
+		if len(outs) == 0 && len(tables) == 0 && observe == nil {
 			continue
 		}
 		if ins == nil {
@@ -1136,7 +1160,7 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string) error {
 				return err
 			}
 		}
-		if err := db.passInto(ctx, ins, c, tables, outs); err != nil {
+		if err := db.passInto(ctx, ins, c, tables, outs, observe); err != nil {
 			return err
 		}
 		for _, t := range tables {

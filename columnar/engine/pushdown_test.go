@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scapql/scapql/columnar"
+	"github.com/scapql/scapql/ingest/state"
 	"github.com/scapql/scapql/internal/sqlrows"
 )
 
@@ -70,6 +72,9 @@ func TestPushdownSameAnswers(t *testing.T) {
 		{`WHERE proc.name IS DISTINCT FROM 'curl'`, true},
 		{`WHERE proc.name IS NOT DISTINCT FROM 'curl'`, true},
 		{`WHERE evt.type = 'connect' OR proc.name = 'cat'`, true},
+		{`WHERE evt.is_io AND evt.rawres > 0`, true}, // the I/O types only are built
+		{`WHERE evt.is_io_read OR evt.type = 'connect'`, true},
+		{`WHERE NOT evt.is_io_write AND fd.num = 3`, true},
 		{`WHERE (evt.type = 'connect' OR fd.num = 3) AND NOT (proc.name = 'curl')`, true},
 		// Filters as the translator writes them.
 		{`WHERE ((evt.type IN ('open', 'openat')) AND ((starts_with(fd.name, '/etc')) IS TRUE))`, true},
@@ -96,6 +101,7 @@ func TestPushdownSameAnswers(t *testing.T) {
 	}
 	whole := openBundled(t)
 	answer(t, whole, sel+` LIMIT 0`) // every member the cases read, built whole
+	answer(t, whole, `SELECT evt.is_io, evt.is_io_read, evt.is_io_write FROM events LIMIT 0`)
 	answer(t, whole, `SELECT count(*) FROM processes`)
 	for _, c := range cases {
 		q := c.where
@@ -218,7 +224,12 @@ func TestPrepareSharedSameAnswers(t *testing.T) {
 	}
 	ctx := context.Background()
 	shared := openBundled(t)
-	if err := shared.PrepareShared(ctx, narrow, whole); err != nil {
+	observed := map[string]int{} // events the pass gave the observer, per capture
+	observe := func(path string, ev *state.Event) error {
+		observed[columnar.CaptureName(path)]++
+		return nil
+	}
+	if err := shared.PrepareShared(ctx, narrow, whole, observe); err != nil {
 		t.Fatal(err)
 	}
 	tables := shared.lazy.tables
@@ -235,5 +246,15 @@ func TestPrepareSharedSameAnswers(t *testing.T) {
 	}
 	if shared.lazy.tables != tables {
 		t.Errorf("the statements made %d more tables after the shared pass", shared.lazy.tables-tables)
+	}
+	// The observer saw each capture's every event (the events table's rows) once.
+	for _, row := range answer(t, shared, `SELECT capture || ' ' || count(*) FROM events GROUP BY capture`) {
+		f := strings.Fields(row)
+		if got := fmt.Sprint(observed[f[0]]); got != f[1] {
+			t.Errorf("%s: observed %s events, the table has %s", f[0], got, f[1])
+		}
+	}
+	if len(observed) == 0 {
+		t.Error("nothing observed")
 	}
 }

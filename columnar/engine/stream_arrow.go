@@ -4,6 +4,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -89,9 +90,12 @@ func queryError(ctx context.Context, msg string) error {
 // rawConnection is the DuckDB connection under the DB's database/sql connection. The driver
 // keeps it in an unexported field, so it is read by reflection, checked by type: a driver
 // that changes shape gives an error, never a wrong pointer.
-func rawConnection(db *DB) (mapping.Connection, error) {
+func rawConnection(db *DB) (mapping.Connection, error) { return rawConn(db.conn) }
+
+// rawConn is the DuckDB connection under c.
+func rawConn(c *sql.Conn) (mapping.Connection, error) {
 	var conn mapping.Connection
-	err := db.conn.Raw(func(dc any) error {
+	err := c.Raw(func(dc any) error {
 		v := reflect.ValueOf(dc)
 		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
 			return fmt.Errorf("unexpected driver connection %T", dc)
