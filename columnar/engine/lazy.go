@@ -15,8 +15,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 
 	"github.com/scapql/scapql/columnar"
@@ -287,19 +285,7 @@ func (db *DB) Prepare(ctx context.Context, sqlText string) ([]string, error) {
 
 // build makes one pass over each capture that lacks members or side tables r reads.
 func (db *DB) build(ctx context.Context, r *refs) error {
-	var want []columnar.Column
-	if r.reads("events") {
-		cols, err := columnar.SelectColumns(r.memberList())
-		if err != nil || r.all {
-			cols = columnar.EventColumns() // all, or a name it could not place: all, to be sure
-		}
-		for _, c := range cols {
-			// Every projection carries evt.num; it is built only when read.
-			if !c.Null && (c.Field != "evt.num" || r.members["evt.num"] || r.all) {
-				want = append(want, c)
-			}
-		}
-	}
+	want := wholeMembers(r)
 	var ins inserter
 	defer func() {
 		if ins != nil {
@@ -308,20 +294,7 @@ func (db *DB) build(ctx context.Context, r *refs) error {
 	}()
 	rebuilt := false
 	for _, c := range db.lazy.captures {
-		var members, tables []string
-		for _, m := range want {
-			if !c.built[m.Field] {
-				members = append(members, m.Field)
-			}
-		}
-		if r.reads("events") && len(c.groups) == 0 && c.staged == "" && len(members) == 0 {
-			members = []string{"evt.num"} // the rows themselves (count(*)): one member
-		}
-		for _, t := range columnar.Tables {
-			if t.Name != "events" && r.reads(t.Name) && !c.sides[t.Name] {
-				tables = append(tables, t.Name)
-			}
-		}
+		members, tables := c.lacks(r, want)
 		if len(members) == 0 && len(tables) == 0 {
 			continue
 		}
@@ -338,7 +311,7 @@ func (db *DB) build(ctx context.Context, r *refs) error {
 			rebuilt = true
 			continue
 		}
-		if err := db.pass(ctx, ins, c, tables, members); err != nil {
+		if err := db.pass(ctx, ins, c, tables, members, nil, nil); err != nil {
 			return err
 		}
 		rebuilt = rebuilt || len(members) > 0
@@ -349,24 +322,66 @@ func (db *DB) build(ctx context.Context, r *refs) error {
 	return nil
 }
 
-// pass reads one capture, inserting the members named (if any) into a new member table and
-// filling the side tables listed.
-func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, members []string) error {
-	var outs []*passOutput
+// wholeMembers is what r reads of every event: the members it names (evt.num only when
+// named), every member when it reads them all or names one that cannot be placed.
+func wholeMembers(r *refs) []string {
+	if !r.reads("events") {
+		return nil
+	}
+	cols, err := columnar.SelectColumns(r.memberList())
+	if err != nil || r.all {
+		cols = columnar.EventColumns() // all, or a name it could not place: all, to be sure
+	}
+	var out []string
+	for _, c := range cols {
+		// Every projection carries evt.num; it is built only when read.
+		if !c.Null && (c.Field != "evt.num" || r.members["evt.num"] || r.all) {
+			out = append(out, c.Field)
+		}
+	}
+	return out
+}
+
+// lacks is what a pass over the capture must do for r: the members of want not built yet
+// (evt.num when r reads the events and nothing is built: the rows themselves, for
+// count(*)), and the side tables r reads not filled yet.
+func (c *lazyCapture) lacks(r *refs, want []string) (members, tables []string) {
+	for _, m := range want {
+		if !c.built[m] {
+			members = append(members, m)
+		}
+	}
+	if r.reads("events") && len(c.groups) == 0 && c.staged == "" && len(members) == 0 {
+		members = []string{"evt.num"}
+	}
+	for _, t := range columnar.Tables {
+		if t.Name != "events" && r.reads(t.Name) && !c.sides[t.Name] {
+			tables = append(tables, t.Name)
+		}
+	}
+	return members, tables
+}
+
+// pass reads one capture, inserting the members named (if any) into a new member table of
+// every event, filling the side tables listed and the extra outputs (each with its own
+// condition; nil: none), and giving observe (if any) every event.
+func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, members []string,
+	extra []*passOutput, observe func(path string, ev *state.Event) error) error {
+	outs := extra
 	if len(members) > 0 {
 		out, err := db.newOutput(ctx, members, nil)
 		if err != nil {
 			return err
 		}
-		outs = append(outs, out)
+		outs = append([]*passOutput{out}, extra...)
 	}
-	if err := db.passInto(ctx, ins, c, tables, outs, nil); err != nil {
+	if err := db.passInto(ctx, ins, c, tables, outs, observe); err != nil {
 		return err
 	}
 	for _, t := range tables {
 		c.sides[t] = true
 	}
-	if len(outs) == 0 {
+	if len(members) == 0 {
 		return nil
 	}
 	return db.addGroup(ctx, c, outs[0].table)
@@ -449,28 +464,7 @@ func (t *typeIndex) rowsOf(ctx context.Context, rec arrow.RecordBatch, types map
 	if !some {
 		return nil, nil
 	}
-	mb := array.NewBooleanBuilder(memory.DefaultAllocator)
-	defer mb.Release()
-	mb.Reserve(len(t.ids))
-	kept := 0
-	for _, id := range t.ids {
-		ok := id >= 0 && allowed[id]
-		if ok {
-			kept++
-		}
-		mb.UnsafeAppend(ok)
-	}
-	if kept == len(t.ids) {
-		rec.Retain()
-		return rec, nil
-	}
-	mask := mb.NewArray()
-	defer mask.Release()
-	out, err := compute.FilterRecordBatch(ctx, rec, mask, compute.DefaultFilterOptions())
-	if err != nil {
-		return nil, fmt.Errorf("pushed condition: %w", err)
-	}
-	return out, nil
+	return pick(ctx, rec, func(i int) bool { id := t.ids[i]; return id >= 0 && allowed[id] })
 }
 
 // newOutput creates an empty member table of the members named.

@@ -1092,18 +1092,8 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe
 		merge(r)
 	}
 	var wholeCols []string
-	// Every member (all) takes the staging path of Prepare, apart.
-	if all.reads("events") && !all.all {
-		cols, err := columnar.SelectColumns(all.memberList())
-		if err != nil {
-			return nil
-		}
-		for _, c := range cols {
-			// Every projection carries evt.num; it is built only when read.
-			if !c.Null && (c.Field != "evt.num" || all.members["evt.num"]) {
-				wholeCols = append(wholeCols, c.Field)
-			}
-		}
+	if !all.all { // every member takes the staging path of Prepare, apart
+		wholeCols = wholeMembers(all)
 	}
 	var ins inserter
 	defer func() {
@@ -1116,29 +1106,9 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe
 		if c.staged != "" {
 			continue
 		}
-		var members, tables []string
-		for _, m := range wholeCols {
-			if !c.built[m] {
-				members = append(members, m)
-			}
-		}
-		if all.reads("events") && len(c.groups) == 0 && len(members) == 0 {
-			members = []string{"evt.num"} // the rows themselves (count(*)): one member
-		}
-		for _, t := range columnar.Tables {
-			if t.Name != "events" && all.reads(t.Name) && !c.sides[t.Name] {
-				tables = append(tables, t.Name)
-			}
-		}
+		members, tables := c.lacks(all, wholeCols)
 		var outs []*passOutput
 		var pushedOuts []*pushedPlan
-		if len(members) > 0 {
-			out, err := db.newOutput(ctx, members, nil)
-			if err != nil {
-				return err
-			}
-			outs = append(outs, out)
-		}
 		for i := range plans {
 			p := &plans[i]
 			if len(db.lackingOf([]*lazyCapture{c}, slices.Collect(maps.Keys(p.set.members)))) == 0 {
@@ -1151,7 +1121,7 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe
 			outs = append(outs, out)
 			pushedOuts = append(pushedOuts, p)
 		}
-		if len(outs) == 0 && len(tables) == 0 && observe == nil {
+		if len(members) == 0 && len(outs) == 0 && len(tables) == 0 && observe == nil {
 			continue
 		}
 		if ins == nil {
@@ -1160,19 +1130,10 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe
 				return err
 			}
 		}
-		if err := db.passInto(ctx, ins, c, tables, outs, observe); err != nil {
+		if err := db.pass(ctx, ins, c, tables, members, outs, observe); err != nil {
 			return err
 		}
-		for _, t := range tables {
-			c.sides[t] = true
-		}
-		if len(members) > 0 {
-			if err := db.addGroup(ctx, c, outs[0].table); err != nil {
-				return err
-			}
-			outs = outs[1:]
-			rebuilt = true
-		}
+		rebuilt = rebuilt || len(members) > 0
 		for i, p := range pushedOuts {
 			p.set.tables[c] = outs[i].table
 		}
@@ -1224,33 +1185,38 @@ func hasAll(set map[string]bool, want []string) bool {
 // keepRows is the rows of b for which cond is true: b itself (retained) when all are, nil
 // when none is.
 func keepRows(ctx context.Context, b arrow.RecordBatch, cond rowCond) (arrow.RecordBatch, error) {
-	n := int(b.NumRows())
-	out := make([]tri, n)
+	out := make([]tri, b.NumRows())
 	if err := cond.eval(b, out); err != nil {
 		return nil, err
 	}
+	return pick(ctx, b, func(i int) bool { return out[i] == triTrue })
+}
+
+// pick is the rows i of rec for which keep(i): rec itself (retained) when all are, nil when
+// none is.
+func pick(ctx context.Context, rec arrow.RecordBatch, keep func(i int) bool) (arrow.RecordBatch, error) {
+	n := int(rec.NumRows())
+	mb := array.NewBooleanBuilder(memory.DefaultAllocator)
+	defer mb.Release()
+	mb.Reserve(n)
 	kept := 0
-	for _, v := range out {
-		if v == triTrue {
+	for i := 0; i < n; i++ {
+		k := keep(i)
+		if k {
 			kept++
 		}
+		mb.UnsafeAppend(k)
 	}
 	switch kept {
 	case 0:
 		return nil, nil
 	case n:
-		b.Retain()
-		return b, nil
-	}
-	mb := array.NewBooleanBuilder(memory.DefaultAllocator)
-	defer mb.Release()
-	mb.Reserve(n)
-	for _, v := range out {
-		mb.UnsafeAppend(v == triTrue)
+		rec.Retain()
+		return rec, nil
 	}
 	mask := mb.NewArray()
 	defer mask.Release()
-	res, err := compute.FilterRecordBatch(ctx, b, mask, compute.DefaultFilterOptions())
+	res, err := compute.FilterRecordBatch(ctx, rec, mask, compute.DefaultFilterOptions())
 	if err != nil {
 		return nil, fmt.Errorf("pushed condition: %w", err)
 	}
