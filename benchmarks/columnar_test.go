@@ -14,6 +14,7 @@ import (
 	"github.com/scapql/scapql/columnar/engine"
 	"github.com/scapql/scapql/ingest"
 	"github.com/scapql/scapql/ingest/state"
+	"github.com/scapql/scapql/report"
 	"github.com/scapql/scapql/translate"
 )
 
@@ -323,5 +324,38 @@ func askLazy(b *testing.B, db *engine.DB) {
 	rows.Close()
 	if n == 0 {
 		b.Fatal("the question has no answer")
+	}
+}
+
+// BenchmarkReport: the forensic report's sections and the bundled rules' detections on a
+// lazy database (what scapql report does before rendering): one shared pass, then the SQL.
+func BenchmarkReport(b *testing.B) {
+	path := benchCapturePath(b)
+	ctx := context.Background()
+	rs, _, err := report.BundledRules(true, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		db, err := engine.OpenLazy(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := db.AddInputs(ctx, []string{path}); err != nil {
+			b.Fatal(err)
+		}
+		det := report.NewDetector(ctx, rs, report.DetectOptions{Captures: []string{path}})
+		sections, err := report.RunSections(ctx, db, report.Options{Events: true, Observe: det.Observe})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := det.Finish(&report.RulesInfo{}); err != nil {
+			b.Fatal(err)
+		}
+		if len(sections) == 0 {
+			b.Fatal("no section")
+		}
+		db.Close()
 	}
 }
