@@ -274,33 +274,31 @@ const lazyQuestion = `SELECT proc.name, count(*) n FROM events WHERE evt.type = 
 // query -r and the shell do): one pass building the members it names, then the SQL.
 func BenchmarkLazyFirstQuestion(b *testing.B) {
 	path := benchCapturePath(b)
-	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		db, err := engine.OpenLazy(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := db.AddInputs(ctx, []string{path}); err != nil {
-			b.Fatal(err)
-		}
+		db := openLazy(b, path)
 		askLazy(b, db)
 		db.Close()
 	}
 }
 
-// BenchmarkLazyAgain: the same question again in the same session (its members built).
-func BenchmarkLazyAgain(b *testing.B) {
-	path := benchCapturePath(b)
-	ctx := context.Background()
-	db, err := engine.OpenLazy(ctx)
+// openLazy opens a lazy database over the capture at path.
+func openLazy(b *testing.B, path string) *engine.DB {
+	db, err := engine.OpenLazy(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.AddInputs(ctx, []string{path}); err != nil {
+	if err := db.AddInputs(context.Background(), []string{path}); err != nil {
 		b.Fatal(err)
 	}
+	return db
+}
+
+// BenchmarkLazyAgain: the same question again in the same session (its members built).
+func BenchmarkLazyAgain(b *testing.B) {
+	path := benchCapturePath(b)
+	db := openLazy(b, path)
+	defer db.Close()
 	askLazy(b, db)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -338,13 +336,7 @@ func BenchmarkReport(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		db, err := engine.OpenLazy(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := db.AddInputs(ctx, []string{path}); err != nil {
-			b.Fatal(err)
-		}
+		db := openLazy(b, path)
 		det := report.NewDetector(ctx, rs, report.DetectOptions{Captures: []string{path}})
 		sections, err := report.RunSections(ctx, db, report.Options{Events: true, Observe: det.Observe})
 		if err != nil {

@@ -193,6 +193,9 @@ type Detector struct {
 	events   int
 	audited  bool
 	observed map[string]bool // capture paths given to Observe
+	// path and name are the capture Observe was last given and its capture column, looked
+	// up once per capture rather than per event.
+	path, name string
 }
 
 // NewDetector prepares the rules rs for the inputs of opts.
@@ -209,11 +212,14 @@ func NewDetector(ctx context.Context, rs []Rule, opts DetectOptions) *Detector {
 // Observe tests an event of the capture at path, read by another pass (see
 // engine.DB.PrepareShared); it takes the events the reference shows.
 func (d *Detector) Observe(path string, ev *state.Event) error {
-	d.observed[path] = true
+	if path != d.path || d.name == "" {
+		d.observed[path] = true
+		d.path, d.name = path, columnar.CaptureName(path)
+	}
 	if !shown(ev, d.opts) {
 		return nil
 	}
-	return d.apply(columnar.CaptureName(path), ev)
+	return d.apply(d.name, ev)
 }
 
 // shown tells the events of a capture the detections read: those the reference shows,
@@ -294,12 +300,6 @@ func (d *Detector) Finish(info *RulesInfo) (ds []Detection, audited bool, err er
 		}
 	}
 	return out, d.audited, nil
-}
-
-// Detect runs the rules over the inputs of opts, each read once by Detect itself (see
-// Detector).
-func Detect(ctx context.Context, rs []Rule, info *RulesInfo, opts DetectOptions) ([]Detection, bool, error) {
-	return NewDetector(ctx, rs, opts).Finish(info)
 }
 
 // detectCapture gives apply the events of one capture that the reference shows.

@@ -58,7 +58,7 @@ type lazySet struct {
 // pushedSet is what a pass under a pushed condition built: per capture, a table of the
 // members named holding the events that can match.
 type pushedSet struct {
-	keys    map[string]bool // the conditions whose statements it serves (several: PrepareShared)
+	key     string // the condition of the statements it serves
 	members map[string]bool
 	tables  map[*lazyCapture]memberTable
 }
@@ -487,7 +487,7 @@ func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*p
 	if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
 		return nil, fmt.Errorf("create member table: %w", err)
 	}
-	return &passOutput{table: t, keep: keep}, nil
+	return &passOutput{table: t, keep: keep, types: eventTypes(keep)}, nil
 }
 
 // passInto reads one capture once, filling each output's member table (see passOutput) and
@@ -501,17 +501,14 @@ func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables
 	memberTypes := map[string]map[string]bool{}
 	var types map[string]bool
 	for i, o := range outs {
-		ts := eventTypes(o.keep)
-		o.types = ts
 		for _, m := range o.table.members {
 			mt, seen := memberTypes[m.Field]
 			if !seen {
 				members = append(members, m.Field)
-				mt = map[string]bool{}
 			}
-			memberTypes[m.Field] = union(mt, ts, seen)
+			memberTypes[m.Field] = union(mt, o.types, seen)
 		}
-		types = union(types, ts, i > 0)
+		types = union(types, o.types, i > 0)
 	}
 	for m, ts := range memberTypes {
 		if ts == nil {
@@ -525,6 +522,10 @@ func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables
 	// connection of its own, beside them: DuckDB appends to two tables at once, and that
 	// table alone cost as much as all the others (4M-event report).
 	narrow := outs
+	byTypes := false // an output picks its rows by type
+	for _, o := range outs {
+		byTypes = byTypes || o.types != nil
+	}
 	var whole *columnar.AsyncSink
 	closeWhole := func() error { return nil }
 	if len(outs) > 1 && outs[0].keep == nil {
@@ -543,7 +544,10 @@ func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables
 				return err
 			}
 		}
-		byType := newTypeIndex(rec)
+		var byType *typeIndex
+		if byTypes {
+			byType = newTypeIndex(rec)
+		}
 		for _, o := range narrow {
 			if err := insertKept(ctx, ins, internalSchema+"."+o.table.name, rec, o, byType); err != nil {
 				return err

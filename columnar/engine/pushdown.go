@@ -879,24 +879,28 @@ func (db *DB) pushPlan(r *refs, filterDoc map[string]any) (cond rowCond, want []
 	return cond, want, true
 }
 
-// lacking lists the captures (not staged) that have not built every member of want.
-func (db *DB) lacking(want []string) []*lazyCapture { return db.lackingOf(db.lazy.captures, want) }
-
-// lackingOf is lacking among the captures listed.
-func (db *DB) lackingOf(captures []*lazyCapture, want []string) []*lazyCapture {
+// lacking lists the captures that lack a member of want (see lacksAny).
+func (db *DB) lacking(want []string) []*lazyCapture {
 	var out []*lazyCapture
-	for _, c := range captures {
-		if c.staged != "" {
-			continue
-		}
-		for _, m := range want {
-			if !c.built[m] {
-				out = append(out, c)
-				break
-			}
+	for _, c := range db.lazy.captures {
+		if c.lacksAny(want) {
+			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// lacksAny reports whether the capture (not staged whole) has not built every member of want.
+func (c *lazyCapture) lacksAny(want []string) bool {
+	if c.staged != "" {
+		return false
+	}
+	for _, m := range want {
+		if !c.built[m] {
+			return true
+		}
+	}
+	return false
 }
 
 // pushDown prepares a statement that qualifies (see pushable) by a pass that keeps only the
@@ -918,7 +922,7 @@ func (db *DB) pushDown(ctx context.Context, r *refs, filterDoc map[string]any) (
 	key := cond.key()
 	var set *pushedSet
 	for i, s := range lz.pushed {
-		if s.keys[key] && hasAll(s.members, want) {
+		if s.key == key && hasAll(s.members, want) {
 			set = s
 			lz.pushed = append(append(lz.pushed[:i:i], lz.pushed[i+1:]...), s) // most recent last
 			break
@@ -930,7 +934,9 @@ func (db *DB) pushDown(ctx context.Context, r *refs, filterDoc map[string]any) (
 				return false, nil
 			}
 		}
-		set = db.newPushedSet(ctx, []string{key}, want)
+		set = newPushedSet(key, want)
+		db.addPushed(set)
+		db.evictPushed(ctx)
 	}
 	if err := db.fillPushed(ctx, set, lacking, cond); err != nil {
 		return false, err
@@ -953,29 +959,38 @@ func (db *DB) pushDown(ctx context.Context, r *refs, filterDoc map[string]any) (
 	return true, nil
 }
 
-// newPushedSet adds an empty pushed set found under the condition keys, building the members
-// want, and drops the oldest sets past maxPushedSets.
-func (db *DB) newPushedSet(ctx context.Context, keys, want []string) *pushedSet {
-	lz := db.lazy
-	set := &pushedSet{keys: map[string]bool{}, members: map[string]bool{}, tables: map[*lazyCapture]memberTable{}}
-	for _, k := range keys {
-		set.keys[k] = true
+// newPushedSet is an empty pushed set of the statements under the condition key, building
+// the members want.
+func newPushedSet(key string, want []string) *pushedSet {
+	set := &pushedSet{key: key, members: map[string]bool{}, tables: map[*lazyCapture]memberTable{}}
+	for _, m := range want {
+		set.members[m] = true
 	}
+	return set
+}
+
+// addPushed keeps a pushed set, most recent last, and notes its members as pushed.
+func (db *DB) addPushed(set *pushedSet) {
+	lz := db.lazy
 	if lz.pushedMembers == nil {
 		lz.pushedMembers = map[string]bool{}
 	}
-	for _, m := range want {
-		set.members[m] = true
+	for m := range set.members {
 		lz.pushedMembers[m] = true
 	}
 	lz.pushed = append(lz.pushed, set)
+}
+
+// evictPushed drops the oldest pushed sets past maxPushedSets (a question's own pass; the
+// sets PrepareShared adds stay until the next one).
+func (db *DB) evictPushed(ctx context.Context) {
+	lz := db.lazy
 	if len(lz.pushed) > maxPushedSets {
 		for _, s := range lz.pushed[:len(lz.pushed)-maxPushedSets] {
 			db.dropPushed(ctx, s)
 		}
 		lz.pushed = slices.Clone(lz.pushed[len(lz.pushed)-maxPushedSets:])
 	}
-	return set
 }
 
 // fillPushed makes the set's table of each capture listed that has none yet (captures added
@@ -1058,15 +1073,15 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe
 		set  *pushedSet
 		cond rowCond
 	}
+	var filterDoc map[string]any
+	if filter != nil {
+		filterDoc = filter.doc
+	}
 	var plans []pushedPlan
 	for _, q := range narrow {
 		r, err := parse(q)
 		if err != nil {
 			return err
-		}
-		var filterDoc map[string]any
-		if filter != nil {
-			filterDoc = filter.doc
 		}
 		cond, want, ok := db.pushPlan(r, filterDoc)
 		if !ok {
@@ -1078,11 +1093,7 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe
 				all.tables[t] = true
 			}
 		}
-		plans = append(plans, pushedPlan{set: &pushedSet{keys: map[string]bool{cond.key(): true},
-			members: map[string]bool{}, tables: map[*lazyCapture]memberTable{}}, cond: cond})
-		for _, m := range want {
-			plans[len(plans)-1].set.members[m] = true
-		}
+		plans = append(plans, pushedPlan{set: newPushedSet(cond.key(), want), cond: cond})
 	}
 	for _, q := range whole {
 		r, err := parse(q)
@@ -1111,10 +1122,11 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe
 		var pushedOuts []*pushedPlan
 		for i := range plans {
 			p := &plans[i]
-			if len(db.lackingOf([]*lazyCapture{c}, slices.Collect(maps.Keys(p.set.members)))) == 0 {
+			want := slices.Sorted(maps.Keys(p.set.members))
+			if !c.lacksAny(want) {
 				continue // built for every event already
 			}
-			out, err := db.newOutput(ctx, slices.Sorted(maps.Keys(p.set.members)), p.cond)
+			out, err := db.newOutput(ctx, want, p.cond)
 			if err != nil {
 				return err
 			}
@@ -1138,16 +1150,9 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe
 			p.set.tables[c] = outs[i].table
 		}
 	}
-	if lz.pushedMembers == nil {
-		lz.pushedMembers = map[string]bool{}
-	}
 	for _, p := range plans {
-		if len(p.set.tables) == 0 {
-			continue
-		}
-		lz.pushed = append(lz.pushed, p.set)
-		for m := range p.set.members {
-			lz.pushedMembers[m] = true
+		if len(p.set.tables) > 0 {
+			db.addPushed(p.set)
 		}
 	}
 	if rebuilt {
