@@ -39,6 +39,11 @@ func newInserterOn(ctx context.Context, db *DB, c *sql.Conn) (inserter, error) {
 	return &parquetInserter{conn: c, dir: dir, table: db.qualified}, nil
 }
 
+// newPassInserter is an inserter for a pass: with this path, an inserter for any use.
+func newPassInserter(ctx context.Context, db *DB, c *sql.Conn) (inserter, error) {
+	return newInserterOn(ctx, db, c)
+}
+
 func (p *parquetInserter) insert(ctx context.Context, table string, rec arrow.RecordBatch) error {
 	f, err := os.CreateTemp(p.dir, table+"-*.parquet")
 	if err != nil {

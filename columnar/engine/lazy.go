@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -298,20 +299,20 @@ func (db *DB) build(ctx context.Context, r *refs) error {
 		if len(members) == 0 && len(tables) == 0 {
 			continue
 		}
-		if ins == nil {
-			var err error
-			if ins, err = newInserter(ctx, db); err != nil {
-				return err
-			}
-		}
 		if 2*len(members) > len(columnar.EventColumns()) {
+			if ins == nil {
+				var err error
+				if ins, err = newInserter(ctx, db); err != nil {
+					return err
+				}
+			}
 			if err := db.stage(ctx, ins, c, tables); err != nil {
 				return err
 			}
 			rebuilt = true
 			continue
 		}
-		if err := db.pass(ctx, ins, c, tables, members, nil, nil); err != nil {
+		if err := db.pass(ctx, c, tables, members, nil, nil); err != nil {
 			return err
 		}
 		rebuilt = rebuilt || len(members) > 0
@@ -365,7 +366,7 @@ func (c *lazyCapture) lacks(r *refs, want []string) (members, tables []string) {
 // pass reads one capture, inserting the members named (if any) into a new member table of
 // every event, filling the side tables listed and the extra outputs (each with its own
 // condition; nil: none), and giving observe (if any) every event.
-func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, members []string,
+func (db *DB) pass(ctx context.Context, c *lazyCapture, tables, members []string,
 	extra []*passOutput, observe func(path string, ev *state.Event) error) error {
 	outs := extra
 	if len(members) > 0 {
@@ -375,7 +376,7 @@ func (db *DB) pass(ctx context.Context, ins inserter, c *lazyCapture, tables, me
 		}
 		outs = append([]*passOutput{out}, extra...)
 	}
-	if err := db.passInto(ctx, ins, c, tables, outs, observe); err != nil {
+	if err := db.passInto(ctx, c, tables, outs, observe); err != nil {
 		return err
 	}
 	for _, t := range tables {
@@ -494,7 +495,7 @@ func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*p
 // the side tables listed. The events are built with the members of all the outputs; an
 // event type none of them can keep is not built at all. On an error nothing it made is
 // left: the outputs' tables are dropped.
-func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables []string, outs []*passOutput, observe func(path string, ev *state.Event) error) error {
+func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, outs []*passOutput, observe func(path string, ev *state.Event) error) error {
 	// Each member is built for the events of the types the outputs that hold it can keep
 	// (nil: every type), and an event is built at all when an output can keep its type.
 	var members []string
@@ -526,11 +527,19 @@ func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables
 	for _, o := range outs {
 		byTypes = byTypes || o.types != nil
 	}
+	end := transaction(ctx, db.conn)
+	ins, err := newPassInserter(ctx, db, db.conn)
+	if err != nil {
+		end(false)
+		return err
+	}
 	var whole *columnar.AsyncSink
 	closeWhole := func() error { return nil }
 	if len(outs) > 1 && outs[0].keep == nil {
 		w, done, err := db.wholeSink(ctx, outs[0])
 		if err != nil {
+			ins.close()
+			end(false)
 			return err
 		}
 		whole, closeWhole, narrow = w, done, outs[1:]
@@ -571,8 +580,9 @@ func (db *DB) passInto(ctx context.Context, ins inserter, c *lazyCapture, tables
 		// Events of other types are not even built.
 		opts.Keep = func(ev *state.Event) bool { return types[fields.EventType(ev)] }
 	}
-	_, err := columnar.ReadCapture(ctx, c.path, sink, opts)
-	err = errors.Join(err, sink.Close(), closeWhole())
+	_, err = columnar.ReadCapture(ctx, c.path, sink, opts)
+	err = errors.Join(err, sink.Close(), closeWhole(), ins.close())
+	err = errors.Join(err, end(err == nil))
 	if err != nil {
 		for _, o := range outs {
 			db.conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+db.qualified(internalSchema+"."+o.table.name))
@@ -610,16 +620,42 @@ func (db *DB) wholeSink(ctx context.Context, out *passOutput) (*columnar.AsyncSi
 	if err != nil {
 		return nil, nil, fmt.Errorf("second connection: %w", err)
 	}
-	ins, err := newInserterOn(ctx, db, conn)
+	end := transaction(ctx, conn)
+	ins, err := newPassInserter(ctx, db, conn)
 	if err != nil {
+		end(false)
 		conn.Close()
 		return nil, nil, err
 	}
 	sink := columnar.NewAsyncSink(columnar.SinkFunc(func(_ string, rec arrow.RecordBatch) error {
 		return insertKept(ctx, ins, internalSchema+"."+out.table.name, rec, out, nil)
 	}), 1)
-	done := func() error { return errors.Join(sink.Close(), ins.close(), conn.Close()) }
+	done := func() error {
+		err := errors.Join(sink.Close(), ins.close())
+		return errors.Join(err, end(err == nil), conn.Close())
+	}
 	return sink, done, nil
+}
+
+// transaction begins a transaction on c for a pass's appends; end commits it (ok) or rolls it
+// back. Appended batches then reach their tables in one merge at the commit, not in a commit
+// each: 4M rows of eight members took 1.7 s to append instead of 2.9 s, the texts' column
+// statistics being updated once. When c is in a transaction already (one a user began in
+// the shell), the appends join it and end does nothing.
+func transaction(ctx context.Context, c *sql.Conn) (end func(ok bool) error) {
+	if _, err := c.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return func(bool) error { return nil }
+	}
+	return func(ok bool) error {
+		if !ok {
+			c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return nil
+		}
+		if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+			return fmt.Errorf("commit the pass: %w", err)
+		}
+		return nil
+	}
 }
 
 // insertKept inserts into table the output's members of the rows of rec it keeps: first

@@ -996,27 +996,15 @@ func (db *DB) evictPushed(ctx context.Context) {
 // fillPushed makes the set's table of each capture listed that has none yet (captures added
 // since the set was built) by a pass keeping the events for which cond can be true.
 func (db *DB) fillPushed(ctx context.Context, set *pushedSet, captures []*lazyCapture, cond rowCond) error {
-	var ins inserter
-	defer func() {
-		if ins != nil {
-			ins.close()
-		}
-	}()
 	for _, c := range captures {
 		if _, ok := set.tables[c]; ok {
 			continue
-		}
-		if ins == nil {
-			var err error
-			if ins, err = newInserter(ctx, db); err != nil {
-				return err
-			}
 		}
 		out, err := db.newOutput(ctx, slices.Sorted(maps.Keys(set.members)), cond)
 		if err != nil {
 			return err
 		}
-		if err := db.passInto(ctx, ins, c, nil, []*passOutput{out}, nil); err != nil {
+		if err := db.passInto(ctx, c, nil, []*passOutput{out}, nil); err != nil {
 			return err
 		}
 		set.tables[c] = out.table
@@ -1106,12 +1094,6 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe
 	if !all.all { // every member takes the staging path of Prepare, apart
 		wholeCols = wholeMembers(all)
 	}
-	var ins inserter
-	defer func() {
-		if ins != nil {
-			ins.close()
-		}
-	}()
 	rebuilt := false
 	for _, c := range lz.captures {
 		if c.staged != "" {
@@ -1136,13 +1118,7 @@ func (db *DB) PrepareShared(ctx context.Context, narrow, whole []string, observe
 		if len(members) == 0 && len(outs) == 0 && len(tables) == 0 && observe == nil {
 			continue
 		}
-		if ins == nil {
-			var err error
-			if ins, err = newInserter(ctx, db); err != nil {
-				return err
-			}
-		}
-		if err := db.pass(ctx, ins, c, tables, members, outs, observe); err != nil {
+		if err := db.pass(ctx, c, tables, members, outs, observe); err != nil {
 			return err
 		}
 		rebuilt = rebuilt || len(members) > 0
