@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -89,22 +90,49 @@ func newBuilder(cols []Column, ids []string, capture string, batchRows int, memo
 	return b
 }
 
-// restrict makes each member of cols that types names NULL on events of other types (see
-// ReadOptions.MemberTypes); cols are the builder's members, in its order. A row's type is
-// looked up once, as a number into each member's table of allowed types.
-func (b *EventBuilder) restrict(cols []Column, types map[string]map[string]bool) {
-	if len(types) == 0 {
+// EventSet is a set of events told by what is known of an event before its row is built:
+// its type, in Types (nil: any type), and, with Failed, that its call failed (evt.failed).
+type EventSet struct {
+	Types  map[string]bool
+	Failed bool
+}
+
+// Every reports whether the set holds every event.
+func (s EventSet) Every() bool { return s.Types == nil && !s.Failed }
+
+// Has reports whether ev is in the set.
+func (s EventSet) Has(ev *state.Event) bool {
+	return (s.Types == nil || s.Types[fields.EventType(ev)]) && (!s.Failed || fields.Failed(ev))
+}
+
+// Union is a set holding both s and o (and maybe more: the failed calls of some types and
+// every call of others are every call of both).
+func (s EventSet) Union(o EventSet) EventSet {
+	u := EventSet{Failed: s.Failed && o.Failed}
+	if s.Types != nil && o.Types != nil {
+		u.Types = maps.Clone(s.Types)
+		maps.Copy(u.Types, o.Types)
+	}
+	return u
+}
+
+// restrict makes each member of cols that sets names NULL on the events out of its set (see
+// ReadOptions.MemberEvents); cols are the builder's members, in its order. A row's type is
+// looked up once, as a number into each member's table of allowed types, and whether it
+// failed is found once, when a member asks.
+func (b *EventBuilder) restrict(cols []Column, sets map[string]EventSet) {
+	if len(sets) == 0 {
 		return
 	}
 	ids := map[string]int{}
-	for _, ts := range types {
-		for t := range ts {
+	for _, s := range sets {
+		for t := range s.Types {
 			if _, ok := ids[t]; !ok {
 				ids[t] = len(ids)
 			}
 		}
 	}
-	var row uint64 // the row (seq) whose type id is known
+	var row uint64 // the row (seq, from 1) whose type id is known
 	id := -1       // and that id (-1: none named)
 	typeID := func(ev *state.Event) int {
 		if row != b.seq {
@@ -117,22 +145,41 @@ func (b *EventBuilder) restrict(cols []Column, types map[string]map[string]bool)
 		}
 		return id
 	}
+	var failedRow uint64 // the row (seq, from 1) whose failure is known
+	var failed bool
+	hasFailed := func(ev *state.Event) bool {
+		if failedRow != b.seq {
+			failedRow, failed = b.seq, fields.Failed(ev)
+		}
+		return failed
+	}
 	var all []column
 	for _, ms := range b.members {
 		all = append(all, ms...)
 	}
 	for k := range b.apps {
-		ts := types[cols[k].Field]
-		if ts == nil {
+		s, ok := sets[cols[k].Field]
+		if !ok || s.Every() {
 			continue
 		}
-		allowed := make([]bool, len(ids))
-		for t := range ts {
-			allowed[ids[t]] = true
+		var allowed []bool
+		if s.Types != nil {
+			allowed = make([]bool, len(ids))
+			for t := range s.Types {
+				allowed[ids[t]] = true
+			}
 		}
 		inner, col := b.apps[k], all[k]
 		b.apps[k] = func(c *rowCtx, ev *state.Event) {
-			if id := typeID(ev); id >= 0 && allowed[id] {
+			in := true
+			if allowed != nil {
+				id := typeID(ev)
+				in = id >= 0 && allowed[id]
+			}
+			if in && s.Failed {
+				in = hasFailed(ev)
+			}
+			if in {
 				inner(c, ev)
 			} else {
 				col.appendNull()

@@ -53,10 +53,10 @@ type ReadOptions struct {
 	// Observe, when set, is called with every event but the leading container ones, after
 	// it is built (another reader's work done in the same pass: the report's detections).
 	Observe func(ev *state.Event) error
-	// MemberTypes, when set, names for some of Members the event types whose events need them:
-	// the member is NULL on the other events, which spares building it (the member of a
-	// selective question, built in the same pass as others' members for every event).
-	MemberTypes map[string]map[string]bool
+	// MemberEvents, when set, names for some of Members the events that need them: the
+	// member is NULL on the others, which spares building it (the member of a selective
+	// question, built in the same pass as others' members for every event).
+	MemberEvents map[string]EventSet
 	// BatchRows caps the rows of a batch (0: DefaultBatchRows).
 	BatchRows int
 	Ingest    ingest.Options
@@ -178,7 +178,7 @@ func ReadCapture(ctx context.Context, path string, sink Sink, opts ReadOptions) 
 			}
 		}
 		eb = NewProjectedBuilder(cols, r.capture, r.batchRows)
-		eb.restrict(cols, opts.MemberTypes)
+		eb.restrict(cols, opts.MemberEvents)
 		defer eb.Release()
 		r.ctx = &eb.ctx // the side tables share the rendered parameters
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/scapql/scapql/columnar"
 	"github.com/scapql/scapql/ingest"
-	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/state"
 	"github.com/scapql/scapql/internal/sqlquote"
 )
@@ -403,9 +401,9 @@ func (db *DB) addGroup(ctx context.Context, c *lazyCapture, g memberTable) error
 // passOutput is a member table a pass fills: the members it holds, for the events for which
 // keep can be true (nil: every event).
 type passOutput struct {
-	table memberTable
-	keep  rowCond
-	types map[string]bool // the event types keep can be true for (nil: any)
+	table  memberTable
+	keep   rowCond
+	events columnar.EventSet // the events keep can be true for, as far as told before building them
 }
 
 // typeIndex numbers the event types of a batch's rows (evt.type), to pick an output's rows
@@ -488,7 +486,7 @@ func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*p
 	if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
 		return nil, fmt.Errorf("create member table: %w", err)
 	}
-	return &passOutput{table: t, keep: keep, types: eventTypes(keep)}, nil
+	return &passOutput{table: t, keep: keep, events: columnar.EventSet{Types: eventTypes(keep), Failed: onlyFailed(keep)}}, nil
 }
 
 // passInto reads one capture once, filling each output's member table (see passOutput) and
@@ -496,25 +494,24 @@ func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*p
 // event type none of them can keep is not built at all. On an error nothing it made is
 // left: the outputs' tables are dropped.
 func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, outs []*passOutput, observe func(path string, ev *state.Event) error) error {
-	// Each member is built for the events of the types the outputs that hold it can keep
-	// (nil: every type), and an event is built at all when an output can keep its type.
+	// Each member is built for the events the outputs that hold it can keep, and an event is
+	// built at all when an output can keep it.
 	var members []string
-	memberTypes := map[string]map[string]bool{}
-	var types map[string]bool
+	memberEvents := map[string]columnar.EventSet{}
+	var kept columnar.EventSet
 	for i, o := range outs {
 		for _, m := range o.table.members {
-			mt, seen := memberTypes[m.Field]
+			set, seen := memberEvents[m.Field]
 			if !seen {
 				members = append(members, m.Field)
+				set = o.events
 			}
-			memberTypes[m.Field] = union(mt, o.types, seen)
+			memberEvents[m.Field] = set.Union(o.events)
 		}
-		types = union(types, o.types, i > 0)
-	}
-	for m, ts := range memberTypes {
-		if ts == nil {
-			delete(memberTypes, m)
+		if i == 0 {
+			kept = o.events
 		}
+		kept = kept.Union(o.events)
 	}
 	if len(outs) > 0 {
 		tables = append(slices.Clip(tables), "events")
@@ -525,7 +522,7 @@ func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, out
 	narrow := outs
 	byTypes := false // an output picks its rows by type
 	for _, o := range outs {
-		byTypes = byTypes || o.types != nil
+		byTypes = byTypes || o.events.Types != nil
 	}
 	end := transaction(ctx, db.conn)
 	ins, err := newPassInserter(ctx, db, db.conn)
@@ -575,10 +572,9 @@ func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, out
 	if len(outs) > 0 {
 		opts.Members = members
 	}
-	opts.MemberTypes = memberTypes
-	if types != nil {
-		// Events of other types are not even built.
-		opts.Keep = func(ev *state.Event) bool { return types[fields.EventType(ev)] }
+	opts.MemberEvents = memberEvents
+	if len(outs) > 0 && !kept.Every() {
+		opts.Keep = kept.Has // other events are not even built
 	}
 	_, err = columnar.ReadCapture(ctx, c.path, sink, opts)
 	err = errors.Join(err, sink.Close(), closeWhole(), ins.close())
@@ -595,21 +591,6 @@ func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, out
 		return err
 	}
 	return nil
-}
-
-// union adds the event types ts to acc, nil standing for every type: acc is returned, ts
-// itself when acc has none yet (before false).
-func union(acc, ts map[string]bool, before bool) map[string]bool {
-	switch {
-	case !before:
-		return maps.Clone(ts)
-	case acc == nil || ts == nil:
-		return nil
-	}
-	for t := range ts {
-		acc[t] = true
-	}
-	return acc
 }
 
 // wholeSink is a sink inserting the member table out (of every event) through a connection
@@ -666,8 +647,8 @@ func transaction(ctx context.Context, c *sql.Conn) (end func(ok bool) error) {
 func insertKept(ctx context.Context, ins inserter, table string, rec arrow.RecordBatch, o *passOutput, byType *typeIndex) error {
 	flat := project(rec, o.table.members)
 	defer flat.Release()
-	if o.types != nil && byType != nil {
-		part, err := byType.rowsOf(ctx, flat, o.types)
+	if o.events.Types != nil && byType != nil {
+		part, err := byType.rowsOf(ctx, flat, o.events.Types)
 		if err != nil || part == nil {
 			return err
 		}

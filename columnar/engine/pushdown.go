@@ -829,6 +829,24 @@ func eventTypes(cond rowCond) map[string]bool {
 	return nil
 }
 
+// onlyFailed reports whether cond can be true only for failed calls (it requires evt.failed).
+func onlyFailed(cond rowCond) bool {
+	switch c := cond.(type) {
+	case *junction:
+		for _, k := range c.kids {
+			if onlyFailed(k) == c.and {
+				return c.and // AND: one kid requires it; OR: one kid does not
+			}
+		}
+		return !c.and && len(c.kids) > 0
+	case *compare:
+		return c.col.Field == "evt.failed" && c.val == true && (c.op == "=" || c.op == "not distinct")
+	case *distinct:
+		return c.val && c.not && onlyFailed(c.c) // (x) IS TRUE
+	}
+	return false
+}
+
 // typeFlags are the boolean members that are their event type's flags (evt.is_io is true
 // for the events of the types that read or write an fd): true, they allow those types only.
 var typeFlags = map[string]et.Flag{

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -76,6 +77,9 @@ func TestPushdownSameAnswers(t *testing.T) {
 		{`WHERE evt.is_io_read OR evt.type = 'connect'`, true},
 		{`WHERE NOT evt.is_io_write AND fd.num = 3`, true},
 		{`WHERE (evt.type = 'connect' OR fd.num = 3) AND NOT (proc.name = 'curl')`, true},
+		{`WHERE evt.failed AND proc.name = 'curl'`, true}, // failed calls only are built
+		{`WHERE (evt.failed AND evt.type = 'connect') OR (evt.failed AND fd.num = 3)`, true},
+		{`WHERE evt.failed OR evt.type = 'connect'`, true},
 		// Filters as the translator writes them.
 		{`WHERE ((evt.type IN ('open', 'openat')) AND ((starts_with(fd.name, '/etc')) IS TRUE))`, true},
 		{`WHERE (((proc.name = 'cat') IS TRUE) AND ((evt.failed = true) IS TRUE))`, true},
@@ -256,5 +260,45 @@ func TestPrepareSharedSameAnswers(t *testing.T) {
 	}
 	if len(observed) == 0 {
 		t.Error("nothing observed")
+	}
+}
+
+// TestEventsBeforeBuilding checks what a pushed condition tells of the events it can keep
+// before they are built: their types, and whether only failed calls qualify.
+func TestEventsBeforeBuilding(t *testing.T) {
+	db := openBundled(t)
+	cases := []struct {
+		where  string
+		types  []string // nil: any type
+		failed bool
+	}{
+		{`evt.failed`, nil, true},
+		{`evt.failed AND NOT evt.hidden`, nil, true},
+		{`(evt.failed) IS TRUE AND fd.num = 3`, nil, true},
+		{`evt.failed = true AND evt.type IN ('open', 'connect')`, []string{"connect", "open"}, true},
+		{`(evt.failed AND fd.num = 3) OR (evt.failed AND evt.type = 'close')`, nil, true},
+		{`evt.failed OR evt.type = 'connect'`, nil, false},
+		{`NOT evt.failed`, nil, false},
+		{`evt.failed IS NOT TRUE`, nil, false},
+		{`evt.failed = false`, nil, false},
+		{`evt.type = 'connect' OR evt.type = 'close'`, []string{"close", "connect"}, false},
+	}
+	for _, c := range cases {
+		doc, ok, err := serialize(context.Background(), db.conn, `SELECT evt.num FROM events WHERE `+c.where)
+		if err != nil || !ok {
+			t.Fatalf("%s: %v", c.where, err)
+		}
+		cond, ok := pushable(doc)
+		if !ok {
+			t.Fatalf("%s: not pushable", c.where)
+		}
+		types := eventTypes(cond)
+		var got []string
+		if types != nil {
+			got = slices.Sorted(maps.Keys(types))
+		}
+		if !slices.Equal(got, c.types) || onlyFailed(cond) != c.failed {
+			t.Errorf("%s: types %v, failed only %v; want %v, %v", c.where, got, onlyFailed(cond), c.types, c.failed)
+		}
 	}
 }

@@ -154,6 +154,13 @@ func isGeneric(ev *state.Event) bool {
 }
 
 // EventType is evt.type: the table name, or the syscall name for generic events.
+// Failed is evt.failed: the event's result is an error.
+func Failed(ev *state.Event) bool {
+	r, ok := rawres(ev)
+	return ok && r < 0
+}
+
+// EventType is evt.type.
 func EventType(ev *state.Event) string {
 	if isGeneric(ev) {
 		if p, ok := ev.Param(0); ok && len(p) == 2 {
@@ -449,10 +456,7 @@ func init() {
 		}
 		return intV(r)
 	})
-	reg("evt.failed", func(ev *state.Event, _ string) Value {
-		r, ok := rawres(ev)
-		return boolV(ok && r < 0)
-	})
+	reg("evt.failed", func(ev *state.Event, _ string) Value { return boolV(Failed(ev)) })
 	reg("evt.latency", func(ev *state.Event, _ string) Value {
 		if ev.Info.Category == et.EC_INTERNAL {
 			return None
