@@ -3,6 +3,7 @@ package columnar
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -35,9 +36,10 @@ type EventBuilder struct {
 	members  [][]column       // per struct, per member
 	strs     []*strCol        // text columns, to weigh a batch
 	apps     []appender
+	groups   []*memberGroup // members built for some events only (restrict)
+	typeIDs  map[string]int // event types the groups name, numbered
 	ctx      rowCtx
 	rows     int
-	seq      uint64 // rows appended ever (rows restarts at each batch)
 	name     string
 	maxRows  int
 	maxBytes int
@@ -117,71 +119,90 @@ func (s EventSet) Union(o EventSet) EventSet {
 }
 
 // restrict makes each member of cols that sets names NULL on the events out of its set (see
-// ReadOptions.MemberEvents); cols are the builder's members, in its order. A row's type is
-// looked up once, as a number into each member's table of allowed types, and whether it
-// failed is found once, when a member asks.
+// ReadOptions.MemberEvents); cols are the builder's members, in its order. Members of one
+// set form a group, tested once per row: the row's type is looked up once, as a number into
+// each group's table of allowed types, and whether it failed is found once, when a group
+// asks.
 func (b *EventBuilder) restrict(cols []Column, sets map[string]EventSet) {
 	if len(sets) == 0 {
 		return
 	}
-	ids := map[string]int{}
+	b.typeIDs = map[string]int{}
 	for _, s := range sets {
 		for t := range s.Types {
-			if _, ok := ids[t]; !ok {
-				ids[t] = len(ids)
+			if _, ok := b.typeIDs[t]; !ok {
+				b.typeIDs[t] = len(b.typeIDs)
 			}
 		}
-	}
-	var row uint64 // the row (seq, from 1) whose type id is known
-	id := -1       // and that id (-1: none named)
-	typeID := func(ev *state.Event) int {
-		if row != b.seq {
-			row = b.seq
-			if n, ok := ids[fields.EventType(ev)]; ok {
-				id = n
-			} else {
-				id = -1
-			}
-		}
-		return id
-	}
-	var failedRow uint64 // the row (seq, from 1) whose failure is known
-	var failed bool
-	hasFailed := func(ev *state.Event) bool {
-		if failedRow != b.seq {
-			failedRow, failed = b.seq, fields.Failed(ev)
-		}
-		return failed
 	}
 	var all []column
 	for _, ms := range b.members {
 		all = append(all, ms...)
 	}
-	for k := range b.apps {
+	byKey := map[string]*memberGroup{}
+	var apps []appender
+	for k, a := range b.apps {
 		s, ok := sets[cols[k].Field]
 		if !ok || s.Every() {
+			apps = append(apps, a)
 			continue
 		}
-		var allowed []bool
-		if s.Types != nil {
-			allowed = make([]bool, len(ids))
-			for t := range s.Types {
-				allowed[ids[t]] = true
+		key := fmt.Sprint(s.Failed, slices.Sorted(maps.Keys(s.Types)))
+		g := byKey[key]
+		if g == nil {
+			g = &memberGroup{failed: s.Failed}
+			if s.Types != nil {
+				g.allowed = make([]bool, len(b.typeIDs))
+				for t := range s.Types {
+					g.allowed[b.typeIDs[t]] = true
+				}
 			}
+			byKey[key] = g
+			b.groups = append(b.groups, g)
 		}
-		inner, col := b.apps[k], all[k]
-		b.apps[k] = func(c *rowCtx, ev *state.Event) {
-			in := true
-			if allowed != nil {
-				id := typeID(ev)
-				in = id >= 0 && allowed[id]
+		g.apps = append(g.apps, a)
+		g.cols = append(g.cols, all[k])
+	}
+	b.apps = apps
+}
+
+// memberGroup is members built only for some events (EventBuilder.restrict): NULL on others.
+type memberGroup struct {
+	allowed []bool // by type id (nil: any type)
+	failed  bool   // failed calls only
+	apps    []appender
+	cols    []column
+}
+
+// appendGroups appends the restricted members of a row.
+func (b *EventBuilder) appendGroups(c *rowCtx, ev *state.Event) {
+	id, failed := -2, -1 // not looked up yet
+	for _, g := range b.groups {
+		in := true
+		if g.allowed != nil {
+			if id == -2 {
+				id = -1
+				if n, ok := b.typeIDs[fields.EventType(ev)]; ok {
+					id = n
+				}
 			}
-			if in && s.Failed {
-				in = hasFailed(ev)
+			in = id >= 0 && g.allowed[id]
+		}
+		if in && g.failed {
+			if failed < 0 {
+				failed = 0
+				if fields.Failed(ev) {
+					failed = 1
+				}
 			}
-			if in {
-				inner(c, ev)
-			} else {
+			in = failed == 1
+		}
+		if in {
+			for _, a := range g.apps {
+				a(c, ev)
+			}
+		} else {
+			for _, col := range g.cols {
 				col.appendNull()
 			}
 		}
@@ -223,10 +244,12 @@ func (b *EventBuilder) Append(ev *state.Event) {
 // appendWith appends a row using c, which the caller has begun for ev (and may share with
 // the side tables, so parameters are rendered once).
 func (b *EventBuilder) appendWith(c *rowCtx, ev *state.Event) {
-	b.seq++
 	b.capture.add(b.name)
 	for _, a := range b.apps {
 		a(c, ev)
+	}
+	if len(b.groups) > 0 {
+		b.appendGroups(c, ev)
 	}
 	b.rows++
 }
