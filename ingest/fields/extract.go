@@ -153,14 +153,13 @@ func isGeneric(ev *state.Event) bool {
 	return ev.Raw.Type == et.PPME_GENERIC_E || ev.Raw.Type == et.PPME_GENERIC_X
 }
 
-// EventType is evt.type: the table name, or the syscall name for generic events.
 // Failed is evt.failed: the event's result is an error.
 func Failed(ev *state.Event) bool {
 	r, ok := rawres(ev)
 	return ok && r < 0
 }
 
-// EventType is evt.type.
+// EventType is evt.type: the table name, or the syscall name for generic events.
 func EventType(ev *state.Event) string {
 	if isGeneric(ev) {
 		if p, ok := ev.Param(0); ok && len(p) == 2 {
