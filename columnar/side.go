@@ -267,7 +267,9 @@ func (s *sides) observeProc(c *rowCtx, ev *state.Event) {
 		p.first = ts
 	}
 	p.last = ts
-	p.events++
+	if !ev.Hidden {
+		p.events++
+	}
 	if !ev.Info.Enter && ev.Info.Name == "execve" {
 		if r, ok := rawres(ev); ok && r == 0 {
 			p.execs++

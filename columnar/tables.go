@@ -26,7 +26,7 @@ var Tables = []Table{
 		{"end_time", Timestamp, "exit (procexit of the main thread) time; NULL if still running"},
 		{"first_seen", Timestamp, "first event of the process"},
 		{"last_seen", Timestamp, "last event of the process"},
-		{"events", Int64, "number of events of its threads"},
+		{"events", Int64, "number of events of its threads, hidden ones (evt.hidden) aside"},
 		{"execs", Int64, "successful execve calls"},
 		{"exit_status", Int64, "procexit status (the wait status as the kernel reports it)"},
 		{"exit_code", Int64, "procexit ret, where the capture has it"},

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // extcapRun runs scapql extcap as Wireshark does (a program with options)
@@ -161,8 +162,22 @@ func TestExtcapLocalCaptureSIGTERM(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Half a megabyte in, Wireshark's stop button.
-			if _, err := io.CopyN(out, f, 512<<10); err != nil {
+			// Half a megabyte in, Wireshark's stop button. Files are opened meanwhile, so that
+			// the filtered capture fills too on an idle machine.
+			busy := make(chan struct{})
+			go func() {
+				for {
+					select {
+					case <-busy:
+						return
+					case <-time.After(time.Millisecond):
+						os.ReadFile("/etc/hostname")
+					}
+				}
+			}()
+			_, err = io.CopyN(out, f, 512<<10)
+			close(busy)
+			if err != nil {
 				t.Fatalf("%v\n%s", err, stderr.String())
 			}
 			cmd.Process.Signal(syscall.SIGTERM)

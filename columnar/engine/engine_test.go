@@ -656,3 +656,18 @@ func TestSummaryFor(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessEventCounts holds processes.events to the events table: each process's count is
+// the number of its events shown (evt.hidden false), on every bundled capture.
+func TestProcessEventCounts(t *testing.T) {
+	db := openBundled(t)
+	got := answer(t, db, `
+		WITH n AS (SELECT capture, proc.id AS id, count(*) AS events FROM events
+		           WHERE NOT evt.hidden AND proc.id IS NOT NULL GROUP BY ALL)
+		SELECT count(*) > 100, count(*) FILTER (WHERE p.events IS DISTINCT FROM coalesce(n.events, 0)),
+		       (SELECT count(*) FROM events WHERE evt.hidden AND proc.id IS NOT NULL) > 0
+		FROM processes p LEFT JOIN n ON n.capture = p.capture AND n.id = p.id`)
+	if want := "true 0 true"; len(got) != 1 || got[0] != want {
+		t.Errorf("processes over 100, with another count than their shown events, hidden events of processes: %q, want %q", got, want)
+	}
+}

@@ -14,8 +14,7 @@ GROUP BY ALL ORDER BY events DESC, category;
 SELECT c.capture, c.id, c.name, c.image, c.type, c.privileged,
        coalesce(n.processes, 0) AS processes, coalesce(n.events, 0) AS events
 FROM containers c
-LEFT JOIN (SELECT e.capture, p.container_id AS id, count(DISTINCT e.proc.id) AS processes, count(*) AS events
-           FROM events e JOIN processes p ON p.capture = e.capture AND p.id = e.proc.id
-           WHERE NOT e.evt.hidden GROUP BY ALL) n
+LEFT JOIN (SELECT capture, container_id AS id, count(*) AS processes, sum(events)::BIGINT AS events
+           FROM processes WHERE events > 0 GROUP BY ALL) n
   ON n.capture = c.capture AND n.id = c.id
 ORDER BY c.capture, c.id;

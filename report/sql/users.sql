@@ -21,7 +21,8 @@ WHERE evt.dir = '<' AND NOT evt.hidden
            AND proc.name IN ('sudo', 'su', 'doas', 'pkexec', 'runuser', 'newgrp', 'sg')))
 ORDER BY capture, evt.num;
 -- table: seen | Users seen (each process's events under its last known user)
-SELECT e.capture, p.uid, p."user", count(DISTINCT e.proc.id) AS processes, count(*) AS events
-FROM events e JOIN processes p ON p.capture = e.capture AND p.id = e.proc.id
-WHERE NOT e.evt.hidden AND p.uid IS NOT NULL
-GROUP BY ALL ORDER BY e.capture, events DESC, p.uid;
+-- processes.events counts a process's events (evt.hidden aside), so no event is read here.
+SELECT capture, uid, "user", count(*) AS processes, sum(events)::BIGINT AS events
+FROM processes
+WHERE uid IS NOT NULL AND events > 0
+GROUP BY ALL ORDER BY capture, events DESC, uid;
