@@ -671,3 +671,23 @@ func TestProcessEventCounts(t *testing.T) {
 		t.Errorf("processes over 100, with another count than their shown events, hidden events of processes: %q, want %q", got, want)
 	}
 }
+
+// TestClosedMembersReadAsText checks that the members stored as ENUMs (memberTableDDL) read
+// as the texts they are: their type, their order, and every value the captures hold.
+func TestClosedMembersReadAsText(t *testing.T) {
+	db := openBundled(t)
+	got := answer(t, db, `SELECT DISTINCT concat_ws(' ', typeof(evt.type), typeof(evt.category), typeof(evt.dir)) FROM events`)
+	if want := "VARCHAR VARCHAR VARCHAR"; len(got) != 1 || got[0] != want {
+		t.Errorf("types %q, want %q", got, want)
+	}
+	// Sorted as texts (an ENUM sorts by its declared order, which is also sorted, so the
+	// case that tells them apart is the mix of capitals: 'IPC' < 'file' < 'ipc').
+	got = answer(t, db, `SELECT string_agg(DISTINCT evt.category, ',' ORDER BY evt.category) FROM events`)
+	if len(got) != 1 || !strings.Contains(got[0], "IPC,file") {
+		t.Errorf("categories in order: %q", got)
+	}
+	got = answer(t, db, `SELECT count(DISTINCT evt.type) > 50, count(*) FILTER (WHERE evt.type IS NULL OR evt.dir IS NULL OR evt.category IS NULL) FROM events`)
+	if want := "true 0"; len(got) != 1 || got[0] != want {
+		t.Errorf("distinct types over 50, events without type, dir or category: %q, want %q", got, want)
+	}
+}

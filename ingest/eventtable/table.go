@@ -243,6 +243,18 @@ func SyscallName(c uint16) string {
 	return syscallNames[c]
 }
 
+// SyscallNames returns every name SyscallName gives.
+func SyscallNames() []string {
+	out := make([]string, 0, len(syscallNames)+len(referenceSyscallNames))
+	for _, n := range syscallNames {
+		out = append(out, n)
+	}
+	for _, n := range referenceSyscallNames {
+		out = append(out, n)
+	}
+	return out
+}
+
 // SyscallCode returns the ppm_sc code of a syscall name.
 func SyscallCode(name string) (uint16, bool) { c, ok := syscallByName[name]; return c, ok }
 

@@ -3,7 +3,9 @@ package fields
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,6 +121,24 @@ var categoryNames = map[et.Category]string{et.EC_UNKNOWN: "unknown", et.EC_OTHER
 	et.EC_SLEEP: "sleep", et.EC_SYSTEM: "system", et.EC_SIGNAL: "signal", et.EC_USER: "user",
 	et.EC_TIME: "time", et.EC_PROCESSING: "processing", et.EC_WAIT: "wait",
 	et.EC_SCHEDULER: "scheduler", et.EC_INTERNAL: "internal"}
+
+// Closed returns, sorted, every value of a text field whose values all come from the event
+// table (evt.type, evt.category, evt.dir); nil for any other field.
+func Closed(field string) []string {
+	var vals []string
+	switch field {
+	case "evt.type":
+		vals = append(append(et.Names(), et.SyscallNames()...), "<unknown>")
+	case "evt.category":
+		vals = append(slices.Collect(maps.Values(categoryNames)), "file", "net", "ipc", "unknown")
+	case "evt.dir":
+		vals = []string{">", "<"}
+	default:
+		return nil
+	}
+	slices.Sort(vals)
+	return slices.Compact(vals)
+}
 
 // Category is evt.category: the event's category, with I/O events named by their fd's kind.
 func Category(ev *state.Event) string {
