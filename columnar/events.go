@@ -93,24 +93,27 @@ func newBuilder(cols []Column, ids []string, capture string, batchRows int, memo
 }
 
 // EventSet is a set of events told by what is known of an event before its row is built:
-// its type, in Types (nil: any type), and, with Failed, that its call failed (evt.failed).
+// its type, in Types (nil: any type), with Failed that its call failed (evt.failed), and with
+// Exit that it is an exit event (evt.dir is '<').
 type EventSet struct {
 	Types  map[string]bool
 	Failed bool
+	Exit   bool
 }
 
 // Every reports whether the set holds every event.
-func (s EventSet) Every() bool { return s.Types == nil && !s.Failed }
+func (s EventSet) Every() bool { return s.Types == nil && !s.Failed && !s.Exit }
 
 // Has reports whether ev is in the set.
 func (s EventSet) Has(ev *state.Event) bool {
-	return (s.Types == nil || s.Types[fields.EventType(ev)]) && (!s.Failed || fields.Failed(ev))
+	return (!s.Exit || !ev.Info.Enter) && (s.Types == nil || s.Types[fields.EventType(ev)]) &&
+		(!s.Failed || fields.Failed(ev))
 }
 
 // Union is a set holding both s and o (and maybe more: the failed calls of some types and
 // every call of others are every call of both).
 func (s EventSet) Union(o EventSet) EventSet {
-	u := EventSet{Failed: s.Failed && o.Failed}
+	u := EventSet{Failed: s.Failed && o.Failed, Exit: s.Exit && o.Exit}
 	if s.Types != nil && o.Types != nil {
 		u.Types = maps.Clone(s.Types)
 		maps.Copy(u.Types, o.Types)
@@ -147,10 +150,10 @@ func (b *EventBuilder) restrict(cols []Column, sets map[string]EventSet) {
 			apps = append(apps, a)
 			continue
 		}
-		key := fmt.Sprint(s.Failed, slices.Sorted(maps.Keys(s.Types)))
+		key := fmt.Sprint(s.Failed, s.Exit, slices.Sorted(maps.Keys(s.Types)))
 		g := byKey[key]
 		if g == nil {
-			g = &memberGroup{failed: s.Failed}
+			g = &memberGroup{failed: s.Failed, exit: s.Exit}
 			if s.Types != nil {
 				g.allowed = make([]bool, len(b.typeIDs))
 				for t := range s.Types {
@@ -170,6 +173,7 @@ func (b *EventBuilder) restrict(cols []Column, sets map[string]EventSet) {
 type memberGroup struct {
 	allowed []bool // by type id (nil: any type)
 	failed  bool   // failed calls only
+	exit    bool   // exit events only
 	apps    []appender
 	cols    []column
 }
@@ -178,8 +182,8 @@ type memberGroup struct {
 func (b *EventBuilder) appendGroups(c *rowCtx, ev *state.Event) {
 	id, failed := -2, -1 // not looked up yet
 	for _, g := range b.groups {
-		in := true
-		if g.allowed != nil {
+		in := !g.exit || !ev.Info.Enter
+		if in && g.allowed != nil {
 			if id == -2 {
 				id = -1
 				if n, ok := b.typeIDs[fields.EventType(ev)]; ok {

@@ -487,7 +487,7 @@ func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*p
 	if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
 		return nil, fmt.Errorf("create member table: %w", err)
 	}
-	return &passOutput{table: t, keep: keep, events: columnar.EventSet{Types: eventTypes(keep), Failed: onlyFailed(keep)}}, nil
+	return &passOutput{table: t, keep: keep, events: columnar.EventSet{Types: eventTypes(keep), Failed: onlyFailed(keep), Exit: onlyExit(keep)}}, nil
 }
 
 // passInto reads one capture once, filling each output's member table (see passOutput) and

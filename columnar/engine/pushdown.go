@@ -831,18 +831,29 @@ func eventTypes(cond rowCond) map[string]bool {
 
 // onlyFailed reports whether cond can be true only for failed calls (it requires evt.failed).
 func onlyFailed(cond rowCond) bool {
+	return requires(cond, func(c *compare) bool { return c.col.Field == "evt.failed" && c.val == true })
+}
+
+// onlyExit reports whether cond can be true only for exit events (it requires evt.dir = '<').
+func onlyExit(cond rowCond) bool {
+	return requires(cond, func(c *compare) bool { return c.col.Field == "evt.dir" && c.val == "<" })
+}
+
+// requires reports whether cond can be true only where an equality test is: cond is it, or
+// a conjunction with it among its parts, or a disjunction of parts that each require it.
+func requires(cond rowCond, test func(c *compare) bool) bool {
 	switch c := cond.(type) {
 	case *junction:
 		for _, k := range c.kids {
-			if onlyFailed(k) == c.and {
+			if requires(k, test) == c.and {
 				return c.and // AND: one kid requires it; OR: one kid does not
 			}
 		}
 		return !c.and && len(c.kids) > 0
 	case *compare:
-		return c.col.Field == "evt.failed" && c.val == true && (c.op == "=" || c.op == "not distinct")
+		return (c.op == "=" || c.op == "not distinct") && test(c)
 	case *distinct:
-		return c.val && c.not && onlyFailed(c.c) // (x) IS TRUE
+		return c.val && c.not && requires(c.c, test) // (x) IS TRUE
 	}
 	return false
 }

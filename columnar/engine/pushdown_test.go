@@ -80,6 +80,9 @@ func TestPushdownSameAnswers(t *testing.T) {
 		{`WHERE evt.failed AND proc.name = 'curl'`, true}, // failed calls only are built
 		{`WHERE (evt.failed AND evt.type = 'connect') OR (evt.failed AND fd.num = 3)`, true},
 		{`WHERE evt.failed OR evt.type = 'connect'`, true},
+		{`WHERE evt.dir = '<' AND evt.type = 'connect'`, true}, // exit events only are built
+		{`WHERE (evt.dir = '<' AND evt.failed) OR (evt.dir = '<' AND fd.num = 3)`, true},
+		{`WHERE evt.dir = '>' OR evt.type = 'connect'`, true},
 		// Filters as the translator writes them.
 		{`WHERE ((evt.type IN ('open', 'openat')) AND ((starts_with(fd.name, '/etc')) IS TRUE))`, true},
 		{`WHERE (((proc.name = 'cat') IS TRUE) AND ((evt.failed = true) IS TRUE))`, true},
@@ -105,7 +108,7 @@ func TestPushdownSameAnswers(t *testing.T) {
 	}
 	whole := openBundled(t)
 	answer(t, whole, sel+` LIMIT 0`) // every member the cases read, built whole
-	answer(t, whole, `SELECT evt.is_io, evt.is_io_read, evt.is_io_write FROM events LIMIT 0`)
+	answer(t, whole, `SELECT evt.is_io, evt.is_io_read, evt.is_io_write, evt.dir FROM events LIMIT 0`)
 	answer(t, whole, `SELECT count(*) FROM processes`)
 	for _, c := range cases {
 		q := c.where
@@ -282,6 +285,7 @@ func TestEventsBeforeBuilding(t *testing.T) {
 		{`evt.failed IS NOT TRUE`, nil, false},
 		{`evt.failed = false`, nil, false},
 		{`evt.type = 'connect' OR evt.type = 'close'`, []string{"close", "connect"}, false},
+		{`evt.dir = '<' AND evt.failed`, nil, true},
 	}
 	for _, c := range cases {
 		doc, ok, err := serialize(context.Background(), db.conn, `SELECT evt.num FROM events WHERE `+c.where)
@@ -299,6 +303,10 @@ func TestEventsBeforeBuilding(t *testing.T) {
 		}
 		if !slices.Equal(got, c.types) || onlyFailed(cond) != c.failed {
 			t.Errorf("%s: types %v, failed only %v; want %v, %v", c.where, got, onlyFailed(cond), c.types, c.failed)
+		}
+		exit := strings.Contains(c.where, "evt.dir = '<'")
+		if onlyExit(cond) != exit {
+			t.Errorf("%s: exit events only %v, want %v", c.where, onlyExit(cond), exit)
 		}
 	}
 }
