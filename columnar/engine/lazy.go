@@ -408,10 +408,12 @@ type passOutput struct {
 }
 
 // typeIndex numbers the event types of a batch's rows (evt.type), to pick an output's rows
-// by type with one look-up per distinct type rather than a text comparison per row.
+// by type with one look-up per distinct type rather than a text comparison per row, and
+// tells its exit events (evt.dir).
 type typeIndex struct {
 	names []string // distinct types, by number
 	ids   []int32  // per row; -1: NULL
+	exit  []bool   // per row: evt.dir is '<' (nil: the batch has no evt.dir)
 }
 
 // newTypeIndex indexes the rows of a batch of the events table by type (nil: the batch has
@@ -434,6 +436,14 @@ func newTypeIndex(rec arrow.RecordBatch) *typeIndex {
 		return nil
 	}
 	t := &typeIndex{ids: make([]int32, col.Len())}
+	if j, ok := evt.DataType().(*arrow.StructType).FieldIdx("dir"); ok {
+		if dir, ok := evt.Field(j).(*array.String); ok {
+			t.exit = make([]bool, dir.Len())
+			for i := range t.exit {
+				t.exit[i] = dir.IsValid(i) && dir.Value(i) == "<"
+			}
+		}
+	}
 	num := map[string]int32{}
 	for i := range t.ids {
 		if col.IsNull(i) {
@@ -452,19 +462,31 @@ func newTypeIndex(rec arrow.RecordBatch) *typeIndex {
 	return t
 }
 
-// rowsOf is the rows of rec (whose rows t indexes) whose type is in types: rec itself (retained)
-// when all are, nil when none is.
-func (t *typeIndex) rowsOf(ctx context.Context, rec arrow.RecordBatch, types map[string]bool) (arrow.RecordBatch, error) {
+// rowsOf is the rows of rec (whose rows t indexes) of the set's events, as far as their type
+// and direction tell: rec itself (retained) when all are, nil when none is.
+func (t *typeIndex) rowsOf(ctx context.Context, rec arrow.RecordBatch, set columnar.EventSet) (arrow.RecordBatch, error) {
 	allowed := make([]bool, len(t.names))
 	some := false
 	for i, n := range t.names {
-		allowed[i] = types[n]
+		allowed[i] = set.Types == nil || set.Types[n]
 		some = some || allowed[i]
 	}
 	if !some {
 		return nil, nil
 	}
-	return pick(ctx, rec, func(i int) bool { id := t.ids[i]; return id >= 0 && allowed[id] })
+	exit := t.exit
+	if !set.Exit {
+		exit = nil
+	}
+	return pick(ctx, rec, func(i int) bool {
+		id := t.ids[i]
+		return id >= 0 && allowed[id] && (exit == nil || exit[i])
+	})
+}
+
+// picks reports whether rowsOf can tell some rows out of the set.
+func (t *typeIndex) picks(set columnar.EventSet) bool {
+	return t != nil && (set.Types != nil || set.Exit && t.exit != nil)
 }
 
 // newOutput creates an empty member table of the members named.
@@ -523,7 +545,7 @@ func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, out
 	narrow := outs
 	byTypes := false // an output picks its rows by type
 	for _, o := range outs {
-		byTypes = byTypes || o.events.Types != nil
+		byTypes = byTypes || o.events.Types != nil || o.events.Exit
 	}
 	end := transaction(ctx, db.conn)
 	ins, err := newPassInserter(ctx, db, db.conn)
@@ -641,15 +663,15 @@ func transaction(ctx context.Context, c *sql.Conn) (end func(ok bool) error) {
 }
 
 // insertKept inserts into table the output's members of the rows of rec it keeps: first
-// those of the types its condition allows (byType indexes rec's rows; nil: none is picked
-// by type), then those its condition is true for. Texts go as they are: turning repeated
+// those of the types (and direction) its condition allows (byType indexes rec's rows; nil:
+// none is picked so), then those its condition is true for. Texts go as they are: turning repeated
 // ones into dictionaries first (columnar's interning) cost more than DuckDB saved on them
 // once in-memory checkpoints were off (4M-event report: 15.3–16.1 s against 12.7–12.9 s).
 func insertKept(ctx context.Context, ins inserter, table string, rec arrow.RecordBatch, o *passOutput, byType *typeIndex) error {
 	flat := project(rec, o.table.members)
 	defer flat.Release()
-	if o.events.Types != nil && byType != nil {
-		part, err := byType.rowsOf(ctx, flat, o.events.Types)
+	if byType.picks(o.events) {
+		part, err := byType.rowsOf(ctx, flat, o.events)
 		if err != nil || part == nil {
 			return err
 		}
