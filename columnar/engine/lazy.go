@@ -514,7 +514,7 @@ func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*p
 
 // passInto reads one capture once, filling each output's member table (see passOutput) and
 // the side tables listed. The events are built with the members of all the outputs; an
-// event type none of them can keep is not built at all. On an error nothing it made is
+// event none of them can keep (as told before building it) is not built at all. On an error nothing it made is
 // left: the outputs' tables are dropped.
 func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, outs []*passOutput, observe func(path string, ev *state.Event) error) error {
 	// Each member is built for the events the outputs that hold it can keep, and an event is
@@ -524,17 +524,18 @@ func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, out
 	var kept columnar.EventSet
 	for i, o := range outs {
 		for _, m := range o.table.members {
-			set, seen := memberEvents[m.Field]
-			if !seen {
+			if set, seen := memberEvents[m.Field]; seen {
+				memberEvents[m.Field] = set.Union(o.events)
+			} else {
 				members = append(members, m.Field)
-				set = o.events
+				memberEvents[m.Field] = o.events
 			}
-			memberEvents[m.Field] = set.Union(o.events)
 		}
 		if i == 0 {
 			kept = o.events
+		} else {
+			kept = kept.Union(o.events)
 		}
-		kept = kept.Union(o.events)
 	}
 	if len(outs) > 0 {
 		tables = append(slices.Clip(tables), "events")
@@ -543,7 +544,7 @@ func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, out
 	// connection of its own, beside them: DuckDB appends to two tables at once, and that
 	// table alone cost as much as all the others (4M-event report).
 	narrow := outs
-	byTypes := false // an output picks its rows by type
+	byTypes := false // an output picks its rows by type or direction
 	for _, o := range outs {
 		byTypes = byTypes || o.events.Types != nil || o.events.Exit
 	}

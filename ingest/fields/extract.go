@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	et "github.com/scapql/scapql/ingest/eventtable"
@@ -123,22 +124,22 @@ var categoryNames = map[et.Category]string{et.EC_UNKNOWN: "unknown", et.EC_OTHER
 	et.EC_SCHEDULER: "scheduler", et.EC_INTERNAL: "internal"}
 
 // Closed returns, sorted, every value of a text field whose values all come from the event
-// table (evt.type, evt.category, evt.dir); nil for any other field.
-func Closed(field string) []string {
-	var vals []string
-	switch field {
-	case "evt.type":
-		vals = append(append(et.Names(), et.SyscallNames()...), "<unknown>")
-	case "evt.category":
-		vals = append(slices.Collect(maps.Values(categoryNames)), "file", "net", "ipc", "unknown")
-	case "evt.dir":
-		vals = []string{">", "<"}
-	default:
-		return nil
+// table (evt.type, evt.category, evt.dir); nil for any other field. The slices are shared:
+// callers must not change them.
+func Closed(field string) []string { return closedSets()[field] }
+
+// closedSets are Closed's value sets, made once.
+var closedSets = sync.OnceValue(func() map[string][]string {
+	sorted := func(vals []string) []string {
+		slices.Sort(vals)
+		return slices.Compact(vals)
 	}
-	slices.Sort(vals)
-	return slices.Compact(vals)
-}
+	return map[string][]string{
+		"evt.type":     sorted(append(append(et.Names(), et.SyscallNames()...), "<unknown>")),
+		"evt.category": sorted(append(slices.Collect(maps.Values(categoryNames)), "file", "net", "ipc", "unknown")),
+		"evt.dir":      sorted([]string{">", "<"}),
+	}
+})
 
 // Category is evt.category: the event's category, with I/O events named by their fd's kind.
 func Category(ev *state.Event) string {
