@@ -242,11 +242,8 @@ func (d *Detector) apply(capture string, ev *state.Event) error {
 		}
 	}
 	color := -2 // not looked up yet
-	for _, i := range d.index.Candidates(ev) {
+	for i := range d.index.Matching(ev) {
 		r := &d.rs[i]
-		if !r.alert.Match(ev) {
-			continue
-		}
 		det := &d.ds[i]
 		det.Count++
 		if len(det.Events) == EventsPerDetection {

@@ -26,9 +26,19 @@ func Matcher(filter string, opts Options) (func(*state.Event) bool, *Result, err
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := eval.Compile(r.ir)
+	m, err := r.Matcher(nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("filter %q: %w", filter, err)
 	}
 	return m, r, nil
+}
+
+// Matcher compiles the translated filter into a function that tests resolved events, as
+// the package function Matcher does; with a memo, the function shares sub-expressions with
+// the other filters compiled through it (see eval.Memo).
+func (r *Result) Matcher(memo *eval.Memo) (func(*state.Event) bool, error) {
+	if memo != nil {
+		return memo.Compile(r.ir)
+	}
+	return eval.Compile(r.ir)
 }

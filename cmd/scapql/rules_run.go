@@ -233,14 +233,12 @@ func runRules(stdout, stderr io.Writer, rf rulesRunFlags, inputs []string) error
 	events := 0
 	apply := func(ev *state.Event) error {
 		events++
-		for _, i := range index.Candidates(ev) {
-			if r := ars[i]; r.Match(ev) {
-				if err := aw.write(r, ev); err != nil {
-					return err
-				}
-				if rf.first {
-					break
-				}
+		for i := range index.Matching(ev) {
+			if err := aw.write(ars[i], ev); err != nil {
+				return err
+			}
+			if rf.first {
+				break
 			}
 		}
 		return nil

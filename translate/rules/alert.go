@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/scapql/scapql/ingest/fields"
 	"github.com/scapql/scapql/ingest/state"
 	"github.com/scapql/scapql/translate"
+	"github.com/scapql/scapql/translate/eval"
 )
 
 // Alerting is a rule ready to run in process, as `rules run` and the report run rules: its
@@ -23,6 +25,7 @@ type Alerting struct {
 	// Types are the event types the rule can match (translate.Result.EventTypes), nil for
 	// any: a pass tests the rule only on events of those types, as Falco does.
 	Types []string
+	cond  *translate.Result // what Index compiles its shared matcher from
 }
 
 // NoPriority is the priority of a rule whose file gives none (a rule Falco would refuse, which
@@ -81,7 +84,7 @@ func compile(r *Rule, res translate.Resolver, lenient bool) (*Alerting, []string
 	} else if out, err = fields.ParseFormat(r.OutputFormat()); err != nil {
 		return nil, nil, fmt.Errorf("output: %w", err)
 	}
-	return &Alerting{Rule: r, Priority: p, Match: match, SQL: tr.SQL, Output: out, Types: tr.EventTypes()}, unknown, nil
+	return &Alerting{Rule: r, Priority: p, Match: match, SQL: tr.SQL, Output: out, Types: tr.EventTypes(), cond: tr}, unknown, nil
 }
 
 // AppendAlert appends the alert's text for ev as Falco prints it: "TIME: Priority output".
@@ -119,12 +122,15 @@ func EventTime(ev *state.Event) uint64 {
 	return ev.Raw.TS
 }
 
-// Index finds the rules to test on an event: those of the event's source whose event types
-// (Alerting.Types) include the event's, and those that can match any type, in the order
-// they were added, as Falco indexes rules by source and event type.
+// Index finds the rules an event matches: it tests those of the event's source whose event
+// types (Alerting.Types) include the event's, and those that can match any type, in the
+// order they were added, as Falco indexes rules by source and event type. The conditions
+// share their common sub-expressions per event (eval.Memo), so an Index serves one goroutine.
 type Index struct {
 	sources map[string]*typeIndex
 	merged  []int
+	memo    *eval.Memo
+	match   []func(*state.Event) bool // by position
 }
 
 type typeIndex struct {
@@ -136,7 +142,20 @@ type typeIndex struct {
 func (x *Index) Add(n int, a *Alerting) {
 	if x.sources == nil {
 		x.sources = map[string]*typeIndex{}
+		x.memo = eval.NewMemo()
 	}
+	match := a.Match
+	if a.cond != nil {
+		// The same checked condition compiled once already (a.Match), so the shared
+		// compilation cannot fail; a.Match stays as the fallback all the same.
+		if m, err := a.cond.Matcher(x.memo); err == nil {
+			match = m
+		}
+	}
+	for len(x.match) <= n {
+		x.match = append(x.match, nil)
+	}
+	x.match[n] = match
 	t := x.sources[a.Rule.Source]
 	if t == nil {
 		t = &typeIndex{byType: map[string][]int{}}
@@ -151,9 +170,24 @@ func (x *Index) Add(n int, a *Alerting) {
 	}
 }
 
-// Candidates returns the positions of the rules to test on ev, in order. The slice is
+// Matching yields, in order, the positions of the rules whose condition ev meets.
+func (x *Index) Matching(ev *state.Event) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		if x.memo == nil {
+			return
+		}
+		x.memo.Next()
+		for _, n := range x.candidates(ev) {
+			if x.match[n](ev) && !yield(n) {
+				return
+			}
+		}
+	}
+}
+
+// candidates returns the positions of the rules to test on ev, in order. The slice is
 // reused by the next call.
-func (x *Index) Candidates(ev *state.Event) []int {
+func (x *Index) candidates(ev *state.Event) []int {
 	t := x.sources[EventSource(ev)]
 	if t == nil {
 		return nil
