@@ -1,6 +1,7 @@
 package columnar
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -55,6 +56,63 @@ func (v *validity) addSlow(ok bool) {
 	v.n++
 }
 
+// addNulls records n NULLs at once.
+func (v *validity) addNulls(n int) {
+	if v.bits == nil {
+		v.materialise()
+	}
+	v.n += n
+	v.nulls += n
+	v.bits = zeroBits(v.bits, v.n)
+}
+
+// zeroBits extends a bitmap with zero bytes to hold n bits: bits past those set so far are
+// zero, so a run of false bits only needs the bytes.
+func zeroBits(bits []byte, n int) []byte {
+	if want := (n + 7) / 8; want > len(bits) {
+		bits = slices.Grow(bits, want-len(bits))
+		tail := bits[len(bits):want]
+		clear(tail)
+		bits = bits[:want]
+	}
+	return bits
+}
+
+// appendNulls appends n NULLs to col: in bulk for the columns that hold a row's members,
+// one by one for the others.
+func appendNulls(col column, n int) {
+	switch c := col.(type) {
+	case *numCol[int64]:
+		c.appendNulls(n)
+	case *numCol[int32]:
+		c.appendNulls(n)
+	case *numCol[int16]:
+		c.appendNulls(n)
+	case *numCol[float64]:
+		c.appendNulls(n)
+	case *boolCol:
+		c.valid.addNulls(n)
+		c.n += n
+		c.vals = zeroBits(c.vals, c.n)
+	case *strCol:
+		c.valid.addNulls(n)
+		c.offsets = appendRepeat(c.offsets, int32(len(c.data)), n)
+	default:
+		for range n {
+			col.appendNull()
+		}
+	}
+}
+
+// appendRepeat appends n copies of v to s.
+func appendRepeat[T any](s []T, v T, n int) []T {
+	s = slices.Grow(s, n)
+	for range n {
+		s = append(s, v)
+	}
+	return s
+}
+
 // materialise writes the bitmap of the n valid values so far.
 func (v *validity) materialise() {
 	v.bits = make([]byte, (v.n+7)/8, (v.n+7)/8+1024)
@@ -97,6 +155,12 @@ func (c *numCol[T]) add(v T) {
 func (c *numCol[T]) appendNull() {
 	c.valid.addSlow(false)
 	c.vals = append(c.vals, 0)
+}
+
+func (c *numCol[T]) appendNulls(n int) {
+	c.valid.addNulls(n)
+	var zero T
+	c.vals = appendRepeat(c.vals, zero, n)
 }
 
 func (c *numCol[T]) finish(dt arrow.DataType) arrow.ArrayData {

@@ -176,6 +176,19 @@ type memberGroup struct {
 	exit    bool   // exit events only
 	apps    []appender
 	cols    []column
+	// nulls are the rows since the group's last value, not yet appended: a group's rows
+	// are mostly NULL, and a run of them goes in at once (flushNulls).
+	nulls int
+}
+
+// flushNulls appends the group's pending NULLs.
+func (g *memberGroup) flushNulls() {
+	if g.nulls > 0 {
+		for _, col := range g.cols {
+			appendNulls(col, g.nulls)
+		}
+		g.nulls = 0
+	}
 }
 
 // appendGroups appends the restricted members of a row.
@@ -202,13 +215,12 @@ func (b *EventBuilder) appendGroups(c *rowCtx, ev *state.Event) {
 			in = failed == 1
 		}
 		if in {
+			g.flushNulls()
 			for _, a := range g.apps {
 				a(c, ev)
 			}
 		} else {
-			for _, col := range g.cols {
-				col.appendNull()
-			}
+			g.nulls++
 		}
 	}
 }
@@ -298,6 +310,9 @@ func (b *EventBuilder) textBytes() int {
 func (b *EventBuilder) NewRecord() arrow.RecordBatch {
 	n := b.rows
 	b.rows = 0
+	for _, g := range b.groups {
+		g.flushNulls()
+	}
 	cols := make([]arrow.Array, 0, 1+len(b.ids)+len(b.members))
 	capData := b.capture.finish(arrow.BinaryTypes.String)
 	cols = append(cols, array.MakeFromData(capData))
@@ -549,13 +564,17 @@ func generic(col *Column, cb column, f *fields.Field, arg string) appender {
 				}
 			}
 		}
+		add := b.add
+		if fields.Closed(col.Field) != nil {
+			add = b.addValid // the values are the event table's names
+		}
 		return func(c *rowCtx, ev *state.Event) {
 			v := ex(ev, arg)
 			switch v.Kind {
 			case fields.KindNone:
 				b.appendNull()
 			case fields.KindString:
-				b.add(v.S)
+				add(v.S)
 			default:
 				buf = v.AppendText(buf[:0])
 				b.addBytes(buf)
