@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -402,9 +403,10 @@ func (db *DB) addGroup(ctx context.Context, c *lazyCapture, g memberTable) error
 // passOutput is a member table a pass fills: the members it holds, for the events for which
 // keep can be true (nil: every event).
 type passOutput struct {
-	table  memberTable
-	keep   rowCond
-	events columnar.EventSet // the events keep can be true for, as far as told before building them
+	table    memberTable
+	keep     rowCond
+	keepCols []columnar.Column // the members keep reads
+	events   columnar.EventSet // the events keep can be true for, as far as told before building them
 }
 
 // typeIndex numbers the event types of a batch's rows (evt.type), to pick an output's rows
@@ -462,9 +464,9 @@ func newTypeIndex(rec arrow.RecordBatch) *typeIndex {
 	return t
 }
 
-// rowsOf is the rows of rec (whose rows t indexes) of the set's events, as far as their type
-// and direction tell: rec itself (retained) when all are, nil when none is.
-func (t *typeIndex) rowsOf(ctx context.Context, rec arrow.RecordBatch, set columnar.EventSet) (arrow.RecordBatch, error) {
+// rows marks the rows of the set's events, as far as their type and direction tell (nil:
+// none is).
+func (t *typeIndex) rows(set columnar.EventSet) []bool {
 	allowed := make([]bool, len(t.names))
 	some := false
 	for i, n := range t.names {
@@ -472,19 +474,20 @@ func (t *typeIndex) rowsOf(ctx context.Context, rec arrow.RecordBatch, set colum
 		some = some || allowed[i]
 	}
 	if !some {
-		return nil, nil
+		return nil
 	}
 	exit := t.exit
 	if !set.Exit {
 		exit = nil
 	}
-	return pick(ctx, rec, func(i int) bool {
-		id := t.ids[i]
-		return id >= 0 && allowed[id] && (exit == nil || exit[i])
-	})
+	mask := make([]bool, len(t.ids))
+	for i, id := range t.ids {
+		mask[i] = id >= 0 && allowed[id] && (exit == nil || exit[i])
+	}
+	return mask
 }
 
-// picks reports whether rowsOf can tell some rows out of the set.
+// picks reports whether rows can tell some rows out of the set.
 func (t *typeIndex) picks(set columnar.EventSet) bool {
 	return t != nil && (set.Types != nil || set.Exit && t.exit != nil)
 }
@@ -509,7 +512,16 @@ func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*p
 	if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
 		return nil, fmt.Errorf("create member table: %w", err)
 	}
-	return &passOutput{table: t, keep: keep, events: columnar.EventSet{Types: eventTypes(keep), Failed: onlyFailed(keep), Exit: onlyExit(keep)}}, nil
+	var keepCols []columnar.Column
+	if keep != nil {
+		read := map[string]bool{}
+		keep.members(read)
+		if keepCols, err = columnar.SelectColumns(slices.Sorted(maps.Keys(read))); err != nil {
+			return nil, err
+		}
+	}
+	return &passOutput{table: t, keep: keep, keepCols: keepCols,
+		events: columnar.EventSet{Types: eventTypes(keep), Failed: onlyFailed(keep), Exit: onlyExit(keep)}}, nil
 }
 
 // passInto reads one capture once, filling each output's member table (see passOutput) and
@@ -663,29 +675,35 @@ func transaction(ctx context.Context, c *sql.Conn) (end func(ok bool) error) {
 	}
 }
 
-// insertKept inserts into table the output's members of the rows of rec it keeps: first
-// those of the types (and direction) its condition allows (byType indexes rec's rows; nil:
-// none is picked so), then those its condition is true for. Texts go as they are: turning repeated
-// ones into dictionaries first (columnar's interning) cost more than DuckDB saved on them
-// once in-memory checkpoints were off (4M-event report: 15.3–16.1 s against 12.7–12.9 s).
+// insertKept inserts into table the output's members of the rows of rec it keeps: those of
+// the types (and direction) its condition allows (byType indexes rec's rows; nil: none is
+// picked so) for which its condition is true. The condition reads its own members of those
+// rows only, and the output's members are taken once, for the rows kept. Texts go as they
+// are: turning repeated ones into dictionaries first (columnar's interning) cost more than
+// DuckDB saved on them once in-memory checkpoints were off (4M-event report: 15.3–16.1 s
+// against 12.7–12.9 s).
 func insertKept(ctx context.Context, ins inserter, table string, rec arrow.RecordBatch, o *passOutput, byType *typeIndex) error {
+	var mask []bool // nil: every row
+	if byType.picks(o.events) {
+		if mask = byType.rows(o.events); mask == nil {
+			return nil
+		}
+	}
+	if o.keep != nil {
+		var err error
+		if mask, err = keepMask(ctx, rec, o, mask); err != nil || mask == nil {
+			return err
+		}
+	}
 	flat := project(rec, o.table.members)
 	defer flat.Release()
-	if byType.picks(o.events) {
-		part, err := byType.rowsOf(ctx, flat, o.events)
+	if mask != nil {
+		part, err := pick(ctx, flat, func(i int) bool { return mask[i] })
 		if err != nil || part == nil {
 			return err
 		}
 		defer part.Release()
 		flat = part
-	}
-	if o.keep != nil {
-		kept, err := keepRows(ctx, flat, o.keep)
-		if err != nil || kept == nil {
-			return err
-		}
-		defer kept.Release()
-		flat = kept
 	}
 	return ins.insert(ctx, table, flat)
 }

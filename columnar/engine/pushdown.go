@@ -1192,14 +1192,36 @@ func hasAll(set map[string]bool, want []string) bool {
 	return true
 }
 
-// keepRows is the rows of b for which cond is true: b itself (retained) when all are, nil
-// when none is.
-func keepRows(ctx context.Context, b arrow.RecordBatch, cond rowCond) (arrow.RecordBatch, error) {
+// keepMask marks the rows of rec (among those mask marks; nil: all) for which the output's
+// condition is true, reading the condition's members of those rows only (nil: none is).
+func keepMask(ctx context.Context, rec arrow.RecordBatch, o *passOutput, mask []bool) ([]bool, error) {
+	b := project(rec, o.keepCols)
+	defer b.Release()
+	if mask != nil {
+		part, err := pick(ctx, b, func(i int) bool { return mask[i] })
+		if err != nil || part == nil {
+			return nil, err
+		}
+		defer part.Release()
+		b = part
+	}
 	out := make([]tri, b.NumRows())
-	if err := cond.eval(b, out); err != nil {
+	if err := o.keep.eval(b, out); err != nil {
 		return nil, err
 	}
-	return pick(ctx, b, func(i int) bool { return out[i] == triTrue })
+	kept := make([]bool, rec.NumRows())
+	some := false
+	for i, j := 0, 0; i < len(kept); i++ {
+		if mask == nil || mask[i] {
+			kept[i] = out[j] == triTrue
+			some = some || kept[i]
+			j++
+		}
+	}
+	if !some {
+		return nil, nil
+	}
+	return kept, nil
 }
 
 // pick is the rows i of rec for which keep(i): rec itself (retained) when all are, nil when
