@@ -110,6 +110,40 @@ func (s EventSet) Has(ev *state.Event) bool {
 		(!s.Failed || fields.Failed(ev))
 }
 
+// EventSets is the union of its sets: the events in any of them.
+type EventSets []EventSet
+
+// Add returns the union with s added (ss is not changed). Sets of the same Failed and Exit
+// become one, of both sets' types: the union stays exact and short.
+func (ss EventSets) Add(s EventSet) EventSets {
+	for i, t := range ss {
+		if t.Failed == s.Failed && t.Exit == s.Exit {
+			out := slices.Clone(ss)
+			out[i] = t.Union(s)
+			return out
+		}
+	}
+	return append(slices.Clip(ss), s)
+}
+
+// Every reports whether the union holds every event.
+func (ss EventSets) Every() bool { return slices.ContainsFunc(ss, EventSet.Every) }
+
+// Has reports whether ev is in one of the sets.
+func (ss EventSets) Has(ev *state.Event) bool {
+	return slices.ContainsFunc(ss, func(s EventSet) bool { return s.Has(ev) })
+}
+
+// key is a text two unions share when they hold the same sets.
+func (ss EventSets) key() string {
+	keys := make([]string, len(ss))
+	for i, s := range ss {
+		keys[i] = fmt.Sprint(s.Failed, s.Exit, s.Types == nil, slices.Sorted(maps.Keys(s.Types)))
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, "|")
+}
+
 // Union is a set holding both s and o (and maybe more: the failed calls of some types and
 // every call of others are every call of both).
 func (s EventSet) Union(o EventSet) EventSet {
@@ -121,20 +155,22 @@ func (s EventSet) Union(o EventSet) EventSet {
 	return u
 }
 
-// restrict makes each member of cols that sets names NULL on the events out of its set (see
-// ReadOptions.MemberEvents); cols are the builder's members, in its order. Members of one
-// set form a group, tested once per row: the row's type is looked up once, as a number into
-// each group's table of allowed types, and whether it failed is found once, when a group
-// asks.
-func (b *EventBuilder) restrict(cols []Column, sets map[string]EventSet) {
+// restrict makes each member of cols that sets names NULL on the events out of its sets (see
+// ReadOptions.MemberEvents); cols are the builder's members, in its order. Members of the
+// same sets form a group, tested once per row: the row's type is looked up once, as a
+// number into each set's table of allowed types, and whether it failed is found once, when
+// a set asks.
+func (b *EventBuilder) restrict(cols []Column, sets map[string]EventSets) {
 	if len(sets) == 0 {
 		return
 	}
 	b.typeIDs = map[string]int{}
-	for _, s := range sets {
-		for t := range s.Types {
-			if _, ok := b.typeIDs[t]; !ok {
-				b.typeIDs[t] = len(b.typeIDs)
+	for _, ss := range sets {
+		for _, s := range ss {
+			for t := range s.Types {
+				if _, ok := b.typeIDs[t]; !ok {
+					b.typeIDs[t] = len(b.typeIDs)
+				}
 			}
 		}
 	}
@@ -145,20 +181,24 @@ func (b *EventBuilder) restrict(cols []Column, sets map[string]EventSet) {
 	byKey := map[string]*memberGroup{}
 	var apps []appender
 	for k, a := range b.apps {
-		s, ok := sets[cols[k].Field]
-		if !ok || s.Every() {
+		ss, ok := sets[cols[k].Field]
+		if !ok || ss.Every() {
 			apps = append(apps, a)
 			continue
 		}
-		key := fmt.Sprint(s.Failed, s.Exit, slices.Sorted(maps.Keys(s.Types)))
+		key := ss.key()
 		g := byKey[key]
 		if g == nil {
-			g = &memberGroup{failed: s.Failed, exit: s.Exit}
-			if s.Types != nil {
-				g.allowed = make([]bool, len(b.typeIDs))
-				for t := range s.Types {
-					g.allowed[b.typeIDs[t]] = true
+			g = &memberGroup{}
+			for _, s := range ss {
+				gs := groupSet{failed: s.Failed, exit: s.Exit}
+				if s.Types != nil {
+					gs.allowed = make([]bool, len(b.typeIDs))
+					for t := range s.Types {
+						gs.allowed[b.typeIDs[t]] = true
+					}
 				}
+				g.sets = append(g.sets, gs)
 			}
 			byKey[key] = g
 			b.groups = append(b.groups, g)
@@ -171,14 +211,19 @@ func (b *EventBuilder) restrict(cols []Column, sets map[string]EventSet) {
 
 // memberGroup is members built only for some events (EventBuilder.restrict): NULL on others.
 type memberGroup struct {
-	allowed []bool // by type id (nil: any type)
-	failed  bool   // failed calls only
-	exit    bool   // exit events only
-	apps    []appender
-	cols    []column
+	sets []groupSet // the events of any of them
+	apps []appender
+	cols []column
 	// nulls are the rows since the group's last value, not yet appended: a group's rows
 	// are mostly NULL, and a run of them goes in at once (flushNulls).
 	nulls int
+}
+
+// groupSet is an EventSet as a group tests it.
+type groupSet struct {
+	allowed []bool // by type id (nil: any type)
+	failed  bool   // failed calls only
+	exit    bool   // exit events only
 }
 
 // flushNulls appends the group's pending NULLs.
@@ -195,24 +240,30 @@ func (g *memberGroup) flushNulls() {
 func (b *EventBuilder) appendGroups(c *rowCtx, ev *state.Event) {
 	id, failed := -2, -1 // not looked up yet
 	for _, g := range b.groups {
-		in := !g.exit || !ev.Info.Enter
-		if in && g.allowed != nil {
-			if id == -2 {
-				id = -1
-				if n, ok := b.typeIDs[fields.EventType(ev)]; ok {
-					id = n
+		in := false
+		for _, s := range g.sets {
+			in = !s.exit || !ev.Info.Enter
+			if in && s.allowed != nil {
+				if id == -2 {
+					id = -1
+					if n, ok := b.typeIDs[fields.EventType(ev)]; ok {
+						id = n
+					}
 				}
+				in = id >= 0 && s.allowed[id]
 			}
-			in = id >= 0 && g.allowed[id]
-		}
-		if in && g.failed {
-			if failed < 0 {
-				failed = 0
-				if fields.Failed(ev) {
-					failed = 1
+			if in && s.failed {
+				if failed < 0 {
+					failed = 0
+					if fields.Failed(ev) {
+						failed = 1
+					}
 				}
+				in = failed == 1
 			}
-			in = failed == 1
+			if in {
+				break
+			}
 		}
 		if in {
 			g.flushNulls()

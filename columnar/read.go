@@ -56,7 +56,7 @@ type ReadOptions struct {
 	// MemberEvents, when set, names for some of Members the events that need them: the
 	// member is NULL on the others, which spares building it (the member of a selective
 	// question, built in the same pass as others' members for every event).
-	MemberEvents map[string]EventSet
+	MemberEvents map[string]EventSets
 	// BatchRows caps the rows of a batch (0: DefaultBatchRows).
 	BatchRows int
 	Ingest    ingest.Options

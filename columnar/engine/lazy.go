@@ -532,15 +532,15 @@ func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, out
 	// Each member is built for the events the outputs that hold it can keep, and an event is
 	// built at all when an output can keep it.
 	var members []string
-	memberEvents := map[string]columnar.EventSet{}
-	var kept columnar.EventSet
+	memberEvents := map[string]columnar.EventSets{}
+	var kept columnar.EventSet // a superset of the outputs' sets, one test per event
 	for i, o := range outs {
 		for _, m := range o.table.members {
-			if set, seen := memberEvents[m.Field]; seen {
-				memberEvents[m.Field] = set.Union(o.events)
+			if sets, seen := memberEvents[m.Field]; seen {
+				memberEvents[m.Field] = sets.Add(o.events)
 			} else {
 				members = append(members, m.Field)
-				memberEvents[m.Field] = o.events
+				memberEvents[m.Field] = columnar.EventSets{o.events}
 			}
 		}
 		if i == 0 {
