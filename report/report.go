@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -166,10 +167,14 @@ func (t *Table) Run(ctx context.Context, db DB, limit int) error {
 	t.Rows = [][]any{}
 	t.Total = 0
 	for rows.Next() {
-		t.Total++
 		if len(t.Rows) == limit {
-			continue // counted, not kept
+			// The rows past the limit are counted by DuckDB: read through database/sql,
+			// each is converted whole (62,885 connections of the 4M-event capture took
+			// 0.15 s to count so).
+			rows.Close()
+			return t.count(ctx, db)
 		}
+		t.Total++
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
 		for i := range vals {
@@ -187,6 +192,23 @@ func (t *Table) Run(ctx context.Context, db DB, limit int) error {
 		return fmt.Errorf("%s: %w", t.Name, err)
 	}
 	return nil
+}
+
+// count sets Total to the number of rows the table's statement gives.
+func (t *Table) count(ctx context.Context, db DB) error {
+	q := strings.TrimRight(strings.TrimSpace(t.SQL), ";")
+	rows, err := db.Query(ctx, "SELECT count(*) FROM (\n"+q+"\n)")
+	if err != nil {
+		return fmt.Errorf("%s: count the rows: %w", t.Name, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return fmt.Errorf("%s: count the rows: %w", t.Name, errors.Join(rows.Err(), errors.New("no count")))
+	}
+	if err := rows.Scan(&t.Total); err != nil {
+		return fmt.Errorf("%s: count the rows: %w", t.Name, err)
+	}
+	return rows.Err()
 }
 
 // plain turns a DuckDB value into one JSON and the renderers take as it is: numbers,
