@@ -128,7 +128,6 @@ func EventTime(ev *state.Event) uint64 {
 // share their common sub-expressions per event (eval.Memo), so an Index serves one goroutine.
 type Index struct {
 	sources map[string]*typeIndex
-	merged  []int
 	memo    *eval.Memo
 	match   []func(*state.Event) bool // by position
 }
@@ -136,6 +135,7 @@ type Index struct {
 type typeIndex struct {
 	byType map[string][]int
 	any    []int
+	merged map[string][]int // by type: byType's rules and any's, in order (made on first use)
 }
 
 // Add adds rule a under its position n (positions grow as rules are added).
@@ -161,6 +161,7 @@ func (x *Index) Add(n int, a *Alerting) {
 		t = &typeIndex{byType: map[string][]int{}}
 		x.sources[a.Rule.Source] = t
 	}
+	t.merged = nil
 	if a.Types == nil {
 		t.any = append(t.any, n)
 		return
@@ -185,22 +186,27 @@ func (x *Index) Matching(ev *state.Event) iter.Seq[int] {
 	}
 }
 
-// candidates returns the positions of the rules to test on ev, in order. The slice is
-// reused by the next call.
+// candidates returns the positions of the rules to test on ev, in order (a slice the index
+// keeps: the caller does not change it).
 func (x *Index) candidates(ev *state.Event) []int {
 	t := x.sources[EventSource(ev)]
 	if t == nil {
 		return nil
 	}
-	typed := t.byType[fields.EventType(ev)]
-	switch {
-	case len(typed) == 0:
-		return t.any
-	case len(t.any) == 0:
-		return typed
+	ty := fields.EventType(ev)
+	if m, ok := t.merged[ty]; ok {
+		return m
 	}
-	x.merged = append(x.merged[:0], t.any...)
-	x.merged = append(x.merged, typed...)
-	slices.Sort(x.merged)
-	return x.merged
+	m := t.any
+	if typed := t.byType[ty]; len(t.any) == 0 {
+		m = typed
+	} else if len(typed) > 0 {
+		m = slices.Concat(t.any, typed)
+		slices.Sort(m)
+	}
+	if t.merged == nil {
+		t.merged = map[string][]int{} // one entry per event type at most
+	}
+	t.merged[ty] = m
+	return m
 }
