@@ -403,10 +403,29 @@ func (db *DB) addGroup(ctx context.Context, c *lazyCapture, g memberTable) error
 // passOutput is a member table a pass fills: the members it holds, for the events for which
 // keep can be true (nil: every event).
 type passOutput struct {
-	table    memberTable
-	keep     rowCond
-	keepCols []columnar.Column // the members keep reads
-	events   columnar.EventSet // the events keep can be true for, as far as told before building them
+	table  memberTable
+	keep   rowCond
+	events columnar.EventSet // the events keep can be true for, as far as told before building them
+	// whole tests keep; picked tests what is left of it on the rows picked by events'
+	// types and direction (beyondPick).
+	whole, picked rowTest
+}
+
+// rowTest is a condition on a batch's rows and the members it reads (cond nil: none).
+type rowTest struct {
+	cond rowCond
+	cols []columnar.Column
+}
+
+// newRowTest is the test of cond.
+func newRowTest(cond rowCond) (rowTest, error) {
+	if cond == nil {
+		return rowTest{}, nil
+	}
+	read := map[string]bool{}
+	cond.members(read)
+	cols, err := columnar.SelectColumns(slices.Sorted(maps.Keys(read)))
+	return rowTest{cond: cond, cols: cols}, err
 }
 
 // typeIndex numbers the event types of a batch's rows (evt.type), to pick an output's rows
@@ -512,16 +531,15 @@ func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*p
 	if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
 		return nil, fmt.Errorf("create member table: %w", err)
 	}
-	var keepCols []columnar.Column
-	if keep != nil {
-		read := map[string]bool{}
-		keep.members(read)
-		if keepCols, err = columnar.SelectColumns(slices.Sorted(maps.Keys(read))); err != nil {
-			return nil, err
-		}
+	o := &passOutput{table: t, keep: keep,
+		events: columnar.EventSet{Types: eventTypes(keep), Failed: onlyFailed(keep), Exit: onlyExit(keep)}}
+	if o.whole, err = newRowTest(keep); err != nil {
+		return nil, err
 	}
-	return &passOutput{table: t, keep: keep, keepCols: keepCols,
-		events: columnar.EventSet{Types: eventTypes(keep), Failed: onlyFailed(keep), Exit: onlyExit(keep)}}, nil
+	if o.picked, err = newRowTest(beyondPick(keep, o.events)); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // passInto reads one capture once, filling each output's member table (see passOutput) and
@@ -678,20 +696,25 @@ func transaction(ctx context.Context, c *sql.Conn) (end func(ok bool) error) {
 // insertKept inserts into table the output's members of the rows of rec it keeps: those of
 // the types (and direction) its condition allows (byType indexes rec's rows; nil: none is
 // picked so) for which its condition is true. The condition reads its own members of those
-// rows only, and the output's members are taken once, for the rows kept. Texts go as they
+// rows only (and there, what their type and direction make true is not tested again), and
+// the output's members are taken once, for the rows kept. Texts go as they
 // are: turning repeated ones into dictionaries first (columnar's interning) cost more than
 // DuckDB saved on them once in-memory checkpoints were off (4M-event report: 15.3–16.1 s
 // against 12.7–12.9 s).
 func insertKept(ctx context.Context, ins inserter, table string, rec arrow.RecordBatch, o *passOutput, byType *typeIndex) error {
 	var mask []bool // nil: every row
+	test := o.whole
 	if byType.picks(o.events) {
 		if mask = byType.rows(o.events); mask == nil {
 			return nil
 		}
+		if !o.events.Exit || byType.exit != nil { // picked by direction too
+			test = o.picked
+		}
 	}
-	if o.keep != nil {
+	if test.cond != nil {
 		var err error
-		if mask, err = keepMask(ctx, rec, o, mask); err != nil || mask == nil {
+		if mask, err = keepMask(ctx, rec, test, mask); err != nil || mask == nil {
 			return err
 		}
 	}

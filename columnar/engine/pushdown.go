@@ -829,6 +829,63 @@ func eventTypes(cond rowCond) map[string]bool {
 	return nil
 }
 
+// beyondPick is what is left to test of cond on the rows picked by set's types and
+// direction (typeIndex.rows): the conjuncts those make true, evt.type = or IN types that
+// include every type of the set, and evt.dir = '<' for a set of exit events, are dropped
+// (nil: nothing is left).
+func beyondPick(cond rowCond, set columnar.EventSet) rowCond {
+	made := func(k rowCond) bool {
+		switch c := k.(type) {
+		case *compare:
+			if c.op != "=" && c.op != "not distinct" {
+				return false
+			}
+			if c.col.Field == "evt.dir" {
+				return set.Exit && c.val == "<"
+			}
+			if c.col.Field != "evt.type" {
+				return false // evt.is_io and the like: a generic event's flags are not its type's
+			}
+		case *inList:
+			if c.not {
+				return false
+			}
+		default:
+			return false
+		}
+		ts := eventTypes(k)
+		if set.Types == nil || ts == nil {
+			return false
+		}
+		for t := range set.Types {
+			if !ts[t] {
+				return false
+			}
+		}
+		return true
+	}
+	j, ok := cond.(*junction)
+	if !ok || !j.and {
+		if cond == nil || made(cond) {
+			return nil
+		}
+		return cond
+	}
+	var rest []rowCond
+	for _, k := range j.kids {
+		if !made(k) {
+			rest = append(rest, k)
+		}
+	}
+	switch len(rest) {
+	case 0:
+		return nil
+	case 1:
+		return rest[0]
+	}
+	return &junction{and: true, kids: rest}
+}
+
 // onlyFailed reports whether cond can be true only for failed calls (it requires evt.failed).
 func onlyFailed(cond rowCond) bool {
 	return requires(cond, func(c *compare) bool { return c.col.Field == "evt.failed" && c.val == true })
@@ -1192,10 +1249,10 @@ func hasAll(set map[string]bool, want []string) bool {
 	return true
 }
 
-// keepMask marks the rows of rec (among those mask marks; nil: all) for which the output's
-// condition is true, reading the condition's members of those rows only (nil: none is).
-func keepMask(ctx context.Context, rec arrow.RecordBatch, o *passOutput, mask []bool) ([]bool, error) {
-	b := project(rec, o.keepCols)
+// keepMask marks the rows of rec (among those mask marks; nil: all) for which test's
+// condition is true, reading its members of those rows only (nil: none is).
+func keepMask(ctx context.Context, rec arrow.RecordBatch, test rowTest, mask []bool) ([]bool, error) {
+	b := project(rec, test.cols)
 	defer b.Release()
 	if mask != nil {
 		part, err := pick(ctx, b, func(i int) bool { return mask[i] })
@@ -1206,7 +1263,7 @@ func keepMask(ctx context.Context, rec arrow.RecordBatch, o *passOutput, mask []
 		b = part
 	}
 	out := make([]tri, b.NumRows())
-	if err := o.keep.eval(b, out); err != nil {
+	if err := test.cond.eval(b, out); err != nil {
 		return nil, err
 	}
 	kept := make([]bool, rec.NumRows())

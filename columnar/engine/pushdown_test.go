@@ -310,3 +310,46 @@ func TestEventsBeforeBuilding(t *testing.T) {
 		}
 	}
 }
+
+// TestBeyondPick checks what is left of a condition to test on the rows picked by its
+// events' types and direction: the type and direction tests those make true go, the rest
+// stays (a test of evt.is_io too: a generic event's flags are not its type's).
+func TestBeyondPick(t *testing.T) {
+	db := openBundled(t)
+	cases := []struct{ where, left string }{
+		{`evt.type = 'listen' AND evt.dir = '<' AND NOT evt.failed`, `NOT evt.failed`},
+		{`evt.type IN ('open', 'openat') AND evt.dir = '<'`, ``},
+		{`evt.type IN ('open', 'openat') AND evt.type = 'open'`, ``},
+		{`evt.type IN ('open', 'openat') AND fd.num = 3`, `fd.num = 3`},
+		{`evt.is_io AND evt.dir = '<' AND evt.rawres > 0`, `evt.is_io AND evt.rawres > 0`},
+		{`evt.type = 'connect' OR evt.type = 'close'`, `evt.type = 'connect' OR evt.type = 'close'`},
+		{`evt.dir = '>' AND evt.type = 'read'`, `evt.dir = '>'`},
+		{`evt.failed`, `evt.failed`},
+	}
+	for _, c := range cases {
+		key := func(where string) string {
+			doc, ok, err := serialize(context.Background(), db.conn, `SELECT evt.num FROM events WHERE `+where)
+			if err != nil || !ok {
+				t.Fatalf("%s: %v", where, err)
+			}
+			cond, ok := pushable(doc)
+			if !ok {
+				t.Fatalf("%s: not pushable", where)
+			}
+			if where == c.where {
+				cond = beyondPick(cond, columnar.EventSet{Types: eventTypes(cond), Failed: onlyFailed(cond), Exit: onlyExit(cond)})
+			}
+			if cond == nil {
+				return ""
+			}
+			return cond.key()
+		}
+		want := ""
+		if c.left != "" {
+			want = key(c.left)
+		}
+		if got := key(c.where); got != want {
+			t.Errorf("%s: left %q, want %q", c.where, got, want)
+		}
+	}
+}
