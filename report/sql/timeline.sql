@@ -3,7 +3,9 @@
 -- span cut in at most 120 (whole milliseconds). Steps whose failed calls reach 10 and three
 -- times the median of the steps with failures are bursts.
 -- table: steps | Events per step by category | all
-WITH e AS (SELECT evt.time AS t, evt.category AS category, evt.failed AS failed
+-- The events are read twice (their span, then their steps) rather than kept (NOT
+-- MATERIALIZED): keeping 4M rows cost more than reading them again (0.34 s against 0.13 s).
+WITH e AS NOT MATERIALIZED (SELECT evt.time AS t, evt.category AS category, evt.failed AS failed
            FROM events WHERE NOT evt.hidden),
 span AS (SELECT min(t) AS t0,
                 greatest(1, ceil((epoch_ns(max(t)) - epoch_ns(min(t))) / 1e6 / 120))::BIGINT AS width
@@ -13,7 +15,7 @@ SELECT (floor((epoch_ns(t) - epoch_ns(t0)) / (width * 1e6)) * width)::BIGINT AS 
 FROM e, span
 GROUP BY ALL ORDER BY offset_ms, category;
 -- table: bursts | Bursts of failures
-WITH e AS (SELECT evt.time AS t, evt.failed AS failed FROM events WHERE NOT evt.hidden),
+WITH e AS NOT MATERIALIZED (SELECT evt.time AS t, evt.failed AS failed FROM events WHERE NOT evt.hidden),
 span AS (SELECT min(t) AS t0,
                 greatest(1, ceil((epoch_ns(max(t)) - epoch_ns(min(t))) / 1e6 / 120))::BIGINT AS width
          FROM e),
