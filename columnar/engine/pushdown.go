@@ -140,13 +140,18 @@ func conjuncts(where any, alias string) rowCond {
 			keep = append(keep, c)
 		}
 	}
-	switch len(keep) {
+	return andOf(keep)
+}
+
+// andOf is the conjunction of conds (nil for none).
+func andOf(conds []rowCond) rowCond {
+	switch len(conds) {
 	case 0:
 		return nil
 	case 1:
-		return keep[0]
+		return conds[0]
 	}
-	return &junction{and: true, kids: keep}
+	return &junction{and: true, kids: conds}
 }
 
 // condOf turns a boolean expression of the parse tree into a row condition; nil when any
@@ -877,13 +882,7 @@ func beyondPick(cond rowCond, set columnar.EventSet) rowCond {
 			rest = append(rest, k)
 		}
 	}
-	switch len(rest) {
-	case 0:
-		return nil
-	case 1:
-		return rest[0]
-	}
-	return &junction{and: true, kids: rest}
+	return andOf(rest)
 }
 
 // onlyFailed reports whether cond can be true only for failed calls (it requires evt.failed).

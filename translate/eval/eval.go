@@ -41,6 +41,11 @@ import (
 // once (on different events). Errors name what cannot be evaluated (an IR the emitter would
 // reject too, or a field package fields does not extract).
 func Compile(e ir.Expr) (m func(ev *state.Event) bool, err error) {
+	return compileWith(e, compileExpr)
+}
+
+// compileWith compiles e with compile, turning its failures into errors.
+func compileWith(e ir.Expr, compile func(ir.Expr) pred) (m func(ev *state.Event) bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
@@ -53,7 +58,7 @@ func Compile(e ir.Expr) (m func(ev *state.Event) bool, err error) {
 	if e == nil {
 		return nil, fmt.Errorf("eval: no expression")
 	}
-	p := compileExpr(e)
+	p := compile(e)
 	return func(ev *state.Event) bool { return p(ev, elem{}) }, nil
 }
 

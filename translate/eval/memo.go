@@ -37,20 +37,10 @@ func (m *Memo) Next() { m.gen++ }
 
 // Compile is Compile, sharing sub-expressions through m (see Memo).
 func (m *Memo) Compile(e ir.Expr) (match func(ev *state.Event) bool, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, ok := r.(failure)
-			if !ok {
-				panic(r)
-			}
-			match, err = nil, fmt.Errorf("eval: %s", string(f))
-		}
-	}()
-	if e == nil {
-		return nil, fmt.Errorf("eval: no expression")
-	}
-	p, _ := m.compile(e)
-	return func(ev *state.Event) bool { return p(ev, elem{}) }, nil
+	return compileWith(e, func(e ir.Expr) pred {
+		p, _ := m.compile(e)
+		return p
+	})
 }
 
 // compile compiles e as compileExpr does, with each node's value kept in the slot of the
