@@ -78,29 +78,15 @@ func zeroBits(bits []byte, n int) []byte {
 	return bits
 }
 
-// appendNulls appends n NULLs to col: in bulk for the columns that hold a row's members,
-// one by one for the others.
+// appendNulls appends n NULLs to col: at once for the columns a row's members are (those
+// with an appendNulls method), one by one for the others.
 func appendNulls(col column, n int) {
-	switch c := col.(type) {
-	case *numCol[int64]:
+	if c, ok := col.(interface{ appendNulls(n int) }); ok {
 		c.appendNulls(n)
-	case *numCol[int32]:
-		c.appendNulls(n)
-	case *numCol[int16]:
-		c.appendNulls(n)
-	case *numCol[float64]:
-		c.appendNulls(n)
-	case *boolCol:
-		c.valid.addNulls(n)
-		c.n += n
-		c.vals = zeroBits(c.vals, c.n)
-	case *strCol:
-		c.valid.addNulls(n)
-		c.offsets = appendRepeat(c.offsets, int32(len(c.data)), n)
-	default:
-		for range n {
-			col.appendNull()
-		}
+		return
+	}
+	for range n {
+		col.appendNull()
 	}
 }
 
@@ -189,6 +175,12 @@ func (c *boolCol) appendNull() {
 	c.bit(false)
 }
 
+func (c *boolCol) appendNulls(n int) {
+	c.valid.addNulls(n)
+	c.n += n
+	c.vals = zeroBits(c.vals, c.n)
+}
+
 func (c *boolCol) bit(v bool) {
 	if c.n&7 == 0 {
 		c.vals = append(c.vals, 0)
@@ -246,6 +238,11 @@ func (c *strCol) addBytes(b []byte) {
 func (c *strCol) appendNull() {
 	c.valid.addSlow(false)
 	c.offsets = append(c.offsets, int32(len(c.data)))
+}
+
+func (c *strCol) appendNulls(n int) {
+	c.valid.addNulls(n)
+	c.offsets = appendRepeat(c.offsets, int32(len(c.data)), n)
 }
 
 func (c *strCol) size() int { return len(c.data) }

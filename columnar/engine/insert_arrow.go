@@ -93,11 +93,11 @@ func (a *arrowInserter) insert(ctx context.Context, table string, rec arrow.Reco
 			return fmt.Errorf("insert into %s: %s", table, mapping.AppenderError(t.app))
 		}
 	}
-	// Flushed per batch, so the rows are in the table (in the connection's transaction, if
-	// one is open) when insert returns, as with an INSERT.
 	if a.held {
 		return nil
 	}
+	// Flushed per batch, so the rows are in the table (in the connection's transaction, if
+	// one is open) when insert returns, as with an INSERT.
 	if mapping.AppenderFlush(t.app) == mapping.StateError {
 		return fmt.Errorf("insert into %s: %s", table, mapping.AppenderError(t.app))
 	}

@@ -401,13 +401,12 @@ func (db *DB) addGroup(ctx context.Context, c *lazyCapture, g memberTable) error
 }
 
 // passOutput is a member table a pass fills: the members it holds, for the events for which
-// keep can be true (nil: every event).
+// its condition (whole.cond; nil: every event) can be true.
 type passOutput struct {
 	table  memberTable
-	keep   rowCond
-	events columnar.EventSet // the events keep can be true for, as far as told before building them
-	// whole tests keep; picked tests what is left of it on the rows picked by events'
-	// types and direction (beyondPick).
+	events columnar.EventSet // the events the condition can be true for, as far as told before building them
+	// whole tests the condition; picked tests what is left of it on the rows picked by
+	// events' types and direction (beyondPick).
 	whole, picked rowTest
 }
 
@@ -531,7 +530,7 @@ func (db *DB) newOutput(ctx context.Context, members []string, keep rowCond) (*p
 	if _, err := db.conn.ExecContext(ctx, ddl); err != nil {
 		return nil, fmt.Errorf("create member table: %w", err)
 	}
-	o := &passOutput{table: t, keep: keep,
+	o := &passOutput{table: t,
 		events: columnar.EventSet{Types: eventTypes(keep), Failed: onlyFailed(keep), Exit: onlyExit(keep)}}
 	if o.whole, err = newRowTest(keep); err != nil {
 		return nil, err
@@ -586,7 +585,7 @@ func (db *DB) passInto(ctx context.Context, c *lazyCapture, tables []string, out
 	}
 	var whole *columnar.AsyncSink
 	closeWhole := func() error { return nil }
-	if len(outs) > 1 && outs[0].keep == nil {
+	if len(outs) > 1 && outs[0].whole.cond == nil {
 		w, done, err := db.wholeSink(ctx, outs[0])
 		if err != nil {
 			ins.close()

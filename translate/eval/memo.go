@@ -51,26 +51,10 @@ func (m *Memo) compile(e ir.Expr) (pred, string) {
 	var p pred
 	var b strings.Builder
 	switch x := e.(type) {
-	case *ir.And, *ir.Or:
-		xs, op := []ir.Expr(nil), "and"
-		if a, ok := x.(*ir.And); ok {
-			xs = a.Xs
-		} else {
-			xs, op = x.(*ir.Or).Xs, "or"
-		}
-		ps := make([]pred, len(xs))
-		b.WriteString("(" + op)
-		for i, y := range xs {
-			var id string
-			ps[i], id = m.compile(y)
-			b.WriteString(" " + id)
-		}
-		b.WriteByte(')')
-		if op == "and" {
-			p = and(ps)
-		} else {
-			p = or(ps)
-		}
+	case *ir.And:
+		p = and(m.compileOperands(&b, "and", x.Xs))
+	case *ir.Or:
+		p = or(m.compileOperands(&b, "or", x.Xs))
 	case *ir.Not:
 		y, id := m.compile(x.X)
 		p = func(ev *state.Event, el elem) bool { return !y(ev, el) }
@@ -91,6 +75,20 @@ func (m *Memo) compile(e ir.Expr) (pred, string) {
 		}
 		return s.v
 	}, s.id
+}
+
+// compileOperands compiles the operands of an And or Or (op) and writes the node's text to
+// b, naming each operand by its slot.
+func (m *Memo) compileOperands(b *strings.Builder, op string, xs []ir.Expr) []pred {
+	ps := make([]pred, len(xs))
+	b.WriteString("(" + op)
+	for i, x := range xs {
+		var id string
+		ps[i], id = m.compile(x)
+		b.WriteString(" " + id)
+	}
+	b.WriteByte(')')
+	return ps
 }
 
 // writeExpr writes a text of e that two expressions share exactly when they mean the same.
